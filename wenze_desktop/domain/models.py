@@ -1,0 +1,133 @@
+"""The records of a workspace: workspace identity, staff users, cases and their parts, audit entries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from wenze_desktop.domain.base import Base, Record, UTCDateTime, new_uuid, utcnow
+
+
+class WorkspaceInfo(Record):
+    """The single row that names this workspace. ``id`` is the instance id; a restored copy gets a new one."""
+
+    __tablename__ = "workspace"
+
+    name: Mapped[str] = mapped_column(String(200))
+    organ_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The audit chain's head, kept with the data so that cutting entries off the end is detected too.
+    audit_head_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_head_hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class StaffUser(Record):
+    __tablename__ = "staff_user"
+
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Case(Record):
+    __tablename__ = "case_file"
+
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    regulation_id: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(64), default="clue")
+    handler_id: Mapped[str | None] = mapped_column(ForeignKey("staff_user.id"))
+    facts: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    clues: Mapped[list[Clue]] = relationship(back_populates="case", cascade="all, delete-orphan")
+    respondents: Mapped[list[Respondent]] = relationship(back_populates="case", cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="case", cascade="all, delete-orphan")
+
+
+class Clue(Record):
+    __tablename__ = "clue"
+    __table_args__ = (CheckConstraint(
+        "source IN ('instruction','proposal','assessment','media','complaint','inspection','other')",
+        name="source"),)
+
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    received_on: Mapped[date] = mapped_column(Date)
+    provider: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case | None] = relationship(back_populates="clues")
+
+
+class Respondent(Record):
+    """A person (name, gender, ethnicity, birth date, unit, post, rank) or a unit (full name, principal)."""
+
+    __tablename__ = "respondent"
+    __table_args__ = (
+        CheckConstraint("kind IN ('person','unit')", name="kind"),
+        CheckConstraint("gender IS NULL OR gender IN ('male','female')", name="gender"),
+    )
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200))  # a person's name, or a unit's full name
+    gender: Mapped[str | None] = mapped_column(String(8))
+    ethnicity: Mapped[str | None] = mapped_column(String(32))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    unit: Mapped[str | None] = mapped_column(String(200))
+    post: Mapped[str | None] = mapped_column(String(200))
+    rank: Mapped[str | None] = mapped_column(String(64))  # 职级
+    principal: Mapped[str | None] = mapped_column(String(100))  # a unit's principal (主要负责人)
+
+    case: Mapped[Case] = relationship(back_populates="respondents")
+
+
+class Attachment(Record):
+    """A file kept inside the encrypted database; its SHA-256 is checked on every read."""
+
+    __tablename__ = "attachment"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(260))
+    media_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))  # not loaded when listing
+
+    case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+class AuditEntry(Base):
+    """One link of the audit hash chain. Never updated, never deleted."""
+
+    __tablename__ = "audit_entry"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    old_values: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
+    new_values: Mapped[str] = mapped_column(Text, default="{}")
+    success: Mapped[bool] = mapped_column(Boolean, default=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

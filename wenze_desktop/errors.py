@@ -1,0 +1,35 @@
+"""Errors that reach the user. Each carries a message in Simplified Chinese that says what to do."""
+
+
+class WenzeError(Exception):
+    """Base class: ``str(err)`` is the message shown to the user."""
+
+    exit_code = 1
+
+
+class WrongPassword(WenzeError):
+    exit_code = 2
+
+
+class AccountLocked(WenzeError):
+    exit_code = 3
+
+
+class WorkspaceMissing(WenzeError):
+    exit_code = 4
+
+
+class WorkspaceExists(WenzeError):
+    exit_code = 5
+
+
+class PermissionDenied(WenzeError):
+    exit_code = 6
+
+
+class ValidationError(WenzeError):
+    exit_code = 7
+
+
+class IntegrityFailure(WenzeError):
+    exit_code = 8

@@ -1,0 +1,1 @@
+"""Accounts, roles and permissions, password policy, key derivation, login lockout, audit chain."""

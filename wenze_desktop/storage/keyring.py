@@ -1,0 +1,154 @@
+"""Key slots (like LUKS): one random database key, wrapped once per user password and once by a recovery key.
+
+The slot file sits beside the encrypted database because it must be read before the database can be opened.
+It holds no secret in the clear: every slot is AES-256-GCM over the database key, bound (as associated data)
+to the keyring id, the slot name and its KDF parameters, so a slot moved or edited no longer opens.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from wenze_desktop.errors import IntegrityFailure, WrongPassword
+from wenze_desktop.security.kdf import Argon2Params, derive_key
+from wenze_desktop.storage.atomic import atomic_write_text
+
+FORMAT = 1
+RECOVERY_SLOT = "__recovery__"
+WRONG_PASSWORD_MSG = "用户名或密码错误，请重新输入。"
+
+
+@dataclass
+class LoginPolicy:
+    """Read before any login, so it lives in the slot file rather than in the encrypted database."""
+
+    max_failures: int = 5
+    lockout_minutes: int = 15
+    idle_minutes: int = 10
+    min_password_length: int = 8
+
+    @classmethod
+    def from_json(cls, data: dict) -> LoginPolicy:
+        known = {k: int(v) for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class Keyring:
+    path: Path
+    keyring_id: str
+    slots: dict[str, dict] = field(default_factory=dict)
+    policy: LoginPolicy = field(default_factory=LoginPolicy)
+
+    # -- creation and persistence -------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path, username: str, user_id: str, password: str,
+               params: Argon2Params) -> tuple[Keyring, bytes, str]:
+        """A new keyring with a fresh database key; returns (keyring, db_key, recovery_key)."""
+        ring = cls(Path(path), str(uuid.uuid4()))
+        db_key = secrets.token_bytes(32)
+        ring.set_password(username, user_id, db_key, password, params)
+        recovery_key = ring.reset_recovery_key(db_key)
+        return ring, db_key, recovery_key
+
+    @classmethod
+    def load(cls, path: Path) -> Keyring:
+        try:
+            data = json.loads(Path(path).read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IntegrityFailure(f"密钥槽文件 {path} 无法读取或已损坏：{exc}") from exc
+        if data.get("format") != FORMAT:
+            raise IntegrityFailure(f"密钥槽文件格式版本 {data.get('format')} 不受本程序支持。")
+        return cls(Path(path), data["keyring_id"], data["slots"], LoginPolicy.from_json(data.get("policy", {})))
+
+    def to_json(self) -> str:
+        body = {"format": FORMAT, "keyring_id": self.keyring_id, "cipher": "aes-256-gcm",
+                "policy": self.policy.__dict__, "slots": self.slots}
+        return json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True)
+
+    def save(self, path: Path | None = None) -> None:
+        atomic_write_text(path or self.path, self.to_json())
+
+    # -- slots ---------------------------------------------------------------------------------
+    def has_user(self, username: str) -> bool:
+        return username in self.slots and username != RECOVERY_SLOT
+
+    def user_id(self, username: str) -> str | None:
+        slot = self.slots.get(username)
+        return slot.get("user_id") if slot else None
+
+    def unlock(self, username: str, password: str) -> bytes:
+        slot = self.slots.get(username)
+        if slot is None or username == RECOVERY_SLOT:
+            raise WrongPassword(WRONG_PASSWORD_MSG)
+        params = Argon2Params.from_json(slot["kdf"])
+        return self._unwrap(username, slot, derive_key(password, params), WRONG_PASSWORD_MSG)
+
+    def unlock_with_recovery(self, recovery_key: str) -> bytes:
+        slot = self.slots[RECOVERY_SLOT]
+        wrapping = _recovery_wrapping_key(recovery_key, bytes.fromhex(slot["kdf"]["salt"]))
+        return self._unwrap(RECOVERY_SLOT, slot, wrapping, "恢复密钥不正确，请核对后重新输入。")
+
+    def set_password(self, username: str, user_id: str, db_key: bytes, password: str,
+                     params: Argon2Params) -> None:
+        """Wrap the database key under a new password: the database itself is not touched."""
+        params = params.with_new_salt()
+        kdf = params.to_json()
+        self.slots[username] = {"user_id": user_id, "kdf": kdf,
+                                **self._wrap(username, kdf, derive_key(password, params), db_key)}
+
+    def reset_recovery_key(self, db_key: bytes) -> str:
+        recovery_key = _new_recovery_key()
+        salt = os.urandom(16)
+        kdf = {"algorithm": "hkdf-sha256", "salt": salt.hex()}
+        wrapping = _recovery_wrapping_key(recovery_key, salt)
+        self.slots[RECOVERY_SLOT] = {"user_id": None, "kdf": kdf,
+                                     **self._wrap(RECOVERY_SLOT, kdf, wrapping, db_key)}
+        return recovery_key
+
+    def remove_slot(self, username: str) -> None:
+        self.slots.pop(username, None)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _aad(self, name: str, kdf: dict) -> bytes:
+        return json.dumps(["wenze-keyslot", self.keyring_id, name, kdf], sort_keys=True).encode()
+
+    def _wrap(self, name: str, kdf: dict, wrapping_key: bytes, db_key: bytes) -> dict:
+        nonce = os.urandom(12)
+        wrapped = AESGCM(wrapping_key).encrypt(nonce, db_key, self._aad(name, kdf))
+        return {"nonce": nonce.hex(), "wrapped": wrapped.hex()}
+
+    def _unwrap(self, name: str, slot: dict, wrapping_key: bytes, message: str) -> bytes:
+        try:
+            return AESGCM(wrapping_key).decrypt(bytes.fromhex(slot["nonce"]), bytes.fromhex(slot["wrapped"]),
+                                                self._aad(name, slot["kdf"]))
+        except (InvalidTag, ValueError, KeyError) as exc:
+            raise WrongPassword(message) from exc
+
+
+def _new_recovery_key() -> str:
+    """160 random bits as 8 groups of 4 base32 characters (no 0/1/8/9 ambiguity: RFC 4648 alphabet)."""
+    text = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
+def normalise_recovery_key(recovery_key: str) -> str:
+    text = "".join(ch for ch in recovery_key.upper() if ch.isalnum())
+    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
+def _recovery_wrapping_key(recovery_key: str, salt: bytes) -> bytes:
+    # The recovery key is already 160 random bits: a fast KDF is enough, no password stretching needed.
+    material = normalise_recovery_key(recovery_key).encode("ascii")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"wenze recovery slot").derive(material)
