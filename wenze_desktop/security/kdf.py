@@ -51,25 +51,29 @@ def calibrate(target: float = TARGET_SECONDS, memory_kib: int = DEFAULT_MEMORY_K
               timer: Callable[[Argon2Params], float] | None = None) -> Argon2Params:
     """Pick ``time_cost`` so that one derivation takes about ``target`` seconds, within [0.3, 1.0] s.
 
-    ``timer`` measures one derivation; tests pass a model of a machine instead of the clock.
+    Time grows linearly with passes after a fixed cost (filling memory): fit that line from the last two
+    measurements and aim at ``target``. ``timer`` measures one derivation; tests pass a model of a machine.
     """
     measure = timer or _measure
 
     def params(t: int) -> Argon2Params:
         return Argon2Params(t, memory_kib, parallelism, os.urandom(16))
 
-    time_cost = 1
-    elapsed = measure(params(time_cost))
-    # Each pass over memory costs about the same, so scale linearly, then correct once or twice.
-    for _ in range(4):
-        if MIN_SECONDS <= elapsed <= MAX_SECONDS:
+    points = [(1, measure(params(1))), (2, measure(params(2)))]
+    time_cost = 2
+    # Aim inside a margin so that a noisy moment later still lands within the allowed range.
+    low, high = MIN_SECONDS + 0.1 * (target - MIN_SECONDS), MAX_SECONDS - 0.2 * (MAX_SECONDS - target)
+    for _ in range(5):
+        (t1, e1), (t2, e2) = points[-2], points[-1]
+        if low <= e2 <= high:
             break
-        per_pass = max(elapsed / time_cost, 1e-6)
-        wanted = max(1, min(MAX_TIME_COST, round(target / per_pass)))
+        per_pass = max((e2 - e1) / (t2 - t1), e2 / t2 * 0.1, 1e-6)
+        fixed = e2 - per_pass * t2
+        wanted = max(1, min(MAX_TIME_COST, round((target - fixed) / per_pass)))
         if wanted == time_cost:
             break
         time_cost = wanted
-        elapsed = measure(params(time_cost))
+        points.append((time_cost, measure(params(time_cost))))
     return params(time_cost)
 
 

@@ -19,7 +19,7 @@ from wenze_desktop.services.auth import _context_for
 from wenze_desktop.services.context import Clock, ServiceContext
 from wenze_desktop.storage import backup as backups
 from wenze_desktop.storage import migrations
-from wenze_desktop.storage.atomic import fsync_dir
+from wenze_desktop.storage.atomic import fsync_dir, make_private_dir
 from wenze_desktop.storage.keyring import Keyring
 from wenze_desktop.storage.workspace import Workspace
 
@@ -78,8 +78,9 @@ def restore(backup_file: Path, data_dir: Path, username: str, password: str, *, 
     """
     data_dir = Path(data_dir)
     if Workspace.exists(data_dir) and not replace:
-        raise WorkspaceExists(f"目录 {data_dir} 中已有工作区。若要用备份替换它，请加 --replace（原文件会先移到 backups/）。")
-    data_dir.mkdir(parents=True, exist_ok=True)
+        raise WorkspaceExists(f"目录 {data_dir} 中已有工作区。若要用备份替换它，请加 --replace"
+                              "（原文件会先移到 backups/）。")
+    make_private_dir(data_dir)
     scratch = Path(tempfile.mkdtemp(dir=data_dir, prefix=".restore-"))
     try:
         backups.unpack_backup(Path(backup_file), scratch)

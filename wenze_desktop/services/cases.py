@@ -72,7 +72,8 @@ class CaseService:
         allowed = PERSON_FIELDS if RespondentKind(kind) is RespondentKind.PERSON else UNIT_FIELDS
         unknown = set(fields) - allowed
         if unknown:
-            raise ValidationError(f"{'个人' if kind == 'person' else '单位'}被问责对象没有这些字段：{', '.join(sorted(unknown))}")
+            label = "个人" if kind == RespondentKind.PERSON else "单位"
+            raise ValidationError(f"{label}被问责对象没有这些字段：{', '.join(sorted(unknown))}")
         if not str(fields.get("name", "")).strip():
             raise ValidationError("被问责对象的姓名（单位全称）不能为空。")
         if fields.get("gender") is not None:

@@ -18,6 +18,13 @@ def fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def make_private_dir(path: Path) -> None:
+    """Create a folder only its owner can read (where the platform honours POSIX modes)."""
+    path.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o700)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

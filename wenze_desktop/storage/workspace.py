@@ -18,7 +18,7 @@ from wenze_desktop.errors import IntegrityFailure, WorkspaceExists, WorkspaceMis
 from wenze_desktop.paths import BACKUP_DIR, DB_FILE, KEYRING_FILE, LOGIN_STATE_FILE
 from wenze_desktop.security.kdf import Argon2Params
 from wenze_desktop.storage import migrations
-from wenze_desktop.storage.atomic import fsync_dir
+from wenze_desktop.storage.atomic import fsync_dir, make_private_dir
 from wenze_desktop.storage.engine import make_engine, make_session_factory
 from wenze_desktop.storage.keyring import Keyring
 
@@ -70,7 +70,7 @@ class Workspace:
         data_dir = Path(data_dir)
         if cls.exists(data_dir):
             raise WorkspaceExists(f"目录 {data_dir} 中已有工作区，未做任何改动。如需重新建立，请先备份并移走原有文件。")
-        data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(data_dir)
         keyring, db_key, recovery_key = Keyring.create(cls.keyring_path_of(data_dir), username, user_id,
                                                        password, params)
         building = data_dir / f".{DB_FILE}.creating"

@@ -1,0 +1,202 @@
+"""The `wenze` command. Without a sub-command it starts the GUI.
+
+Passwords are read from the terminal without echo, or one per line from standard input when it is not a
+terminal, so scripts can drive every command. Exit codes: 0 success, 2 wrong password, 3 account locked,
+other non-zero values for other failures (the message says which).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from wenze_desktop import APP_TITLE, __version__
+from wenze_desktop.errors import ValidationError, WenzeError
+from wenze_desktop.paths import default_data_dir
+
+
+class SecretReader:
+    """Reads secrets from a terminal (hidden) or line by line from a pipe."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdin
+
+    def read(self, prompt: str, confirm: bool = False) -> str:
+        if self.stream.isatty():
+            value = getpass.getpass(prompt)
+            if confirm and getpass.getpass("再次输入以确认：") != value:
+                raise ValidationError("两次输入的内容不一致。")
+            return value
+        line = self.stream.readline()
+        if not line:
+            raise ValidationError(f"标准输入中缺少{prompt.rstrip('：: ')}。")
+        return line.rstrip("\r\n")
+
+
+def _data_dir(args) -> Path:
+    return Path(args.data_dir) if args.data_dir else default_data_dir()
+
+
+def cmd_init(args, secrets: SecretReader) -> int:
+    from wenze_desktop.services.auth import create_workspace
+    from wenze_desktop.storage.workspace import Workspace
+
+    data_dir = _data_dir(args)
+    if Workspace.exists(data_dir):  # say so before asking for a password
+        from wenze_desktop.errors import WorkspaceExists
+
+        raise WorkspaceExists(f"目录 {data_dir} 中已有工作区，未做任何改动。")
+    password = secrets.read(f"为管理员「{args.user}」设置密码：", confirm=True)
+    ctx, recovery_key = create_workspace(data_dir, args.user, password, display_name=args.display_name or "",
+                                         workspace_name=args.workspace_name or "", organ_name=args.organ or "")
+    ctx.workspace.close()
+    print(f"已在 {data_dir} 建立加密工作区，管理员账户：{args.user}")
+    print("恢复密钥（只显示这一次，请抄写或打印后密封保存；忘记密码时凭它重设密码）：")
+    print(f"RECOVERY KEY: {recovery_key}")
+    return 0
+
+
+def _login(args, secrets: SecretReader, prompt: str = "密码："):
+    """Returns (service context, the password used)."""
+    from wenze_desktop.services.auth import login
+
+    password = secrets.read(f"用户「{args.user}」的{prompt}")
+    return login(_data_dir(args), args.user, password), password
+
+
+def cmd_verify(args, secrets: SecretReader) -> int:
+    from wenze_desktop.services.admin import AdminService
+
+    ctx, _ = _login(args, secrets)
+    try:
+        report = AdminService(ctx).verify()
+    finally:
+        ctx.workspace.close()
+    for name, passed, detail in report.checks:
+        print(f"[{'通过' if passed else '失败'}] {name}：{detail}")
+    if not report.ok:
+        print("校验未通过。", file=sys.stderr)
+        return 1
+    print("工作区校验全部通过。")
+    return 0
+
+
+def cmd_backup(args, secrets: SecretReader) -> int:
+    from wenze_desktop.services.admin import AdminService
+
+    ctx, _ = _login(args, secrets)
+    try:
+        manifest = AdminService(ctx).backup(Path(args.out))
+    finally:
+        ctx.workspace.close()
+    print(f"已写入备份 {args.out}（数据结构版本 {manifest['schema_revision']}，数据库 SHA-256 "
+          f"{manifest['files']['wenze.db']}）")
+    return 0
+
+
+def cmd_restore(args, secrets: SecretReader) -> int:
+    from wenze_desktop.services.admin import restore
+
+    password = secrets.read(f"备份中用户「{args.user}」的密码：")
+    old_id, new_id = restore(Path(args.file), _data_dir(args), args.user, password, replace=args.replace)
+    print(f"已从 {args.file} 恢复工作区到 {_data_dir(args)}。实例标识由 {old_id} 改为 {new_id}。")
+    return 0
+
+
+def cmd_passwd(args, secrets: SecretReader) -> int:
+    from wenze_desktop.services.accounts import AccountService
+
+    ctx, old_password = _login(args, secrets, "原密码：")
+    try:
+        new_password = secrets.read("新密码：", confirm=True)
+        AccountService(ctx).change_own_password(old_password, new_password)
+    finally:
+        ctx.workspace.close()
+    print(f"用户「{args.user}」的密码已修改（数据库未重新加密，只更新了该用户的密钥槽）。")
+    return 0
+
+
+def cmd_recover(args, secrets: SecretReader) -> int:
+    from wenze_desktop.services.auth import recover
+
+    recovery_key = secrets.read("恢复密钥：")
+    new_password = secrets.read(f"用户「{args.user}」的新密码：", confirm=True)
+    ctx = recover(_data_dir(args), recovery_key, args.user, new_password)
+    ctx.workspace.close()
+    print(f"已凭恢复密钥为用户「{args.user}」重设密码，并解除其锁定。")
+    return 0
+
+
+def cmd_selftest(args, secrets: SecretReader) -> int:
+    from wenze_desktop import selftest
+
+    ok = selftest.run()
+    print("自检通过。" if ok else "自检未通过。")
+    return 0 if ok else 1
+
+
+def cmd_gui(args, secrets: SecretReader) -> int:
+    from wenze_desktop.gui.app import main as gui_main
+
+    return gui_main(data_dir=Path(args.data_dir) if args.data_dir else None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="DIR",
+                        help="工作区目录（默认为当前用户的数据目录）")
+    parser = argparse.ArgumentParser(prog="wenze", description=f"{APP_TITLE} {__version__}",
+                                     parents=[common])
+    parser.add_argument("--version", action="version", version=f"wenze {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, func: Callable, help_text: str, user: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        if user:
+            p.add_argument("--user", required=True, metavar="NAME", help="用户名")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("init", cmd_init, "建立新的加密工作区和第一位管理员")
+    p.add_argument("--display-name", help="管理员姓名")
+    p.add_argument("--workspace-name", help="工作区名称")
+    p.add_argument("--organ", help="承办机关名称")
+    add("verify", cmd_verify, "校验数据库完整性、数据结构版本和审计链")
+    add("backup", cmd_backup, "写出一致的加密备份").add_argument("--out", required=True, metavar="FILE")
+    p = add("restore", cmd_restore, "从备份恢复工作区（恢复后的工作区获得新的实例标识）")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--replace", action="store_true", help="替换已有工作区（原文件移入 backups/）")
+    add("passwd", cmd_passwd, "修改密码（先输入原密码，再输入新密码）")
+    add("recover", cmd_recover, "凭恢复密钥重设用户密码")
+    add("selftest", cmd_selftest, "自检：无需显示器和工作区", user=False)
+    add("gui", cmd_gui, "启动图形界面", user=False)
+    return parser
+
+
+def main(argv: list[str] | None = None, stdin=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.data_dir = getattr(args, "data_dir", None)
+    secrets = SecretReader(stdin)
+    if args.command is None:
+        return cmd_gui(args, secrets)
+    try:
+        return args.func(args, secrets)
+    except WenzeError as err:
+        print(f"错误：{err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("已取消。", file=sys.stderr)
+        return 130
+    except Exception:
+        print("内部错误：操作未完成，工作区未被改动。请把以下信息交给技术支持：", file=sys.stderr)
+        traceback.print_exc()
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())
