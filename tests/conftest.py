@@ -1,0 +1,54 @@
+"""Shared fixtures. Qt runs offscreen everywhere (set before any Qt import)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from wenze_desktop.security.kdf import FAST_TEST_PARAMS  # noqa: E402
+from wenze_desktop.services.auth import create_workspace  # noqa: E402
+
+ADMIN = "admin"
+ADMIN_PASSWORD = "Admin-密码-2026"
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime | None = None):
+        self.now = start or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "ws"
+
+
+@pytest.fixture
+def workspace(data_dir: Path, clock: FakeClock):
+    """A fresh workspace (cheap KDF) with the administrator signed in; yields (ctx, recovery_key)."""
+    ctx, recovery_key = create_workspace(data_dir, ADMIN, ADMIN_PASSWORD, display_name="管理员",
+                                         workspace_name="测试工作区", params=FAST_TEST_PARAMS, clock=clock)
+    yield ctx, recovery_key
+    ctx.workspace.close()
+
+
+@pytest.fixture
+def ctx(workspace):
+    return workspace[0]

@@ -1,0 +1,119 @@
+"""The `wenze` command as scripts (and acceptance checks) drive it: passwords on standard input."""
+
+import hashlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+PASSWORD = "Cli-password-2026"
+
+
+def wenze(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "wenze_desktop", *args], input=stdin, capture_output=True,
+                          text=True, timeout=120)
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    """One workspace made by `wenze init` with the real (calibrated) key derivation."""
+    data_dir = tmp_path_factory.mktemp("cli") / "ws"
+    result = wenze("init", "--data-dir", str(data_dir), "--user", "admin", stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+    key = re.search(r"RECOVERY KEY: ([A-Z2-7-]+)", result.stdout)
+    assert key, result.stdout
+    return data_dir, key.group(1)
+
+
+def test_init_creates_an_encrypted_workspace(ws):
+    data_dir, _ = ws
+    assert (data_dir / "wenze.db").read_bytes()[:16] != b"SQLite format 3\x00"
+
+
+def test_init_refuses_an_existing_workspace(ws):
+    data_dir, _ = ws
+    before = digest(data_dir / "wenze.db"), digest(data_dir / "wenze.keys")
+    result = wenze("init", "--data-dir", str(data_dir), "--user", "other", stdin="Another-pass-1\n")
+    assert result.returncode != 0 and "已有工作区" in result.stderr
+    assert (digest(data_dir / "wenze.db"), digest(data_dir / "wenze.keys")) == before
+
+
+def test_verify_passes(ws):
+    data_dir, _ = ws
+    result = wenze("verify", "--data-dir", str(data_dir), "--user", "admin", stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "审计链" in result.stdout and "全部通过" in result.stdout
+
+
+def test_wrong_password_exit_2_and_file_unchanged(ws):
+    data_dir, _ = ws
+    before = digest(data_dir / "wenze.db")
+    result = wenze("verify", "--data-dir", str(data_dir), "--user", "admin", stdin="not-the-password\n")
+    assert result.returncode == 2
+    assert "密码错误" in result.stderr
+    assert digest(data_dir / "wenze.db") == before
+
+
+def test_backup_and_restore(ws, tmp_path):
+    data_dir, _ = ws
+    out = tmp_path / "x.wzbak"
+    assert wenze("backup", "--data-dir", str(data_dir), "--user", "admin", "--out", str(out),
+                 stdin=PASSWORD + "\n").returncode == 0
+    target = tmp_path / "restored"
+    result = wenze("restore", "--data-dir", str(target), "--user", "admin", str(out), stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "实例标识" in result.stdout
+    assert wenze("verify", "--data-dir", str(target), "--user", "admin", stdin=PASSWORD + "\n").returncode == 0
+    again = wenze("restore", "--data-dir", str(target), "--user", "admin", str(out), stdin=PASSWORD + "\n")
+    assert again.returncode != 0 and "--replace" in again.stderr
+
+
+def test_verify_fails_on_a_tampered_audit_chain(ws, tmp_path):
+    """Work on a restored copy so the shared workspace stays intact."""
+    data_dir, _ = ws
+    out, target = tmp_path / "x.wzbak", tmp_path / "copy"
+    wenze("backup", "--data-dir", str(data_dir), "--user", "admin", "--out", str(out), stdin=PASSWORD + "\n")
+    wenze("restore", "--data-dir", str(target), "--user", "admin", str(out), stdin=PASSWORD + "\n")
+    from sqlalchemy import text
+
+    from wenze_desktop.services.auth import login
+
+    ctx = login(target, "admin", PASSWORD)
+    with ctx.workspace.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_entry SET action = 'nothing.happened' WHERE seq = 1"))
+    ctx.workspace.close()
+    result = wenze("verify", "--data-dir", str(target), "--user", "admin", stdin=PASSWORD + "\n")
+    assert result.returncode == 1 and "[失败] 审计链" in result.stdout
+
+
+def test_passwd_then_recover(ws, tmp_path):
+    data_dir, recovery_key = ws
+    out, target = tmp_path / "x.wzbak", tmp_path / "copy"
+    wenze("backup", "--data-dir", str(data_dir), "--user", "admin", "--out", str(out), stdin=PASSWORD + "\n")
+    wenze("restore", "--data-dir", str(target), "--user", "admin", str(out), stdin=PASSWORD + "\n")
+    result = wenze("passwd", "--data-dir", str(target), "--user", "admin", stdin=f"{PASSWORD}\nChanged-pass-77\n")
+    assert result.returncode == 0, result.stderr
+    assert wenze("verify", "--data-dir", str(target), "--user", "admin", stdin=PASSWORD + "\n").returncode == 2
+    assert wenze("verify", "--data-dir", str(target), "--user", "admin",
+                 stdin="Changed-pass-77\n").returncode == 0
+    result = wenze("recover", "--data-dir", str(target), "--user", "admin",
+                   stdin=f"{recovery_key}\nRecovered-pass-88\n")
+    assert result.returncode == 0, result.stderr
+    assert wenze("verify", "--data-dir", str(target), "--user", "admin",
+                 stdin="Recovered-pass-88\n").returncode == 0
+
+
+def test_selftest_needs_no_workspace_and_no_display(tmp_path):
+    env_free = wenze("selftest")
+    assert env_free.returncode == 0, env_free.stdout + env_free.stderr
+    assert "中文 PDF" in env_free.stdout and "自检通过" in env_free.stdout
+
+
+def test_missing_workspace_is_explained(tmp_path):
+    result = wenze("verify", "--data-dir", str(tmp_path / "none"), "--user", "admin", stdin=PASSWORD + "\n")
+    assert result.returncode != 0 and "wenze init" in result.stderr

@@ -1,0 +1,99 @@
+"""Backup is a consistent encrypted copy with its key slots; restore checks everything and gets a new id."""
+
+import hashlib
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import ADMIN, ADMIN_PASSWORD
+from wenze_desktop.domain.models import AuditEntry, Case, Respondent, WorkspaceInfo
+from wenze_desktop.errors import IntegrityFailure, WorkspaceExists, WrongPassword
+from wenze_desktop.services.admin import AdminService, restore
+from wenze_desktop.services.auth import login
+from wenze_desktop.services.cases import CaseService
+
+
+@pytest.fixture
+def filled(ctx):
+    cases = CaseService(ctx)
+    case_id = cases.create_case("坛作问〔2026〕3号", "关于王五作风问题的问责案", "jt2019", facts="迟到早退")
+    cases.add_respondent(case_id, "person", name="王五", gender="male", ethnicity="汉族", rank="一级科员")
+    cases.add_attachment(case_id, "谈话笔录.txt", "谈话内容".encode())
+    return ctx
+
+
+def test_round_trip_gives_the_same_data_and_a_new_instance_id(filled, tmp_path, clock):
+    out = tmp_path / "b.wzbak"
+    AdminService(filled).backup(out)
+    assert not out.read_bytes().count(b"SQLite format 3")
+    old_id = AdminService(filled).workspace_info().id
+
+    target = tmp_path / "restored"
+    before_id, new_id = restore(out, target, ADMIN, ADMIN_PASSWORD, clock=clock)
+    assert before_id == old_id and new_id != old_id
+    ctx = login(target, ADMIN, ADMIN_PASSWORD, clock=clock)
+    try:
+        with ctx.workspace.session() as s:
+            assert s.scalars(select(WorkspaceInfo.id)).one() == new_id
+            assert s.scalars(select(Case.title)).one() == "关于王五作风问题的问责案"
+            assert s.scalars(select(Respondent.name)).one() == "王五"
+            assert s.scalars(select(AuditEntry.action).where(AuditEntry.action == "workspace.restore")).one()
+        name, content = CaseService(ctx).read_attachment(_attachment_id(ctx))
+        assert (name, content) == ("谈话笔录.txt", "谈话内容".encode())
+        assert AdminService(ctx).verify().ok
+    finally:
+        ctx.workspace.close()
+
+
+def _attachment_id(ctx) -> str:
+    from wenze_desktop.domain.models import Attachment
+
+    with ctx.workspace.session() as s:
+        return s.scalars(select(Attachment.id)).one()
+
+
+def test_corrupt_backup_refused_and_target_untouched(filled, tmp_path, clock):
+    out = tmp_path / "b.wzbak"
+    AdminService(filled).backup(out)
+    data = bytearray(out.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    out.write_bytes(bytes(data))
+    target = tmp_path / "restored"
+    with pytest.raises(IntegrityFailure):
+        restore(out, target, ADMIN, ADMIN_PASSWORD, clock=clock)
+    assert not (target / "wenze.db").exists() and not (target / "wenze.keys").exists()
+
+
+def test_truncated_backup_refused(filled, tmp_path, clock):
+    out = tmp_path / "b.wzbak"
+    AdminService(filled).backup(out)
+    out.write_bytes(out.read_bytes()[:5000])
+    with pytest.raises(IntegrityFailure):
+        restore(out, tmp_path / "restored", ADMIN, ADMIN_PASSWORD, clock=clock)
+
+
+def test_restore_with_wrong_password_refused(filled, tmp_path, clock):
+    out = tmp_path / "b.wzbak"
+    AdminService(filled).backup(out)
+    with pytest.raises(WrongPassword):
+        restore(out, tmp_path / "restored", ADMIN, "wrong-password", clock=clock)
+
+
+def test_restore_over_an_existing_workspace_needs_replace(filled, data_dir, tmp_path, clock):
+    out = tmp_path / "b.wzbak"
+    AdminService(filled).backup(out)
+    CaseService(filled).create_case("C-after", "备份之后的新案件", "gz2009")
+    current = hashlib.sha256((data_dir / "wenze.db").read_bytes()).hexdigest()
+    with pytest.raises(WorkspaceExists):
+        restore(out, data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
+    assert hashlib.sha256((data_dir / "wenze.db").read_bytes()).hexdigest() == current
+    filled.workspace.close()
+    restore(out, data_dir, ADMIN, ADMIN_PASSWORD, replace=True, clock=clock)
+    kept = list((data_dir / "backups").glob("replaced-*/wenze.db"))
+    assert len(kept) == 1 and hashlib.sha256(kept[0].read_bytes()).hexdigest() == current
+    ctx = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
+    try:
+        with ctx.workspace.session() as s:
+            assert "C-after" not in s.scalars(select(Case.number)).all()
+    finally:
+        ctx.workspace.close()

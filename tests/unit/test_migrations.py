@@ -1,0 +1,94 @@
+"""The schema is made only by Alembic; an older workspace is backed up, then upgraded, when opened."""
+
+import os
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+
+from tests.conftest import ADMIN, ADMIN_PASSWORD
+from wenze_desktop.domain.base import Base
+from wenze_desktop.domain.models import AuditEntry
+from wenze_desktop.errors import IntegrityFailure
+from wenze_desktop.services.auth import login
+from wenze_desktop.storage import migrations
+from wenze_desktop.storage.backup import unpack_backup
+from wenze_desktop.storage.engine import make_engine
+from wenze_desktop.storage.keyring import Keyring
+from wenze_desktop.storage.workspace import Workspace
+
+
+@pytest.fixture
+def engine(tmp_path):
+    eng = make_engine(tmp_path / "m.db", os.urandom(32))
+    yield eng
+    eng.dispose()
+
+
+def tables(engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_empty_to_head_matches_the_models(engine):
+    assert migrations.current_revision(engine) is None
+    migrations.upgrade(engine)
+    assert migrations.current_revision(engine) == migrations.head_revision()
+    assert tables(engine) == set(Base.metadata.tables)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_downgrade_and_upgrade_round_trip(engine):
+    migrations.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO staff_user (id, username, display_name, roles, active, created_at, "
+                          "updated_at, version) VALUES ('u1', 'zhang', '张三', '[]', 1, '2026-01-01', "
+                          "'2026-01-01', 1)"))
+    migrations.downgrade(engine, "0001")
+    assert "case_file" not in tables(engine) and "staff_user" in tables(engine)
+    migrations.downgrade(engine, "base")
+    assert tables(engine) == set()
+    migrations.upgrade(engine)
+    assert tables(engine) == set(Base.metadata.tables)
+    migrations.downgrade(engine, "0001")
+    migrations.upgrade(engine)
+    assert migrations.current_revision(engine) == migrations.head_revision()
+
+
+def test_older_workspace_is_backed_up_then_upgraded(workspace, data_dir, clock):
+    ctx = workspace[0]
+    migrations.downgrade(ctx.workspace.engine, "0001")  # as if written by the first release
+    ctx.workspace.close()
+
+    upgraded = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
+    try:
+        assert migrations.current_revision(upgraded.workspace.engine) == migrations.head_revision()
+        backup = upgraded.workspace.pre_migration_backup
+        assert backup is not None and backup.exists() and backup.parent == data_dir / "backups"
+        with upgraded.workspace.session() as s:
+            entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "workspace.upgrade")).one()
+        assert '"0001"' in entry.old_values
+    finally:
+        upgraded.workspace.close()
+
+    # The backup holds the database as it was before the upgrade, and opens with the same password.
+    scratch = data_dir.parent / "check"
+    manifest = unpack_backup(backup, scratch)
+    assert manifest["schema_revision"] == "0001"
+    keyring = Keyring.load(scratch / "wenze.keys")
+    old = Workspace.attach(scratch, keyring, keyring.unlock(ADMIN, ADMIN_PASSWORD), upgrade=False)
+    try:
+        assert migrations.current_revision(old.engine) == "0001"
+    finally:
+        old.close()
+
+
+def test_workspace_from_a_newer_program_is_refused(workspace, data_dir, clock):
+    ctx = workspace[0]
+    with ctx.workspace.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    ctx.workspace.close()
+    with pytest.raises(IntegrityFailure, match="比本程序新"):
+        login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
