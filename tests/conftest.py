@@ -10,8 +10,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from wenze_desktop.security.kdf import FAST_TEST_PARAMS  # noqa: E402
-from wenze_desktop.services.auth import create_workspace  # noqa: E402
+from wenze_desktop.security.kdf import FAST_TEST_PARAMS
+from wenze_desktop.services.auth import create_workspace
 
 ADMIN = "admin"
 ADMIN_PASSWORD = "Admin-密码-2026"
