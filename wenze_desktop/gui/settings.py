@@ -1,0 +1,27 @@
+"""Per-user GUI preferences (window layout, last user) over QSettings; never any case data."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from wenze_desktop import APP_NAME
+
+
+class GuiSettings:
+    def __init__(self, settings: QSettings | None = None):
+        self._s = settings or QSettings(APP_NAME, APP_NAME)
+
+    def last_username(self) -> str:
+        return str(self._s.value("login/last_username", "") or "")
+
+    def set_last_username(self, username: str) -> None:
+        self._s.setValue("login/last_username", username)
+
+    def window_state(self, name: str) -> tuple[QByteArray | None, QByteArray | None]:
+        return self._s.value(f"{name}/geometry"), self._s.value(f"{name}/state")
+
+    def save_window_state(self, name: str, geometry: QByteArray, state: QByteArray | None = None) -> None:
+        self._s.setValue(f"{name}/geometry", geometry)
+        if state is not None:
+            self._s.setValue(f"{name}/state", state)
+        self._s.sync()
