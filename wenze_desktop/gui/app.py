@@ -58,3 +58,7 @@ def main(data_dir: Path | None = None) -> int:
         return app.exec()
     finally:
         ctx.workspace.close()
+
+
+if __name__ == "__main__":  # the windowed executable of the Windows bundle starts here
+    sys.exit(main())
