@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -46,11 +47,13 @@ class StaffUser(Record):
 
 class Case(Record):
     __tablename__ = "case_file"
+    # The registry lists the most recently changed cases first and counts over the small filter indexes.
+    __table_args__ = (Index("ix_case_file_updated_at", "updated_at"),)
 
     number: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(300))
-    regulation_id: Mapped[str] = mapped_column(String(32))
-    step: Mapped[str] = mapped_column(String(64), default="clue")
+    regulation_id: Mapped[str] = mapped_column(String(32), index=True)
+    step: Mapped[str] = mapped_column(String(64), default="clue", index=True)
     handler_id: Mapped[str | None] = mapped_column(ForeignKey("staff_user.id"))
     facts: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -97,6 +97,7 @@ class RecoveryKeyDialog(QDialog):
         mono.setStyleHint(QFont.StyleHint.Monospace)
         mono.setPointSize(14)
         self.key.setFont(mono)
+        self.key.setMinimumWidth(self.key.fontMetrics().horizontalAdvance(recovery_key) + 24)
         copy = QPushButton("复制到剪贴板")
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(recovery_key))
         self.confirmed = QCheckBox("我已抄写并妥善保存恢复密钥")

@@ -132,6 +132,9 @@ class Workspace:
         return self.session_factory()
 
     def close(self) -> None:
+        # SQLite's advice: let the planner refresh its statistics before the connection goes away.
+        with contextlib.suppress(Exception), self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA optimize")
         self.engine.dispose()
 
     def __enter__(self) -> Workspace:
