@@ -131,6 +131,40 @@ def cmd_recover(args, secrets: SecretReader) -> int:
     return 0
 
 
+def cmd_useradd(args, secrets: SecretReader) -> int:
+    from wenze_desktop.services.accounts import AccountService
+
+    ctx, _ = _login(args, secrets)
+    try:
+        password = secrets.read(f"新用户「{args.name}」的初始密码：", confirm=True)
+        roles = [r.strip() for r in args.roles.split(",") if r.strip()]
+        AccountService(ctx).create_user(args.name, args.display_name or args.name, roles, password)
+    finally:
+        ctx.workspace.close()
+    print(f"已建立用户「{args.name}」，角色：{args.roles}")
+    return 0
+
+
+def cmd_policy(args, secrets: SecretReader) -> int:
+    from dataclasses import replace
+
+    from wenze_desktop.services.accounts import AccountService
+
+    ctx, _ = _login(args, secrets)
+    try:
+        policy = ctx.workspace.keyring.policy
+        changes = {k: v for k in ("max_failures", "lockout_minutes", "idle_minutes", "min_password_length")
+                   if (v := getattr(args, k)) is not None}
+        if changes:
+            policy = replace(policy, **changes)
+            AccountService(ctx).set_login_policy(policy)
+    finally:
+        ctx.workspace.close()
+    print(f"连续失败 {policy.max_failures} 次锁定 {policy.lockout_minutes} 分钟；空闲 {policy.idle_minutes} 分钟锁定；"
+          f"密码至少 {policy.min_password_length} 个字符。")
+    return 0
+
+
 def cmd_selftest(args, secrets: SecretReader) -> int:
     from wenze_desktop import selftest
 
@@ -172,6 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replace", action="store_true", help="替换已有工作区（原文件移入 backups/）")
     add("passwd", cmd_passwd, "修改密码（先输入原密码，再输入新密码）")
     add("recover", cmd_recover, "凭恢复密钥重设用户密码")
+    p = add("useradd", cmd_useradd, "建立用户账户（需要系统管理员权限）")
+    p.add_argument("--name", required=True, help="新用户的用户名")
+    p.add_argument("--display-name", help="新用户的姓名")
+    p.add_argument("--roles", required=True, help="角色，逗号分隔：system_admin, security_officer, "
+                   "security_auditor, handler, reviewer, leader")
+    p = add("policy", cmd_policy, "查看或修改登录策略（锁定、空闲锁定、密码长度）")
+    for option, help_text in (("--max-failures", "连续失败几次锁定"), ("--lockout-minutes", "锁定多少分钟"),
+                              ("--idle-minutes", "空闲多少分钟锁定会话"), ("--min-password-length", "密码最小长度")):
+        p.add_argument(option, type=int, help=help_text)
     add("selftest", cmd_selftest, "自检：无需显示器和工作区", user=False)
     add("gui", cmd_gui, "启动图形界面", user=False)
     return parser

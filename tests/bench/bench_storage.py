@@ -21,11 +21,11 @@ from sqlalchemy import create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from wenze_desktop.domain.models import Case  # noqa: E402
-from wenze_desktop.security import kdf  # noqa: E402
-from wenze_desktop.storage import migrations  # noqa: E402
-from wenze_desktop.storage.engine import make_engine  # noqa: E402
-from wenze_desktop.storage.keyring import Keyring  # noqa: E402
+from wenze_desktop.domain.models import Case
+from wenze_desktop.security import kdf
+from wenze_desktop.storage import migrations
+from wenze_desktop.storage.engine import make_engine
+from wenze_desktop.storage.keyring import Keyring
 
 REGULATIONS = ["gz2009", "wf2011", "jt2019", "bx2019", "jc2017", "sh2022", "ccp2016"]
 FIRST_QUERY = text("SELECT number, title, regulation_id, step FROM case_file ORDER BY updated_at DESC LIMIT 50")

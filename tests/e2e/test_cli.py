@@ -117,3 +117,20 @@ def test_selftest_needs_no_workspace_and_no_display(tmp_path):
 def test_missing_workspace_is_explained(tmp_path):
     result = wenze("verify", "--data-dir", str(tmp_path / "none"), "--user", "admin", stdin=PASSWORD + "\n")
     assert result.returncode != 0 and "wenze init" in result.stderr
+
+
+def test_useradd_and_policy_need_the_right_roles(tmp_path):
+    data_dir = str(tmp_path / "ws")
+    assert wenze("init", "--data-dir", data_dir, "--user", "admin", stdin=PASSWORD + "\n").returncode == 0
+    made = wenze("useradd", "--data-dir", data_dir, "--user", "admin", "--name", "li", "--display-name", "李明",
+                 "--roles", "handler", stdin=f"{PASSWORD}\nHandler-pass-1\n")
+    assert made.returncode == 0, made.stderr
+    refused = wenze("policy", "--data-dir", data_dir, "--user", "li", "--idle-minutes", "50",
+                    stdin="Handler-pass-1\n")
+    assert refused.returncode == 6 and "没有“修改系统配置”的权限" in refused.stderr
+    changed = wenze("policy", "--data-dir", data_dir, "--user", "admin", "--max-failures", "2",
+                    stdin=PASSWORD + "\n")
+    assert changed.returncode == 0 and "连续失败 2 次" in changed.stdout
+    assert wenze("verify", "--data-dir", data_dir, "--user", "li", stdin="bad-password\n").returncode == 2
+    locked = wenze("verify", "--data-dir", data_dir, "--user", "li", stdin="bad-password\n")
+    assert locked.returncode == 3 and "锁定" in locked.stderr

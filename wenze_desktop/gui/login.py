@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -69,7 +70,8 @@ class LockDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle("会话已锁定")
         self.setModal(True)
-        info = QLabel(f"长时间未操作，会话已锁定。\n请输入用户「{ctx.user.display_name}（{ctx.user.username}）」的密码继续。")
+        who = f"{ctx.user.display_name}（{ctx.user.username}）"
+        info = QLabel(f"长时间未操作，会话已锁定。\n请输入用户「{who}」的密码继续。")
         info.setWordWrap(True)
         self.password = password_field()
         self.error = error_label()
@@ -96,7 +98,7 @@ class IdleWatcher(QObject):
     """Emits ``idle_timed_out`` after ``minutes`` without keyboard or mouse input anywhere in the application."""
 
     idle_timed_out = Signal()
-    INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+    INPUT_EVENTS: ClassVar = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
                     QEvent.Type.Wheel, QEvent.Type.TouchBegin}
 
     def __init__(self, minutes: float, parent=None):
@@ -114,7 +116,7 @@ class IdleWatcher(QObject):
         QGuiApplication.instance().removeEventFilter(self)
         self.timer.stop()
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+    def eventFilter(self, watched, event) -> bool:
         if event.type() in self.INPUT_EVENTS and self.timer.isActive():
             self.timer.start()
         return False

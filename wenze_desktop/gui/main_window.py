@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event) -> None:
         self.settings.save_window_state("main", self.saveGeometry(), self.saveState())
         self.idle.stop()
         super().closeEvent(event)

@@ -31,10 +31,11 @@ class AccountService:
             return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
 
     def create_user(self, username: str, display_name: str, roles: list[str], password: str) -> str:
+        self.ctx.require(Permission.USER_MANAGE, action="user.create", object_type="staff_user")
         check_username(username)
         check_role_separation(roles)
         check_password(password, self._keyring.policy.min_password_length, username)
-        with self.ctx.transaction(Permission.USER_MANAGE, action="user.create", object_type="staff_user") as s:
+        with self.ctx.transaction() as s:
             if self._keyring.has_user(username) or s.scalars(
                     select(StaffUser).where(StaffUser.username == username)).first():
                 raise ValidationError(f"用户名「{username}」已存在。")
@@ -99,12 +100,12 @@ class AccountService:
             return was_locked
 
     def set_login_policy(self, policy: LoginPolicy) -> None:
+        self.ctx.require(Permission.CONFIG_MANAGE, action="config.login_policy", object_type="workspace")
         if policy.min_password_length < 8:
             raise ValidationError("密码最小长度不得少于 8 个字符。")
         if policy.max_failures < 1 or policy.lockout_minutes < 1 or policy.idle_minutes < 1:
             raise ValidationError("失败次数、锁定时长和空闲锁定时长都必须至少为 1。")
-        with self.ctx.transaction(Permission.CONFIG_MANAGE, action="config.login_policy",
-                                  object_type="workspace") as s:
+        with self.ctx.transaction() as s:
             old = dict(self._keyring.policy.__dict__)
             self._keyring.policy = policy
             self.ctx.audit(s, "config.login_policy", "workspace", None, *changed(old, dict(policy.__dict__)))
