@@ -83,11 +83,11 @@ def test_restore_over_an_existing_workspace_needs_replace(filled, data_dir, tmp_
     out = tmp_path / "b.wzbak"
     AdminService(filled).backup(out)
     CaseService(filled).create_case("C-after", "备份之后的新案件", "gz2009")
+    filled.workspace.close()
     current = hashlib.sha256((data_dir / "wenze.db").read_bytes()).hexdigest()
     with pytest.raises(WorkspaceExists):
         restore(out, data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
     assert hashlib.sha256((data_dir / "wenze.db").read_bytes()).hexdigest() == current
-    filled.workspace.close()
     restore(out, data_dir, ADMIN, ADMIN_PASSWORD, replace=True, clock=clock)
     kept = list((data_dir / "backups").glob("replaced-*/wenze.db"))
     assert len(kept) == 1 and hashlib.sha256(kept[0].read_bytes()).hexdigest() == current
