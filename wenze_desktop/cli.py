@@ -12,6 +12,7 @@ import getpass
 import sys
 import traceback
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 from wenze_desktop import APP_TITLE, __version__
@@ -60,22 +61,24 @@ def cmd_init(args, secrets: SecretReader) -> int:
     return 0
 
 
-def _login(args, secrets: SecretReader, prompt: str = "密码："):
-    """Returns (service context, the password used)."""
+@contextmanager
+def signed_in(args, secrets: SecretReader, prompt: str = "密码："):
+    """Log in as ``--user`` for one command; yields (service context, the password used) and closes after."""
     from wenze_desktop.services.auth import login
 
     password = secrets.read(f"用户「{args.user}」的{prompt}")
-    return login(_data_dir(args), args.user, password), password
+    ctx = login(_data_dir(args), args.user, password)
+    try:
+        yield ctx, password
+    finally:
+        ctx.workspace.close()
 
 
 def cmd_verify(args, secrets: SecretReader) -> int:
     from wenze_desktop.services.admin import AdminService
 
-    ctx, _ = _login(args, secrets)
-    try:
+    with signed_in(args, secrets) as (ctx, _):
         report = AdminService(ctx).verify()
-    finally:
-        ctx.workspace.close()
     for name, passed, detail in report.checks:
         print(f"[{'通过' if passed else '失败'}] {name}：{detail}")
     if not report.ok:
@@ -88,11 +91,8 @@ def cmd_verify(args, secrets: SecretReader) -> int:
 def cmd_backup(args, secrets: SecretReader) -> int:
     from wenze_desktop.services.admin import AdminService
 
-    ctx, _ = _login(args, secrets)
-    try:
+    with signed_in(args, secrets) as (ctx, _):
         manifest = AdminService(ctx).backup(Path(args.out))
-    finally:
-        ctx.workspace.close()
     print(f"已写入备份 {args.out}（数据结构版本 {manifest['schema_revision']}，数据库 SHA-256 "
           f"{manifest['files']['wenze.db']}）")
     return 0
@@ -110,12 +110,9 @@ def cmd_restore(args, secrets: SecretReader) -> int:
 def cmd_passwd(args, secrets: SecretReader) -> int:
     from wenze_desktop.services.accounts import AccountService
 
-    ctx, old_password = _login(args, secrets, "原密码：")
-    try:
+    with signed_in(args, secrets, "原密码：") as (ctx, old_password):
         new_password = secrets.read("新密码：", confirm=True)
         AccountService(ctx).change_own_password(old_password, new_password)
-    finally:
-        ctx.workspace.close()
     print(f"用户「{args.user}」的密码已修改（数据库未重新加密，只更新了该用户的密钥槽）。")
     return 0
 
@@ -134,13 +131,10 @@ def cmd_recover(args, secrets: SecretReader) -> int:
 def cmd_useradd(args, secrets: SecretReader) -> int:
     from wenze_desktop.services.accounts import AccountService
 
-    ctx, _ = _login(args, secrets)
-    try:
+    with signed_in(args, secrets) as (ctx, _):
         password = secrets.read(f"新用户「{args.name}」的初始密码：", confirm=True)
         roles = [r.strip() for r in args.roles.split(",") if r.strip()]
         AccountService(ctx).create_user(args.name, args.display_name or args.name, roles, password)
-    finally:
-        ctx.workspace.close()
     print(f"已建立用户「{args.name}」，角色：{args.roles}")
     return 0
 
@@ -150,16 +144,13 @@ def cmd_policy(args, secrets: SecretReader) -> int:
 
     from wenze_desktop.services.accounts import AccountService
 
-    ctx, _ = _login(args, secrets)
-    try:
+    with signed_in(args, secrets) as (ctx, _):
         policy = ctx.workspace.keyring.policy
         changes = {k: v for k in ("max_failures", "lockout_minutes", "idle_minutes", "min_password_length")
                    if (v := getattr(args, k)) is not None}
         if changes:
             policy = replace(policy, **changes)
             AccountService(ctx).set_login_policy(policy)
-    finally:
-        ctx.workspace.close()
     print(f"连续失败 {policy.max_failures} 次锁定 {policy.lockout_minutes} 分钟；空闲 {policy.idle_minutes} 分钟锁定；"
           f"密码至少 {policy.min_password_length} 个字符。")
     return 0

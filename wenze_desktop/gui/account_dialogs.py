@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QMessageBox, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QFormLayout, QMessageBox, QVBoxLayout
 
 from wenze_desktop.errors import ValidationError, WenzeError
-from wenze_desktop.gui.forms import error_label, password_field, show_message
+from wenze_desktop.gui.forms import dialog_buttons, error_label, password_field, show_message
 from wenze_desktop.services.accounts import AccountService
 from wenze_desktop.services.context import ServiceContext
 
@@ -23,11 +23,7 @@ class ChangePasswordDialog(QDialog):
         form.addRow("原密码：", self.old)
         form.addRow("新密码：", self.new)
         form.addRow("确认新密码：", self.confirm)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("修改")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.apply)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons("修改", "取消", self.apply, self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from wenze_desktop.domain.base import utcnow
 from wenze_desktop.errors import ValidationError, WenzeError
-from wenze_desktop.gui.forms import error_label, password_field, show_message
+from wenze_desktop.gui.forms import dialog_buttons, error_label, password_field, show_message
 from wenze_desktop.security.kdf import Argon2Params
 from wenze_desktop.services.auth import create_workspace
 from wenze_desktop.services.context import Clock, ServiceContext
@@ -51,11 +51,7 @@ class FirstRunDialog(QDialog):
         form.addRow("管理员姓名：", self.display_name)
         form.addRow("密码：", self.password)
         form.addRow("确认密码：", self.confirm)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("建立工作区")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.create)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons("建立工作区", "取消", self.create, self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)

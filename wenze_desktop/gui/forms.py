@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QLineEdit
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit
 
 
 def password_field(placeholder: str = "") -> QLineEdit:
@@ -24,3 +26,14 @@ def error_label() -> QLabel:
 def show_message(label: QLabel, text: str) -> None:
     label.setText(text)
     label.setVisible(bool(text))
+
+
+def dialog_buttons(ok_text: str, cancel_text: str, on_ok: Callable[[], None],
+                   on_cancel: Callable[[], None]) -> QDialogButtonBox:
+    """OK/Cancel with Chinese labels; Enter triggers OK, Esc triggers Cancel."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(on_cancel)
+    return buttons

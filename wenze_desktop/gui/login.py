@@ -7,11 +7,11 @@ from typing import ClassVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout
 
 from wenze_desktop.domain.base import utcnow
 from wenze_desktop.errors import WenzeError
-from wenze_desktop.gui.forms import error_label, password_field, show_message
+from wenze_desktop.gui.forms import dialog_buttons, error_label, password_field, show_message
 from wenze_desktop.services.auth import login, recheck_password
 from wenze_desktop.services.context import Clock, ServiceContext
 
@@ -38,11 +38,7 @@ class LoginDialog(QDialog):
         form = QFormLayout()
         form.addRow("用户名：", self.username)
         form.addRow("密码：", self.password)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("登录")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
-        buttons.accepted.connect(self.attempt)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons("登录", "退出", self.attempt, self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(where)
         layout.addLayout(form)
@@ -75,11 +71,7 @@ class LockDialog(QDialog):
         info.setWordWrap(True)
         self.password = password_field()
         self.error = error_label()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("解锁")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出程序")
-        buttons.accepted.connect(self.attempt)
-        buttons.rejected.connect(self.reject)
+        buttons = dialog_buttons("解锁", "退出程序", self.attempt, self.reject)
         layout = QVBoxLayout(self)
         for widget in (info, self.password, self.error, buttons):
             layout.addWidget(widget)
