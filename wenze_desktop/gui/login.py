@@ -78,7 +78,7 @@ class LockDialog(QDialog):
 
     def attempt(self) -> None:
         try:
-            _busy(recheck_password, self.ctx, self.password.text())
+            self.ctx = _busy(recheck_password, self.ctx, self.password.text())
         except WenzeError as err:
             show_message(self.error, str(err))
             self.password.clear()

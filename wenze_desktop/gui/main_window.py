@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self.lock_dialog.open()
 
     def _unlocked(self) -> None:
+        self.ctx = self.lock_dialog.ctx  # roles as they are now, not as they were at login
         self.pages.setCurrentIndex(DESK)
         self.menuBar().setEnabled(True)
         self.idle.timer.start()

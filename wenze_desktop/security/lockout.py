@@ -51,15 +51,12 @@ class LoginState:
         self._save(data)
         return max(remaining, 0)
 
-    def record_success(self, username: str) -> list[str]:
-        """Clear the counter; returns the failed attempts (ISO times) not yet written to the audit log."""
-        data = self._load()
-        record = data.pop(username, None)
-        if record is not None:
-            self._save(data)
-        return list(record.get("pending", [])) if record else []
+    def pending_failures(self, username: str) -> list[str]:
+        """Failed attempts (ISO times) not yet written to the audit log."""
+        return list(self._load().get(username, {}).get("pending", []))
 
-    def unlock(self, username: str) -> bool:
+    def clear(self, username: str) -> bool:
+        """After a success (once its audit entries are committed) or an administrator's unlock."""
         data = self._load()
         record = data.pop(username, None)
         if record is not None:

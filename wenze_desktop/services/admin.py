@@ -56,17 +56,22 @@ class AdminService:
             chain = verify_chain(s)
         detail = (f"{chain.entries} 条记录，末端哈希 {chain.head_hash}" if chain.ok else "；".join(chain.problems))
         report.add("审计链", chain.ok, detail)
+        keyring = Workspace.load_keyring(self.ctx.workspace.data_dir)
+        intact = keyring.policy_intact(self.ctx.workspace.db_key)
+        report.add("登录策略", intact, "与签记一致" if intact else "密钥槽文件中的登录策略被改动过（未经本程序）")
         with self.ctx.transaction() as s:
             self.ctx.audit(s, "workspace.verify", "workspace", None, new={"ok": report.ok}, success=report.ok)
         return report
 
     def backup(self, out: Path) -> dict:
-        with self.ctx.transaction(Permission.BACKUP, action="workspace.backup", object_type="workspace") as s:
-            info = s.scalars(select(WorkspaceInfo)).one()
-            self.ctx.audit(s, "workspace.backup", "workspace", info.id, new={"file": str(out)})
-            instance_id = info.id
-        # Written after the audit entry committed, so the backup holds the record of its own making.
-        return backups.write_backup(self.ctx.workspace, Path(out), instance_id)
+        self.ctx.require(Permission.BACKUP, action="workspace.backup", object_type="workspace")
+        instance_id = self.workspace_info().id
+        manifest = backups.write_backup(self.ctx.workspace, Path(out), instance_id)
+        # Audited once the file is really there, with the hash that identifies it.
+        with self.ctx.transaction() as s:
+            self.ctx.audit(s, "workspace.backup", "workspace", instance_id,
+                           new={"file": str(out), "sha256": backups.sha256_file(Path(out))})
+        return manifest
 
 
 def restore(backup_file: Path, data_dir: Path, username: str, password: str, *, replace: bool = False,
@@ -86,12 +91,14 @@ def restore(backup_file: Path, data_dir: Path, username: str, password: str, *, 
         backups.unpack_backup(Path(backup_file), scratch)
         keyring = Keyring.load(scratch / KEYRING_FILE)
         db_key = keyring.unlock(username, password)
-        ws = Workspace.attach(scratch, keyring, db_key, now=clock())
+        # An older schema is upgraded at the next login, with its own pre-upgrade backup and audit entry.
+        ws = Workspace.attach(scratch, keyring, db_key, now=clock(), upgrade=False)
         try:
             problems = backups.integrity_problems(ws)
             if problems:
                 raise IntegrityFailure("备份中的数据库校验未通过：" + "；".join(problems))
             ctx = _context_for(ws, username, clock)
+            ctx.require(Permission.BACKUP, action="workspace.restore", object_type="workspace")
             new_id = new_uuid()
             with ctx.transaction() as s:
                 old_id = s.scalars(select(WorkspaceInfo.id)).one()

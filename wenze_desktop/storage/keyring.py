@@ -8,12 +8,15 @@ to the keyring id, the slot name and its KDF parameters, so a slot moved or edit
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import os
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -26,6 +29,7 @@ from wenze_desktop.storage.atomic import atomic_write_text
 
 FORMAT = 1
 RECOVERY_SLOT = "__recovery__"
+T = TypeVar("T")
 WRONG_PASSWORD_MSG = "用户名或密码错误，请重新输入。"
 
 
@@ -50,6 +54,7 @@ class Keyring:
     keyring_id: str
     slots: dict[str, dict] = field(default_factory=dict)
     policy: LoginPolicy = field(default_factory=LoginPolicy)
+    policy_mac: str = ""  # HMAC under a key derived from the database key: edits by hand are detected
 
     # -- creation and persistence -------------------------------------------------------------
     @classmethod
@@ -60,6 +65,7 @@ class Keyring:
         db_key = secrets.token_bytes(32)
         ring.set_password(username, user_id, db_key, password, params)
         recovery_key = ring.reset_recovery_key(db_key)
+        ring.seal_policy(db_key)
         return ring, db_key, recovery_key
 
     @classmethod
@@ -68,17 +74,46 @@ class Keyring:
             data = json.loads(Path(path).read_text("utf-8"))
         except (OSError, ValueError) as exc:
             raise IntegrityFailure(f"密钥槽文件 {path} 无法读取或已损坏：{exc}") from exc
-        if data.get("format") != FORMAT:
-            raise IntegrityFailure(f"密钥槽文件格式版本 {data.get('format')} 不受本程序支持。")
-        return cls(Path(path), data["keyring_id"], data["slots"], LoginPolicy.from_json(data.get("policy", {})))
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise IntegrityFailure(f"密钥槽文件 {path} 的格式不受本程序支持或已损坏。")
+        try:
+            return cls(Path(path), str(data["keyring_id"]), dict(data["slots"]),
+                       LoginPolicy.from_json(data.get("policy", {})), str(data.get("policy_mac", "")))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IntegrityFailure(f"密钥槽文件 {path} 已损坏：{exc}") from exc
 
     def to_json(self) -> str:
         body = {"format": FORMAT, "keyring_id": self.keyring_id, "cipher": "aes-256-gcm",
-                "policy": self.policy.__dict__, "slots": self.slots}
+                "policy": self.policy.__dict__, "policy_mac": self.policy_mac, "slots": self.slots}
         return json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True)
 
     def save(self, path: Path | None = None) -> None:
         atomic_write_text(path or self.path, self.to_json())
+
+    def update(self, mutate: Callable[[Keyring], T]) -> T:
+        """Change the file, not a stale copy: reload it, apply ``mutate``, save, and only then adopt the result.
+
+        Another process (the CLI beside the GUI) may have changed other slots since this one was loaded.
+        If saving fails, neither the file nor this object has changed.
+        """
+        fresh = Keyring.load(self.path)
+        result = mutate(fresh)
+        fresh.save()
+        self.slots, self.policy, self.policy_mac = fresh.slots, fresh.policy, fresh.policy_mac
+        return result
+
+    # -- the login policy ----------------------------------------------------------------------
+    def _policy_digest(self, db_key: bytes) -> str:
+        mac_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=self.keyring_id.encode(),
+                       info=b"wenze login policy").derive(db_key)
+        body = json.dumps(self.policy.__dict__, sort_keys=True).encode()
+        return hmac.new(mac_key, body, "sha256").hexdigest()
+
+    def seal_policy(self, db_key: bytes) -> None:
+        self.policy_mac = self._policy_digest(db_key)
+
+    def policy_intact(self, db_key: bytes) -> bool:
+        return hmac.compare_digest(self.policy_mac, self._policy_digest(db_key))
 
     # -- slots ---------------------------------------------------------------------------------
     def has_user(self, username: str) -> bool:
@@ -92,17 +127,24 @@ class Keyring:
         slot = self.slots.get(username)
         if slot is None or username == RECOVERY_SLOT:
             raise WrongPassword(WRONG_PASSWORD_MSG)
-        params = Argon2Params.from_json(slot["kdf"])
+        try:
+            params = Argon2Params.from_json(slot["kdf"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IntegrityFailure(f"用户「{username}」的密钥槽已损坏，请用恢复密钥重设密码。") from exc
         return self._unwrap(username, slot, derive_key(password, params), WRONG_PASSWORD_MSG)
 
     def unlock_with_recovery(self, recovery_key: str) -> bytes:
-        slot = self.slots[RECOVERY_SLOT]
+        slot = self.slots.get(RECOVERY_SLOT)
+        if not slot or "salt" not in slot.get("kdf", {}):
+            raise IntegrityFailure("密钥槽文件中没有可用的恢复密钥槽，请从备份恢复。")
         wrapping = _recovery_wrapping_key(recovery_key, bytes.fromhex(slot["kdf"]["salt"]))
         return self._unwrap(RECOVERY_SLOT, slot, wrapping, "恢复密钥不正确，请核对后重新输入。")
 
     def set_password(self, username: str, user_id: str, db_key: bytes, password: str,
                      params: Argon2Params) -> None:
         """Wrap the database key under a new password: the database itself is not touched."""
+        if username == RECOVERY_SLOT:
+            raise ValueError("reserved slot name")
         params = params.with_new_salt()
         kdf = params.to_json()
         self.slots[username] = {"user_id": user_id, "kdf": kdf,

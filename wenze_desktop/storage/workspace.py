@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -60,12 +61,12 @@ class Workspace:
 
     # -- creation -------------------------------------------------------------------------------
     @classmethod
-    def create(cls, data_dir: Path, username: str, user_id: str, password: str,
-               params: Argon2Params) -> tuple[Workspace, str]:
+    def create(cls, data_dir: Path, username: str, user_id: str, password: str, params: Argon2Params,
+               populate: Callable[[Workspace], None] | None = None) -> tuple[Workspace, str]:
         """Create the key slots and an empty database at the migration head; returns (workspace, recovery key).
 
-        The database is built under a temporary name and renamed last, so an interrupted set-up never
-        leaves something that looks like a workspace without its keys.
+        The database is built (and filled by ``populate``: workspace row, first user) under a temporary name
+        and renamed last, so an interrupted set-up never leaves something that looks like a workspace.
         """
         data_dir = Path(data_dir)
         if cls.exists(data_dir):
@@ -79,6 +80,8 @@ class Workspace:
         engine = make_engine(building, db_key)
         try:
             migrations.upgrade(engine)
+            if populate is not None:
+                populate(cls(data_dir, keyring, db_key, engine, make_session_factory(engine)))
         finally:
             engine.dispose()
         keyring.save()
