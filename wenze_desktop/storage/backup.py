@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlcipher3
 
 from wenze_desktop.errors import IntegrityFailure
-from wenze_desktop.paths import DB_FILE, KEYRING_FILE
+from wenze_desktop.paths import DB_FILE, KEYRING_FILE, LOGIN_STATE_FILE
 from wenze_desktop.storage import migrations
 from wenze_desktop.storage.atomic import fsync_dir
 from wenze_desktop.storage.engine import raw_key_literal
@@ -125,6 +125,6 @@ def integrity_problems(ws: Workspace) -> list[str]:
 def move_aside(data_dir: Path, into: Path) -> None:
     """Move an existing workspace's files into ``into`` (used before a restore replaces them)."""
     into.mkdir(parents=True, exist_ok=True)
-    for name in (DB_FILE, KEYRING_FILE, "login-state.json"):
+    for name in (DB_FILE, KEYRING_FILE, LOGIN_STATE_FILE):
         with contextlib.suppress(FileNotFoundError):
             os.replace(Path(data_dir) / name, into / name)
