@@ -1,0 +1,1 @@
+"""Regulation profiles (resources/regulations/*.toml) and the working-day calendar."""

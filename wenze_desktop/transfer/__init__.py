@@ -1,0 +1,1 @@
+"""USB export/import packages."""
