@@ -33,3 +33,14 @@ class ValidationError(WenzeError):
 
 class IntegrityFailure(WenzeError):
     exit_code = 8
+
+
+class ProcedureRefused(WenzeError):
+    """The regulation does not allow this action now; ``article`` says where the rule is."""
+
+    exit_code = 9
+
+    def __init__(self, message: str, article: str = "") -> None:
+        self.message = message
+        self.article = article
+        super().__init__(f"{message}（依据：{article}）" if article else message)

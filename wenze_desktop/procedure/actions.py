@@ -1,0 +1,70 @@
+"""The canonical vocabulary of procedure actions, shared by every profile (a profile uses a subset)."""
+
+from __future__ import annotations
+
+from wenze_desktop.security.permissions import Permission
+
+# action id -> Chinese label (one glossary: the UI shows these words everywhere)
+ACTION_LABELS: dict[str, str] = {
+    "preliminary_check": "初核",
+    "file_case": "立项",
+    "close_without_filing": "初核后不予立项",
+    "withdraw": "撤项",
+    "assign_investigators": "组成调查组",
+    "declare_interest": "利害关系声明",
+    "apply_recusal": "申请回避",
+    "decide_recusal": "回避决定",
+    "serve_notice": "送达调查通知",
+    "receive_explanation": "收到书面说明",
+    "suspend_respondent": "暂停职务",
+    "inform_findings": "告知调查结果",
+    "record_defence": "陈述申辩笔录",
+    "waive_defence": "放弃陈述申辩",
+    "submit_report": "提交调查报告",
+    "extend_deadline": "延长期限",
+    "decide": "作出问责决定",
+    "decide_no_accountability": "作出不予问责决定",
+    "serve_decision": "送达问责决定",
+    "lodge_appeal": "申诉",
+    "decide_appeal": "复核/复查决定",
+    "report_execution": "执行情况报告",
+    "archive": "归档",
+}
+
+ACTIONS: tuple[str, ...] = tuple(ACTION_LABELS)
+
+# Decisions belong to the deciding organ's leader; everything else to the handling staff.
+DECIDING_ACTIONS = frozenset({"file_case", "close_without_filing", "withdraw", "decide_recusal", "decide",
+                              "decide_no_accountability", "decide_appeal", "suspend_respondent"})
+
+# The alternative routes a transition can belong to (docs/profile-format.md).
+PATHS = ("main", "direct", "simplified", "withdrawal", "no_filing", "appeal")
+
+DOCUMENT_KINDS: dict[str, str] = {
+    "filing_decision": "立项决定",
+    "investigation_notice": "调查通知书",
+    "defence_record": "陈述申辩笔录",
+    "investigation_report": "调查报告",
+    "decision": "问责决定书",
+    "withdrawal_decision": "撤项决定",
+    "service_receipt": "送达回证",
+    "review_decision": "复核/复查决定",
+    "execution_report": "执行情况报告",
+}
+
+RESTRICTIONS: dict[str, str] = {
+    "no_excellent_rating": "年度考核不得评为优秀",
+    "no_commendation": "不得评优评先",
+    "no_promotion": "不得提拔",
+    "no_equivalent_post": "不得安排相当职务",
+    "personnel_file": "材料归入个人档案",
+    "other": "其他影响",
+}
+
+
+def permission_for(action: str) -> Permission:
+    return Permission.CASE_DECIDE if action in DECIDING_ACTIONS else Permission.CASE_EDIT
+
+
+def label_of(action: str) -> str:
+    return ACTION_LABELS.get(action, action)

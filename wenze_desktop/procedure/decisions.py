@@ -1,0 +1,105 @@
+"""What a decision says: which forms for which respondent, how severe, and what its document still lacks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from wenze_desktop.procedure.view import CaseView, RespondentView
+from wenze_desktop.rules.profiles import Form, Profile
+
+
+@dataclass(frozen=True)
+class Held:
+    respondent: RespondentView
+    form: Form
+
+
+class FormProblem(Exception):
+    def __init__(self, message: str, article: str) -> None:
+        super().__init__(message)
+        self.message, self.article = message, article
+
+
+def forms_article(profile: Profile) -> str:
+    """The article that lists the forms, without the item number: 第十四条（一） -> 第十四条."""
+    if not profile.forms:
+        return ""
+    return re.sub(r"（[^）]*）$", "", profile.forms[0].article)
+
+
+def resolve_forms(profile: Profile, case: CaseView, value: Any) -> list[Held]:
+    """``forms=["诫勉谈话"]`` (for every respondent) or ``[{"respondent": "张三", "form": "诫勉谈话"}, …]``."""
+    if not value:
+        raise FormProblem("问责决定须写明问责方式。", forms_article(profile))
+    if isinstance(value, (str, Mapping)):
+        value = [value]
+    pairs: list[tuple[RespondentView, str]] = []
+    for item in value:
+        if isinstance(item, Mapping):
+            who = case.respondent(str(item.get("respondent", "")))
+            if who is None:
+                raise FormProblem(f"本案没有被问责对象「{item.get('respondent', '')}」。", forms_article(profile))
+            chosen = item.get("forms", item.get("form", []))
+            pairs.extend((who, str(f)) for f in ([chosen] if isinstance(chosen, str) else chosen))
+        else:
+            if not case.respondents:
+                raise FormProblem("本案尚未登记被问责对象。", forms_article(profile))
+            pairs.extend((who, str(item)) for who in case.respondents)
+    held: list[Held] = []
+    for who, key in pairs:
+        form = profile.form(key)
+        if form is None:
+            names = "、".join(f.name for f in profile.forms)
+            raise FormProblem(f"「{key}」不是《{profile.short_title}》规定的问责方式；可用的有：{names}。",
+                              forms_article(profile))
+        if who.kind not in form.applies_to:
+            kind = "单位" if who.kind == "unit" else "个人"
+            raise FormProblem(f"「{form.name}」不适用于{kind}被问责对象「{who.name}」。", form.article)
+        held.append(Held(who, form))
+    return held
+
+
+def severity(held: list[Held]) -> int:
+    """The heaviest form chosen (-1 for none)."""
+    return max((h.form.severity for h in held), default=-1)
+
+
+def recommended_severity(profile: Profile, case: CaseView) -> int | None:
+    """The heaviest form the last report recommended; -1 if it recommended no accountability; None if no report."""
+    report = case.last("submit_report")
+    if report is None:
+        return None
+    if not report.get("accountable", True):
+        return -1
+    forms = [profile.form(str(f)) for f in report.get("recommended_forms", [])]
+    return max((f.severity for f in forms if f is not None), default=-1)
+
+
+def _text(value: Any) -> bool:
+    return bool(str(value).strip()) if value is not None else False
+
+
+def missing_elements(profile: Profile, case: CaseView) -> list[str]:
+    """The decision document's required elements that have no data yet (labels in the profile's words)."""
+    decision = case.last("decide")
+    data: Mapping[str, Any] = decision.data if decision else {}
+    present = {
+        "respondent_info": bool(case.respondents) and all(
+            _text(r.name) and (r.kind == "unit" or _text(r.unit) or _text(r.post)) for r in case.respondents),
+        "facts": _text(data.get("facts")) or _text(case.facts),
+        "evidence": _text(data.get("evidence")),
+        "responsibility": _text(data.get("responsibility")),
+        "basis": _text(data.get("basis")),
+        "decision": decision is not None and bool(data.get("held")),
+        "appeal_route": profile.appeal.allowed or _text(data.get("appeal_route")),
+        "organ": _text(data.get("organ")) or _text(profile.deciding_organ),
+        "date": decision is not None,
+        "title": decision is not None,
+        # assigned and applied when the document is issued (documents issue)
+        "document_number": True,
+        "seal": True,
+    }
+    return [e.label for e in profile.decision_document.elements if not present.get(e.id, False)]

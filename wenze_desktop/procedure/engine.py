@@ -1,0 +1,74 @@
+"""The engine: which actions a case's profile allows now, and whether one may be recorded (pure, no database)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from wenze_desktop.errors import ProcedureRefused, ValidationError
+from wenze_desktop.procedure import guards
+from wenze_desktop.procedure.actions import ACTION_LABELS, label_of
+from wenze_desktop.procedure.view import CaseView
+from wenze_desktop.rules.calendar import WorkCalendar
+from wenze_desktop.rules.profiles import Profile, Transition
+
+
+@dataclass(frozen=True)
+class ActionOption:
+    id: str
+    label: str
+    enabled: bool
+    refusal: guards.Refusal | None
+    article: str
+    path: str
+    to: str | None
+
+
+def _transition(profile: Profile, case: CaseView, action: str) -> Transition:
+    if action not in ACTION_LABELS:
+        raise ValidationError(f"未知的办理事项「{action}」。")
+    terminal = profile.is_terminal(case.step)
+    here = [t for t in profile.transitions_from(case.step) if t.action == action]
+    if here and not terminal:
+        return here[0]
+    anywhere = [t for t in profile.transitions if t.action == action]
+    if terminal or not anywhere:
+        step = profile.step(case.step) if terminal else None
+        if step is not None:
+            raise ProcedureRefused(f"案件已{step.label}，不能再办理任何事项。", step.article)
+        raise ProcedureRefused(f"《{profile.short_title}》没有规定「{label_of(action)}」这一程序。",
+                               profile.applies_article or profile.organs_article)
+    where = "、".join(dict.fromkeys(profile.step_label(s) for t in anywhere for s in t.sources))
+    raise ProcedureRefused(
+        f"案件当前处于「{profile.step_label(case.step)}」环节，「{label_of(action)}」只能在「{where}」环节办理。",
+        anywhere[0].article)
+
+
+def available(profile: Profile, case: CaseView, calendar: WorkCalendar, today: date) -> list[ActionOption]:
+    """The actions of the current step, each enabled or with the refusal that blocks it."""
+    if profile.is_terminal(case.step):
+        return []
+    options: dict[str, ActionOption] = {}
+    for transition in profile.transitions_from(case.step):
+        if transition.action in options:
+            continue
+        refusal = guards.check(case, guards.Proposal(profile, transition, today, None, calendar))
+        options[transition.action] = ActionOption(
+            transition.action, transition.label or label_of(transition.action), refusal is None, refusal,
+            transition.article, transition.path, transition.to)
+    return list(options.values())
+
+
+def evaluate(profile: Profile, case: CaseView, action: str, on: date, data: Mapping[str, Any],
+             calendar: WorkCalendar) -> Transition:
+    """The transition to record, or ProcedureRefused with the first rule that forbids it."""
+    transition = _transition(profile, case, action)
+    if case.last_date is not None and on < case.last_date:
+        raise ValidationError(
+            f"办理日期 {on.isoformat()} 早于本案上一项记录的日期 {case.last_date.isoformat()}；请核对日期。")
+    refusal = guards.check(case, guards.Proposal(profile, transition, on, data, calendar))
+    if refusal:
+        raise ProcedureRefused(refusal.message, refusal.article)
+    return transition

@@ -1,0 +1,381 @@
+"""Guards: small pure functions over a read-only case view that return nothing or a refusal citing its article.
+
+A guard that needs the data of the action being recorded (``needs_data``) is skipped when the engine only asks
+whether an action is available; it runs when the action is performed. Permissions are checked elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from wenze_desktop.procedure import decisions
+from wenze_desktop.procedure.view import CaseView, names, team_of
+from wenze_desktop.rules.calendar import WorkCalendar
+from wenze_desktop.rules.profiles import Profile, Transition
+
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+    article: str
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The action being checked: which transition, on which date, with which data (None: availability only)."""
+
+    profile: Profile
+    transition: Transition
+    on: date
+    data: Mapping[str, Any] | None
+    calendar: WorkCalendar
+
+    def text(self, *keys: str) -> str:
+        for key in keys:
+            value = (self.data or {}).get(key)
+            if value is not None and str(value).strip():
+                return str(value).strip()
+        return ""
+
+
+Guard = Callable[[CaseView, Proposal], Refusal | None]
+
+
+@dataclass(frozen=True)
+class GuardSpec:
+    check: Guard
+    needs_data: bool
+    article_key: str = ""  # the [procedure] key whose article the guard cites, if not the transition's
+
+
+GUARDS: dict[str, GuardSpec] = {}
+
+
+def guard(name: str, *, needs_data: bool = False, article_key: str = ""):
+    def register(check: Guard) -> Guard:
+        GUARDS[name] = GuardSpec(check, needs_data, article_key)
+        return check
+    return register
+
+
+def cite(p: Proposal, key: str) -> str:
+    """The profile's article for ``key``, falling back to the transition's own article."""
+    return getattr(p.profile.procedure, key, "") or p.transition.article
+
+
+def case_open(case: CaseView, p: Proposal) -> Refusal | None:
+    """Implicit for every action: a withdrawn or archived case accepts nothing more."""
+    if p.profile.is_terminal(case.step):
+        step = p.profile.step(case.step)
+        return Refusal(f"案件已{step.label}，不能再办理任何事项。", step.article)
+    return None
+
+
+# -- investigation team and recusal --------------------------------------------------------------------------------
+
+@guard("investigators_minimum", needs_data=True, article_key="investigators_article")
+def investigators_minimum(case: CaseView, p: Proposal) -> Refusal | None:
+    staff = list(dict.fromkeys(names((p.data or {}).get("staff"))))
+    need = p.profile.procedure.min_investigators
+    if len(staff) < need:
+        return Refusal(f"调查须由至少 {need} 名工作人员进行，现指定 {len(staff)} 名。", cite(p, "investigators_article"))
+    return None
+
+
+@guard("investigators_cleared", article_key="recusal_article")
+def investigators_cleared(case: CaseView, p: Proposal) -> Refusal | None:
+    team = team_of(case)
+    article = cite(p, "recusal_article")
+    if team.pending_recusals:
+        who = "、".join(team.pending_recusals)
+        return Refusal(f"被调查人申请「{who}」回避，尚未作出决定，调查不能继续。", article)
+    if team.interested():
+        who = "、".join(team.interested())
+        return Refusal(f"调查人员「{who}」声明与被调查人有利害关系，应当回避；请先作出回避决定并更换人员。", article)
+    if team.undeclared():
+        who = "、".join(team.undeclared())
+        return Refusal(f"调查人员「{who}」尚未作出利害关系声明，调查不能开展。", article)
+    need = p.profile.procedure.min_investigators
+    if len(team.members) < need:
+        return Refusal(f"回避后调查人员只剩 {len(team.members)} 名，须补足至少 {need} 名。",
+                       cite(p, "investigators_article"))
+    return None
+
+
+@guard("staff_assigned")
+def staff_assigned(case: CaseView, p: Proposal) -> Refusal | None:
+    team = team_of(case)
+    if not team.members:
+        return Refusal("尚未指定调查人员。", p.transition.article)
+    if p.data is None:
+        return None
+    named = names(p.data.get("staff"))
+    if not named:
+        return Refusal("请写明是哪一名调查人员。", p.transition.article)
+    strangers = [n for n in named if n not in team.members]
+    if strangers:
+        return Refusal(f"「{'、'.join(strangers)}」不是本案的调查人员。", p.transition.article)
+    return None
+
+
+@guard("recusal_pending")
+def recusal_pending(case: CaseView, p: Proposal) -> Refusal | None:
+    team = team_of(case)
+    open_matters = team.pending_recusals + [n for n in team.interested() if n not in team.pending_recusals]
+    if not open_matters:
+        return Refusal("没有待决定的回避申请或利害关系声明。", p.transition.article)
+    if p.data is not None:
+        named = names(p.data.get("staff"))
+        unknown = [n for n in named if n not in open_matters]
+        if not named or unknown:
+            return Refusal(f"回避决定须针对待决定的人员：{'、'.join(open_matters)}。", p.transition.article)
+    return None
+
+
+# -- filing, report, defence ---------------------------------------------------------------------------------------
+
+@guard("filing_approved", needs_data=True, article_key="filing_article")
+def filing_approved(case: CaseView, p: Proposal) -> Refusal | None:
+    if not p.text("approved_by"):
+        by = p.profile.procedure.filing_approval or "决定机关"
+        return Refusal(f"立项须报{by}批准，请填写批准人（approved_by）。", cite(p, "filing_article"))
+    return None
+
+
+@guard("report_complete", needs_data=True)
+def report_complete(case: CaseView, p: Proposal) -> Refusal | None:
+    data = p.data or {}
+    if not (p.text("facts") or case.facts.strip()):
+        return Refusal("调查报告须写明问责情形的具体事实。", p.transition.article)
+    if not p.text("conclusion"):
+        return Refusal("调查报告须写明基本结论（conclusion）。", p.transition.article)
+    if "accountable" not in data:
+        return Refusal("调查报告须提出是否问责的建议（accountable）。", p.transition.article)
+    if data["accountable"]:
+        recommended = data.get("recommended_forms") or []
+        if not recommended:
+            return Refusal("建议问责的，调查报告须写明建议采用的问责方式（recommended_forms）。", p.transition.article)
+        unknown = [str(f) for f in recommended if p.profile.form(str(f)) is None]
+        if unknown:
+            return Refusal(f"「{'、'.join(unknown)}」不是本规定的问责方式。", decisions.forms_article(p.profile))
+    return None
+
+
+@guard("defence_heard_or_waived", article_key="defence_article")
+def defence_heard_or_waived(case: CaseView, p: Proposal) -> Refusal | None:
+    if not (case.has("record_defence") or case.has("waive_defence")):
+        return Refusal("作出决定前，须听取并记录被问责对象的陈述和申辩，或记录其明确放弃。", cite(p, "defence_article"))
+    return None
+
+
+@guard("reason_given", needs_data=True)
+def reason_given(case: CaseView, p: Proposal) -> Refusal | None:
+    if not p.text("reason", "text"):
+        if p.transition.action == "waive_defence":
+            return Refusal("放弃陈述申辩须由被调查人明确表示，请录入其书面表示（text）。", p.transition.article)
+        return Refusal("请写明理由（reason）。", p.transition.article)
+    return None
+
+
+@guard("direct_decision_reason", needs_data=True)
+def direct_decision_reason(case: CaseView, p: Proposal) -> Refusal | None:
+    if not p.text("direct_reason", "reason"):
+        return Refusal("不经调查直接作出决定的，须写明情况特殊或事实清楚的理由（direct_reason）。", p.transition.article)
+    return None
+
+
+# -- the decision ---------------------------------------------------------------------------------------------------
+
+@guard("collective_meeting", needs_data=True, article_key="collective_article")
+def collective_meeting(case: CaseView, p: Proposal) -> Refusal | None:
+    article = cite(p, "collective_article")
+    body = p.profile.procedure.collective_body or "领导班子"
+    meeting = (p.data or {}).get("meeting")
+    if not isinstance(meeting, Mapping) or not meeting.get("date"):
+        return Refusal(f"问责决定须经{body}集体讨论，请登记会议日期、出席人员和持不同意见的成员（meeting）。", article)
+    if not names(meeting.get("attendees")):
+        return Refusal("请登记出席会议的人员（attendees）。", article)
+    dissent_key = next((k for k in ("dissenting", "dissent", "dissenters") if k in meeting), None)
+    if dissent_key is None:
+        return Refusal("请登记持不同意见的成员（dissenting，没有则填空列表）。", article)
+    strangers = [n for n in names(meeting[dissent_key]) if n not in names(meeting.get("attendees"))]
+    if strangers:
+        return Refusal(f"持不同意见的「{'、'.join(strangers)}」不在出席人员之中。", article)
+    held_on = meeting["date"] if isinstance(meeting["date"], date) else date.fromisoformat(str(meeting["date"]))
+    if held_on > p.on:
+        return Refusal("会议日期不能晚于决定日期。", article)
+    return None
+
+
+@guard("forms_of_profile", needs_data=True)
+def forms_of_profile(case: CaseView, p: Proposal) -> Refusal | None:
+    try:
+        decisions.resolve_forms(p.profile, case, (p.data or {}).get("forms"))
+    except decisions.FormProblem as problem:
+        return Refusal(problem.message, problem.article)
+    return None
+
+
+@guard("dissenters_not_held", needs_data=True, article_key="dissent_article")
+def dissenters_not_held(case: CaseView, p: Proposal) -> Refusal | None:
+    meeting = (p.data or {}).get("meeting") or {}
+    if not isinstance(meeting, Mapping):
+        return None
+    dissenters = set(names(meeting.get("dissenting", meeting.get("dissent", meeting.get("dissenters")))))
+    try:
+        held = decisions.resolve_forms(p.profile, case, (p.data or {}).get("forms"))
+    except decisions.FormProblem:
+        return None  # forms_of_profile reports it
+    wrongly = sorted({h.respondent.name for h in held if h.respondent.name in dissenters})
+    if wrongly:
+        return Refusal(f"「{'、'.join(wrongly)}」在集体决策中明确提出反对意见，不予问责。", cite(p, "dissent_article"))
+    return None
+
+
+@guard("harsher_needs_reason", needs_data=True, article_key="no_harsher_article")
+def harsher_needs_reason(case: CaseView, p: Proposal) -> Refusal | None:
+    if not case.has("record_defence"):
+        return None
+    recommended = decisions.recommended_severity(p.profile, case)
+    try:
+        held = decisions.resolve_forms(p.profile, case, (p.data or {}).get("forms"))
+    except decisions.FormProblem:
+        return None
+    if recommended is not None and decisions.severity(held) > recommended and not p.text("harsher_reason"):
+        article = p.profile.procedure.no_harsher_article or cite(p, "defence_article")
+        return Refusal("决定重于调查报告的建议，而被问责对象已作陈述申辩：须写明加重的理由（harsher_reason），"
+                       "且不得因其申辩而加重。", article)
+    return None
+
+
+@guard("simplified_forms_only", needs_data=True)
+def simplified_forms_only(case: CaseView, p: Proposal) -> Refusal | None:
+    try:
+        held = decisions.resolve_forms(p.profile, case, (p.data or {}).get("forms"))
+    except decisions.FormProblem:
+        return None
+    heavy = sorted({h.form.name for h in held if h.form.tier != "light"}, key=str)
+    if heavy:
+        light = "、".join(f.name for f in p.profile.forms if f.tier == "light")
+        return Refusal(f"简易程序只适用于较轻的问责方式（{light}）；「{'、'.join(heavy)}」须按一般程序办理。",
+                       p.transition.article)
+    return None
+
+
+@guard("decision_document_complete")
+def decision_document_complete(case: CaseView, p: Proposal) -> Refusal | None:
+    missing = decisions.missing_elements(p.profile, case)
+    if missing:
+        return Refusal(f"问责决定书缺少必备内容：{'、'.join(missing)}。", p.profile.decision_document.article
+                       or p.transition.article)
+    return None
+
+
+# -- appeal, execution, extension, archive -------------------------------------------------------------------------
+
+def appeal_window_due(case: CaseView, profile: Profile, calendar: WorkCalendar):
+    """The last day to lodge an appeal, or None when the profile gives no window or the trigger is not recorded."""
+    rules = profile.appeal
+    trigger = case.last(rules.window_trigger)
+    if trigger is None or not (rules.window_working_days or rules.window_days):
+        return None
+    if rules.window_working_days:
+        return calendar.add_working_days(trigger.on, rules.window_working_days)
+    return calendar.add_days(trigger.on, rules.window_days)
+
+
+@guard("appeal_window")
+def appeal_window(case: CaseView, p: Proposal) -> Refusal | None:
+    rules = p.profile.appeal
+    if not rules.allowed:
+        return Refusal("本规定未规定申诉程序。", p.transition.article)
+    due = appeal_window_due(case, p.profile, p.calendar)
+    if due is not None and p.on > due.due:
+        period = f"{rules.window_working_days}个工作日" if rules.window_working_days else f"{rules.window_days}日"
+        return Refusal(f"申诉须在收到决定后{period}内提出，期限已于{due.describe()}届满。",
+                       rules.window_article or rules.article)
+    if p.data is not None and rules.review_kinds:
+        kind = p.text("review_kind")
+        if kind and kind not in rules.review_kinds:
+            return Refusal(f"申诉的处理方式只能是{'或'.join(rules.review_kinds)}。", rules.article)
+    return None
+
+
+@guard("review_outcome", needs_data=True)
+def review_outcome(case: CaseView, p: Proposal) -> Refusal | None:
+    outcomes = p.profile.appeal.outcomes or ("维持", "变更", "撤销")
+    article = p.profile.appeal.outcomes_article or p.transition.article
+    outcome = p.text("outcome")
+    if outcome not in outcomes:
+        return Refusal(f"复核/复查决定只能是{'、'.join(outcomes)}原问责决定之一。", article)
+    if outcome == "变更":
+        try:
+            decisions.resolve_forms(p.profile, case, (p.data or {}).get("forms"))
+        except decisions.FormProblem as problem:
+            return Refusal(f"变更原决定须写明变更后的问责方式：{problem.message}", problem.article)
+    return None
+
+
+def appeal_pending(case: CaseView) -> bool:
+    lodged, decided = case.all("lodge_appeal"), case.all("decide_appeal")
+    return len(lodged) > len(decided)
+
+
+@guard("execution_not_paused")
+def execution_not_paused(case: CaseView, p: Proposal) -> Refusal | None:
+    if not appeal_pending(case):
+        return None
+    rules = p.profile.appeal
+    paused = rules.execution_pauses == "yes" or (
+        rules.execution_pauses == "may" and bool(case.last("lodge_appeal").get("pause_execution")))
+    if paused:
+        return Refusal("申诉期间原问责决定暂缓执行，复核/复查决定作出后再报告执行情况。",
+                       rules.execution_article or rules.article)
+    return None
+
+
+@guard("extension_allowed", needs_data=True)
+def extension_allowed(case: CaseView, p: Proposal) -> Refusal | None:
+    from wenze_desktop.procedure.deadlines import extension_problem  # deadlines imports this module
+
+    problem = extension_problem(case, p)
+    return Refusal(*problem) if problem else None
+
+
+@guard("archive_complete")
+def archive_complete(case: CaseView, p: Proposal) -> Refusal | None:
+    article = p.profile.archive_article or p.transition.article
+    missing = [a for a in p.profile.archive_requirements(case.path) if not case.has(a)]
+    decision = case.last("decide")
+    revoked = any(e.get("outcome") == "撤销" for e in case.all("decide_appeal"))
+    if decision is not None:
+        if not case.has("serve_decision") and "serve_decision" in p.profile.actions():
+            missing.append("serve_decision")
+        if not revoked and not case.has("report_execution") and "report_execution" in p.profile.actions():
+            missing.append("report_execution")
+    if appeal_pending(case):
+        missing.append("decide_appeal")
+    if missing:
+        from wenze_desktop.procedure.actions import label_of
+
+        labels = "、".join(dict.fromkeys(label_of(a) for a in missing))
+        return Refusal(f"归档前须具备全部材料，尚缺：{labels}。", article)
+    return None
+
+
+def check(case: CaseView, proposal: Proposal) -> Refusal | None:
+    """The first refusal among ``case_open`` and the transition's guards (data guards only with data)."""
+    refusal = case_open(case, proposal)
+    if refusal:
+        return refusal
+    for name in proposal.transition.guards:
+        spec = GUARDS[name]
+        if spec.needs_data and proposal.data is None:
+            continue
+        refusal = spec.check(case, proposal)
+        if refusal:
+            return refusal
+    return None
