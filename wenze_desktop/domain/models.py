@@ -15,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -97,6 +98,7 @@ class Respondent(Record):
     post: Mapped[str | None] = mapped_column(String(200))
     rank: Mapped[str | None] = mapped_column(String(64))  # 职级
     principal: Mapped[str | None] = mapped_column(String(100))  # a unit's principal (主要负责人)
+    id_number: Mapped[str | None] = mapped_column(String(32))  # 公民身份号码: who the person is across cases
 
     case: Mapped[Case] = relationship(back_populates="respondents")
 
@@ -114,6 +116,92 @@ class Attachment(Record):
     content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))  # not loaded when listing
 
     case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+class ProcedureEvent(Record):
+    """One recorded procedure action of a case (filing, notice served, decision …) with the data it took."""
+
+    __tablename__ = "procedure_event"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    path: Mapped[str] = mapped_column(String(16), default="main")
+    step_before: Mapped[str] = mapped_column(String(64))
+    step_after: Mapped[str] = mapped_column(String(64))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    recorded_by: Mapped[str | None] = mapped_column(String(36))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseDeadline(Record):
+    """A deadline derived from a case's events (rewritten whenever they or the calendar change)."""
+
+    __tablename__ = "case_deadline"
+    __table_args__ = (Index("ix_case_deadline_is_open_due", "is_open", "due"),)
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(100))
+    step: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    trigger_on: Mapped[date] = mapped_column(Date)
+    due: Mapped[date] = mapped_column(Date)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    unknown_years: Mapped[list[int]] = mapped_column(JSON, default=list)
+    met_on: Mapped[date | None] = mapped_column(Date)
+    article: Mapped[str] = mapped_column(String(100))
+    extended: Mapped[int] = mapped_column(Integer, default=0)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Accountability(Record):
+    """A person or unit held accountable by a decided case (the basis of the repeat-within-a-year check)."""
+
+    __tablename__ = "accountability"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    respondent_id: Mapped[str] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"))
+    person_key: Mapped[str | None] = mapped_column(String(300), index=True)
+    person_name: Mapped[str] = mapped_column(String(200))
+    decided_on: Mapped[date] = mapped_column(Date)
+    forms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Restriction(Record):
+    """An after-effect (影响期) of a decided form: e.g. no promotion until ``ends_on``."""
+
+    __tablename__ = "restriction"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    respondent_id: Mapped[str] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"))
+    person_key: Mapped[str] = mapped_column(String(300), index=True)
+    person_name: Mapped[str] = mapped_column(String(200))
+    form_id: Mapped[str] = mapped_column(String(64))
+    form_name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(300), default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    article: Mapped[str] = mapped_column(String(100))
+    lifted_on: Mapped[date | None] = mapped_column(Date)
+    lifted_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class CalendarYear(Record):
+    """A year's holiday arrangement entered by an administrator; it wins over chinese-calendar for that year."""
+
+    __tablename__ = "calendar_year"
+
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    holidays: Mapped[list[str]] = mapped_column(JSON, default=list)
+    workdays: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    entered_by: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEntry(Base):

@@ -33,6 +33,10 @@ class Deadline:
     def open(self) -> bool:
         return self.met_on is None and not self.moot
 
+    @property
+    def late(self) -> bool:
+        return self.met_on is not None and self.met_on > self.due
+
     def days_left(self, today: date) -> int:
         return (self.due - today).days
 

@@ -47,8 +47,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.LEADER: frozenset({Permission.CASE_READ, Permission.CASE_DECIDE}),
 }
 
-# The first account of a new workspace: it can set everything up, and hand duties to others later.
-FIRST_ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_OFFICER, Role.HANDLER)
+# The first account of a new workspace: it can set everything up and run a case end to end (a one-person
+# office), and hand duties to others later.
+FIRST_ADMIN_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_OFFICER, Role.HANDLER, Role.LEADER)
 
 
 def permissions_of(roles: Iterable[str]) -> frozenset[Permission]:

@@ -9,14 +9,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from wenze_desktop.domain.glossary import ClueSource, Gender, RespondentKind
+from wenze_desktop.domain.glossary import ClueSource, Gender, RespondentKind, term
 from wenze_desktop.domain.models import Attachment, Case, Clue, Respondent
 from wenze_desktop.errors import IntegrityFailure, ValidationError
+from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.security.permissions import Permission
 from wenze_desktop.services.context import ServiceContext, changed, snapshot
 
 CASE_FIELDS = ["number", "title", "regulation_id", "step", "handler_id", "facts"]
-PERSON_FIELDS = {"name", "gender", "ethnicity", "birth_date", "unit", "post", "rank"}
+PERSON_FIELDS = {"name", "gender", "ethnicity", "birth_date", "unit", "post", "rank", "id_number"}
 UNIT_FIELDS = {"name", "principal"}
 MAX_ATTACHMENT_BYTES = 200 * 1024 * 1024
 
@@ -28,6 +29,7 @@ class CaseService:
     def create_case(self, number: str, title: str, regulation_id: str, facts: str = "") -> str:
         if not number.strip() or not title.strip():
             raise ValidationError("案件编号和案件名称不能为空。")
+        load_profile(regulation_id)
         with self.ctx.transaction(Permission.CASE_EDIT, action="case.create", object_type="case") as s:
             if s.scalars(select(Case.id).where(Case.number == number)).first():
                 raise ValidationError(f"案件编号「{number}」已被使用。")
@@ -38,6 +40,58 @@ class CaseService:
             s.flush()
             self.ctx.audit(s, "case.create", "case", case.id, new=snapshot(case, CASE_FIELDS))
             return case.id
+
+    def create(self, profile: str, title: str, clue_source: str, received_on: date, *,
+               respondents: list[dict[str, Any]] = (), number: str | None = None, facts: str = "",
+               provider: str = "", clue_content: str = "") -> str:
+        """A new case under a regulation, with its clue and respondents, in one transaction. Returns its id."""
+        regulation = load_profile(profile)
+        ClueSource(clue_source)
+        if not title.strip():
+            raise ValidationError("案件名称不能为空。")
+        checked = [self._respondent_fields(dict(r), regulation.applies_to, regulation.short_title)
+                   for r in respondents]
+        with self.ctx.transaction(Permission.CASE_EDIT, action="case.create", object_type="case") as s:
+            number = number or self._next_number(s, regulation.id, received_on.year)
+            if s.scalars(select(Case.id).where(Case.number == number)).first():
+                raise ValidationError(f"案件编号「{number}」已被使用。")
+            now = self.ctx.clock()
+            case = Case(number=number, title=title.strip(), regulation_id=regulation.id, facts=facts,
+                        step=regulation.procedure.initial, handler_id=self.ctx.user.id, created_at=now,
+                        updated_at=now)
+            case.clues.append(Clue(source=clue_source, received_on=received_on, provider=provider,
+                                   content=clue_content, updated_at=now))
+            case.respondents.extend(Respondent(kind=kind, updated_at=now, **fields) for kind, fields in checked)
+            s.add(case)
+            s.flush()
+            self.ctx.audit(s, "case.create", "case", case.id, new={
+                **snapshot(case, CASE_FIELDS), "clue_source": clue_source, "received_on": received_on,
+                "respondents": [fields["name"] for _, fields in checked]})
+            return case.id
+
+    @staticmethod
+    def _next_number(session, profile_id: str, year: int) -> str:
+        prefix = f"{profile_id}-{year}-"
+        taken = session.scalars(select(Case.number).where(Case.number.like(prefix + "%"))).all()
+        serial = max((int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()), default=0) + 1
+        return f"{prefix}{serial:04d}"
+
+    @staticmethod
+    def _respondent_fields(fields: dict[str, Any], kinds: tuple[str, ...], regulation: str) -> tuple[str, dict]:
+        kind = RespondentKind(fields.pop("kind", RespondentKind.PERSON))
+        if kind not in kinds:
+            raise ValidationError(f"《{regulation}》不适用于{term(kind)}被问责对象。")
+        allowed = PERSON_FIELDS if kind is RespondentKind.PERSON else UNIT_FIELDS
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValidationError(f"{term(kind)}被问责对象没有这些字段：{', '.join(sorted(unknown))}")
+        if not str(fields.get("name", "")).strip():
+            raise ValidationError("被问责对象的姓名（单位全称）不能为空。")
+        if fields.get("gender") is not None:
+            Gender(fields["gender"])
+        if isinstance(fields.get("birth_date"), str):
+            fields["birth_date"] = date.fromisoformat(fields["birth_date"])
+        return str(kind), fields
 
     def update_case(self, case_id: str, **changes: Any) -> None:
         unknown = set(changes) - set(CASE_FIELDS)
@@ -69,17 +123,11 @@ class CaseService:
             return clue.id
 
     def add_respondent(self, case_id: str, kind: str, **fields: Any) -> str:
-        allowed = PERSON_FIELDS if RespondentKind(kind) is RespondentKind.PERSON else UNIT_FIELDS
-        unknown = set(fields) - allowed
-        if unknown:
-            label = "个人" if kind == RespondentKind.PERSON else "单位"
-            raise ValidationError(f"{label}被问责对象没有这些字段：{', '.join(sorted(unknown))}")
-        if not str(fields.get("name", "")).strip():
-            raise ValidationError("被问责对象的姓名（单位全称）不能为空。")
-        if fields.get("gender") is not None:
-            Gender(fields["gender"])
         with self.ctx.transaction(Permission.CASE_EDIT, action="respondent.create", object_type="respondent") as s:
-            self._get(s, Case, case_id)
+            case = self._get(s, Case, case_id)
+            regulation = load_profile(case.regulation_id)
+            kind, fields = self._respondent_fields({**fields, "kind": kind}, regulation.applies_to,
+                                                   regulation.short_title)
             respondent = Respondent(case_id=case_id, kind=kind, updated_at=self.ctx.clock(), **fields)
             s.add(respondent)
             s.flush()

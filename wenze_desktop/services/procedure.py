@@ -1,0 +1,292 @@
+"""Running a case through its regulation: available actions, recording them, deadlines, after-effects.
+
+``perform`` checks the permission, runs the engine's guards, records the event, moves the step, writes
+accountability records and restrictions, rewrites the case's deadlines and appends the audit entry — in one
+transaction. A refused action is audited as a failure and raised as ``ProcedureRefused(message, article)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from wenze_desktop.domain.models import Accountability, Case, CaseDeadline, ProcedureEvent, Respondent, Restriction
+from wenze_desktop.errors import ProcedureRefused, ValidationError
+from wenze_desktop.procedure import deadlines as deadline_rules
+from wenze_desktop.procedure import decisions, effects, engine, guards
+from wenze_desktop.procedure.actions import permission_for
+from wenze_desktop.procedure.view import CaseView, EventView, RespondentView, frozen_data
+from wenze_desktop.rules.calendar import Due, WorkCalendar
+from wenze_desktop.rules.profiles import Profile, load_profile
+from wenze_desktop.security.permissions import Permission
+from wenze_desktop.services.calendar import load_calendar
+from wenze_desktop.services.context import ServiceContext
+
+Progress = Callable[[int, int, str], bool | None]  # return False to cancel
+
+
+def jsonable(value: Any) -> Any:
+    """Event data as JSON: dates as ISO strings, tuples as lists."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def respondent_view(r: Respondent) -> RespondentView:
+    return RespondentView(r.id, r.kind, r.name, r.unit or "", r.post or "", r.id_number or "", r.birth_date)
+
+
+def case_view(session: Session, case: Case) -> CaseView:
+    events = session.scalars(select(ProcedureEvent).where(ProcedureEvent.case_id == case.id)
+                             .order_by(ProcedureEvent.seq)).all()
+    return CaseView(case.id, case.number, case.regulation_id, case.step, case.facts or "",
+                    tuple(respondent_view(r) for r in case.respondents),
+                    tuple(EventView(e.id, e.seq, e.action, e.occurred_on, e.path, frozen_data(e.data or {}))
+                          for e in events))
+
+
+def store_deadlines(session: Session, case: Case, view: CaseView, profile: Profile, calendar: WorkCalendar,
+                    now: datetime) -> list[deadline_rules.Deadline]:
+    computed = deadline_rules.compute(profile, view, calendar)
+    session.execute(delete(CaseDeadline).where(CaseDeadline.case_id == case.id))
+    session.add_all(CaseDeadline(
+        case_id=case.id, rule_id=d.rule_id, label=d.label, step=d.step, action=d.action, trigger_on=d.trigger_on,
+        due=d.due, provisional=d.provisional, unknown_years=list(d.unknown_years), met_on=d.met_on,
+        article=d.article, extended=d.extended, is_open=d.open, updated_at=now) for d in computed)
+    return computed
+
+
+@dataclass(frozen=True)
+class OpenDeadline:
+    case_id: str
+    case_number: str
+    case_title: str
+    rule_id: str
+    label: str
+    step: str
+    due: date
+    provisional: bool
+    unknown_years: tuple[int, ...]
+    article: str
+
+    def days_left(self, today: date) -> int:
+        return (self.due - today).days
+
+
+@dataclass
+class ProcedureService:
+    ctx: ServiceContext
+
+    # -- reading ----------------------------------------------------------------------------------------------------
+
+    def _load(self, session: Session, case_id: str) -> tuple[Case, Profile, CaseView]:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise ValidationError(f"找不到案件 {case_id}。")
+        return case, load_profile(case.regulation_id), case_view(session, case)
+
+    def today(self) -> date:
+        return self.ctx.clock().astimezone().date()
+
+    def view(self, case_id: str) -> CaseView:
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            return self._load(s, case_id)[2]
+
+    def actions(self, case_id: str, today: date | None = None) -> list[engine.ActionOption]:
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            _, profile, view = self._load(s, case_id)
+            return engine.available(profile, view, load_calendar(s), today or self.today())
+
+    def deadlines(self, case_id: str) -> list[deadline_rules.Deadline]:
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            _, profile, view = self._load(s, case_id)
+            return deadline_rules.compute(profile, view, load_calendar(s))
+
+    def appeal_window(self, case_id: str) -> Due | None:
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            _, profile, view = self._load(s, case_id)
+            return guards.appeal_window_due(view, profile, load_calendar(s))
+
+    def missing_decision_elements(self, case_id: str) -> list[str]:
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            _, profile, view = self._load(s, case_id)
+            return decisions.missing_elements(profile, view)
+
+    def aggravations(self, case_id: str, on: date | None = None) -> list[effects.Aggravation]:
+        """Respondents of this case held accountable in the 12 months before ``on`` (default today): 从重."""
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            _, profile, view = self._load(s, case_id)
+            return self._aggravations(s, profile, view, on or self.today())
+
+    def _aggravations(self, s: Session, profile: Profile, view: CaseView, on: date) -> list[effects.Aggravation]:
+        keys = [r.person_key for r in view.respondents if r.person_key]
+        rows = s.execute(select(Accountability, Case.number).join(Case, Case.id == Accountability.case_id)
+                         .where(Accountability.person_key.in_(keys), Accountability.revoked_on.is_(None))).all()
+        prior = [effects.PriorAccountability(a.person_key, a.case_id, number, a.decided_on, tuple(a.forms))
+                 for a, number in rows]
+        return effects.aggravations(profile, view.id, view.respondents, on, prior)
+
+    def restrictions(self, *, name: str | None = None, id_number: str | None = None,
+                     person_key: str | None = None, active_on: date | None = None) -> list[Restriction]:
+        """After-effects recorded for a person (by ID number, or by name), optionally only those in force."""
+        query = select(Restriction).where(Restriction.lifted_on.is_(None))
+        if id_number:
+            query = query.where(Restriction.person_key == "id:" + id_number.strip().upper())
+        elif person_key:
+            query = query.where(Restriction.person_key == person_key)
+        elif name:
+            query = query.where(Restriction.person_name == name.strip())
+        if active_on:
+            query = query.where(Restriction.starts_on <= active_on, Restriction.ends_on >= active_on)
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            rows = s.scalars(query.order_by(Restriction.ends_on)).all()
+            s.expunge_all()
+            return list(rows)
+
+    def open_deadlines(self, *, overdue_on: date | None = None, due_within: int | None = None,
+                       today: date | None = None) -> list[OpenDeadline]:
+        """Open deadlines across the workspace, earliest first: all, overdue on a day, or due within N days."""
+        today = today or self.today()
+        query = (select(CaseDeadline, Case.number, Case.title).join(Case, Case.id == CaseDeadline.case_id)
+                 .where(CaseDeadline.is_open.is_(True)))
+        if overdue_on is not None:
+            query = query.where(CaseDeadline.due < overdue_on)
+        if due_within is not None:
+            query = query.where(CaseDeadline.due >= today,
+                                CaseDeadline.due <= date.fromordinal(today.toordinal() + due_within))
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            return [OpenDeadline(d.case_id, number, title, d.rule_id, d.label, d.step, d.due, d.provisional,
+                                 tuple(d.unknown_years), d.article)
+                    for d, number, title in s.execute(query.order_by(CaseDeadline.due)).all()]
+
+    def overdue(self, today: date | None = None) -> list[OpenDeadline]:
+        return self.open_deadlines(overdue_on=today or self.today())
+
+    def due_soon(self, days: int, today: date | None = None) -> list[OpenDeadline]:
+        return self.open_deadlines(due_within=days, today=today)
+
+    def history(self, case_id: str) -> list[EventView]:
+        return list(self.view(case_id).events)
+
+    # -- recording --------------------------------------------------------------------------------------------------
+
+    def perform(self, case_id: str, action: str, on: date | None = None, **data: Any) -> str:
+        """Record ``action`` for the case on ``on`` (default today). Returns the event id."""
+        on = on or self.today()
+        permission = permission_for(action)
+        self.ctx.require(permission, action=f"procedure.{action}", object_type="case", object_id=case_id)
+        try:
+            with self.ctx.transaction() as s:
+                return self._perform(s, case_id, action, on, data)
+        except ProcedureRefused as refusal:
+            with self.ctx.transaction() as s:
+                self.ctx.audit(s, f"procedure.{action}", "case", case_id,
+                               new={"on": on.isoformat(), "refused": refusal.message, "article": refusal.article},
+                               success=False)
+            raise
+
+    def _perform(self, s: Session, case_id: str, action: str, on: date, data: dict) -> str:
+        case, profile, view = self._load(s, case_id)
+        calendar = load_calendar(s)
+        transition = engine.evaluate(profile, view, action, on, data, calendar)
+        stored = jsonable(data)
+        held: list[decisions.Held] = []
+        if action == "decide" or (action == "decide_appeal" and data.get("outcome") == "变更"):
+            held = decisions.resolve_forms(profile, view, data.get("forms"))
+            stored["held"] = [{"respondent_id": h.respondent.id, "respondent": h.respondent.name,
+                               "form_id": h.form.id, "form": h.form.name} for h in held]
+        if action == "decide":
+            stored["aggravation"] = [{"respondent": a.name, "prior_case": a.prior_case,
+                                      "prior_on": a.prior_on.isoformat(), "article": a.article,
+                                      "binding": a.binding, "message": a.message}
+                                     for a in self._aggravations(s, profile, view, on)]
+        now = self.ctx.clock()
+        seq = (s.scalar(select(func.max(ProcedureEvent.seq)).where(ProcedureEvent.case_id == case.id)) or 0) + 1
+        before = case.step
+        event = ProcedureEvent(case_id=case.id, seq=seq, action=action, path=transition.path, step_before=before,
+                               step_after=transition.to or before, occurred_on=on, data=stored,
+                               recorded_by=self.ctx.user.id, recorded_at=now, updated_at=now)
+        s.add(event)
+        case.step = transition.to or before
+        self.ctx.touch(case)
+        if action == "decide_appeal" and data.get("outcome") in ("变更", "撤销"):
+            self._revoke(s, case.id, on, f"复核/复查决定{data.get('outcome')}原问责决定")
+        if held:
+            self._hold(s, profile, case.id, held, on)
+        s.flush()
+        store_deadlines(s, case, case_view(s, case), profile, calendar, now)
+        self.ctx.audit(s, f"procedure.{action}", "case", case.id, {"step": before},
+                       {"step": case.step, "on": on.isoformat(), "event_id": event.id, "data": stored})
+        return event.id
+
+    def _hold(self, s: Session, profile: Profile, case_id: str, held: list[decisions.Held], on: date) -> None:
+        now = self.ctx.clock()
+        by_respondent: dict[str, list[decisions.Held]] = {}
+        for item in held:
+            by_respondent.setdefault(item.respondent.id, []).append(item)
+        for items in by_respondent.values():
+            who = items[0].respondent
+            s.add(Accountability(case_id=case_id, respondent_id=who.id, person_key=who.person_key,
+                                 person_name=who.name, decided_on=on, forms=[i.form.name for i in items],
+                                 updated_at=now))
+        s.add_all(Restriction(case_id=case_id, respondent_id=r.respondent_id, person_key=r.person_key,
+                              person_name=r.person_name, form_id=r.form_id, form_name=r.form_name, kind=r.kind,
+                              text=r.text, starts_on=r.starts_on, ends_on=r.ends_on, article=r.article,
+                              updated_at=now) for r in effects.restrictions(profile, held, on))
+
+    def _revoke(self, s: Session, case_id: str, on: date, reason: str) -> None:
+        now = self.ctx.clock()
+        s.execute(update(Accountability).where(Accountability.case_id == case_id,
+                                               Accountability.revoked_on.is_(None))
+                  .values(revoked_on=on, updated_at=now))
+        s.execute(update(Restriction).where(Restriction.case_id == case_id, Restriction.lifted_on.is_(None))
+                  .values(lifted_on=on, lifted_reason=reason, updated_at=now))
+
+    def amend(self, case_id: str, event_id: str, on: date | None = None, **data: Any) -> None:
+        """Correct a recorded event's date or data (a typing error); deadlines follow. The audit keeps both."""
+        with self.ctx.transaction(Permission.CASE_EDIT, action="procedure.amend", object_type="case",
+                                  object_id=case_id) as s:
+            case, profile, view = self._load(s, case_id)
+            event = s.get(ProcedureEvent, event_id)
+            if event is None or event.case_id != case_id:
+                raise ValidationError("找不到要更正的办理记录。")
+            if profile.is_terminal(case.step):
+                raise ProcedureRefused(f"案件已{profile.step_label(case.step)}，记录不能再更正。",
+                                       profile.step(case.step).article)
+            old = {"on": event.occurred_on.isoformat(), "data": event.data}
+            if on is not None:
+                neighbours = [e for e in view.events if abs(e.seq - event.seq) == 1]
+                if any((e.seq < event.seq and on < e.on) or (e.seq > event.seq and on > e.on) for e in neighbours):
+                    raise ValidationError("更正后的日期与前后记录的先后顺序不符。")
+                event.occurred_on = on
+            if data:
+                event.data = {**(event.data or {}), **jsonable(data)}
+            self.ctx.touch(event)
+            s.flush()
+            store_deadlines(s, case, case_view(s, case), profile, load_calendar(s), self.ctx.clock())
+            self.ctx.audit(s, "procedure.amend", "procedure_event", event.id, old,
+                           {"on": event.occurred_on.isoformat(), "data": event.data})
+
+    def recompute_all(self, progress: Progress | None = None, batch: int = 500) -> int:
+        """Rewrite the deadlines of every case that is not finished (after a calendar year was entered)."""
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            ids = s.scalars(select(Case.id).order_by(Case.id)).all()
+        done = 0
+        for start in range(0, len(ids), batch):
+            with self.ctx.transaction() as s:
+                calendar, now = load_calendar(s), self.ctx.clock()
+                for case in s.scalars(select(Case).where(Case.id.in_(ids[start:start + batch]))):
+                    store_deadlines(s, case, case_view(s, case), load_profile(case.regulation_id), calendar, now)
+            done = min(start + batch, len(ids))
+            if progress and progress(done, len(ids), "正在重新计算期限") is False:
+                break
+        return done
