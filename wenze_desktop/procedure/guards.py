@@ -81,7 +81,8 @@ def investigators_minimum(case: CaseView, p: Proposal) -> Refusal | None:
     staff = list(dict.fromkeys(names((p.data or {}).get("staff"))))
     need = p.profile.procedure.min_investigators
     if len(staff) < need:
-        return Refusal(f"调查须由至少 {need} 名工作人员进行，现指定 {len(staff)} 名。", cite(p, "investigators_article"))
+        return Refusal(f"调查须由至少 {need} 名工作人员进行，现指定 {len(staff)} 名。",
+                       cite(p, "investigators_article"))
     return None
 
 
@@ -183,7 +184,8 @@ def reason_given(case: CaseView, p: Proposal) -> Refusal | None:
 @guard("direct_decision_reason", needs_data=True)
 def direct_decision_reason(case: CaseView, p: Proposal) -> Refusal | None:
     if not p.text("direct_reason", "reason"):
-        return Refusal("不经调查直接作出决定的，须写明情况特殊或事实清楚的理由（direct_reason）。", p.transition.article)
+        return Refusal("不经调查直接作出决定的，须写明情况特殊或事实清楚的理由（direct_reason）。",
+                       p.transition.article)
     return None
 
 

@@ -19,7 +19,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 
 import chinese_calendar
 
@@ -80,7 +80,8 @@ def _parse_days(items: object, year: int, key: str) -> set[date]:
             start = date.fromisoformat(first.strip())
             end = date.fromisoformat(last.strip()) if last else start
         except ValueError as error:
-            raise ValidationError(f"{key} 中的「{text}」不是日期（格式 YYYY-MM-DD 或 YYYY-MM-DD..YYYY-MM-DD）。") from error
+            raise ValidationError(
+                f"{key} 中的「{text}」不是日期（格式 YYYY-MM-DD 或 YYYY-MM-DD..YYYY-MM-DD）。") from error
         if end < start:
             raise ValidationError(f"{key} 中的区间「{text}」结束早于开始。")
         if start.year != year or end.year != year:
@@ -91,7 +92,7 @@ def _parse_days(items: object, year: int, key: str) -> set[date]:
     return days
 
 
-@lru_cache(maxsize=None)
+@cache
 def library_knows(year: int) -> bool:
     """Whether chinese-calendar has the State Council's arrangement for ``year``."""
     try:
@@ -101,7 +102,7 @@ def library_knows(year: int) -> bool:
     return True
 
 
-@lru_cache(maxsize=None)
+@cache
 def _library_workday(day: date) -> bool:
     return chinese_calendar.is_workday(day)
 
