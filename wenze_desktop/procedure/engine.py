@@ -26,11 +26,17 @@ class ActionOption:
     to: str | None
 
 
+def open_transitions(profile: Profile, case: CaseView) -> list[Transition]:
+    """The transitions leaving the current step that apply to this case's path (main-path cases first)."""
+    here = [t for t in profile.transitions_from(case.step) if not t.continues or t.path == case.path]
+    return sorted(here, key=lambda t: t.path != case.path)
+
+
 def _transition(profile: Profile, case: CaseView, action: str) -> Transition:
     if action not in ACTION_LABELS:
         raise ValidationError(f"未知的办理事项「{action}」。")
     terminal = profile.is_terminal(case.step)
-    here = [t for t in profile.transitions_from(case.step) if t.action == action]
+    here = [t for t in open_transitions(profile, case) if t.action == action]
     if here and not terminal:
         return here[0]
     anywhere = [t for t in profile.transitions if t.action == action]
@@ -51,7 +57,7 @@ def available(profile: Profile, case: CaseView, calendar: WorkCalendar, today: d
     if profile.is_terminal(case.step):
         return []
     options: dict[str, ActionOption] = {}
-    for transition in profile.transitions_from(case.step):
+    for transition in open_transitions(profile, case):
         if transition.action in options:
             continue
         refusal = guards.check(case, guards.Proposal(profile, transition, today, None, calendar))

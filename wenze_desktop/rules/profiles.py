@@ -74,6 +74,7 @@ class Transition:
     article: str
     documents: tuple[str, ...] = ()
     label: str = ""
+    continues: bool = False  # only for a case already on ``path`` (not a way into it)
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,7 @@ def parse_profile(data: dict) -> Profile:
     transitions = tuple(
         Transition(action=t["action"], sources=_tuple(t["from"]), to=t.get("to"), path=t.get("path", "main"),
                    guards=_tuple(t.get("guards")), article=t["article"], documents=_tuple(t.get("documents")),
-                   label=t.get("label", ""))
+                   label=t.get("label", ""), continues=bool(t.get("continues", False)))
         for t in data.get("transitions", []))
     deadlines = tuple(
         _pick(DeadlineRule, d, when=tuple(sorted(d.get("when", {}).items())))
