@@ -208,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(option, type=int, help=help_text)
     add("selftest", cmd_selftest, "自检：无需显示器和工作区", user=False)
     add("gui", cmd_gui, "启动图形界面", user=False)
+    from wenze_desktop.cli_procedure import register
+
+    register(sub, common)
     return parser
 
 
@@ -226,6 +229,8 @@ def main(argv: list[str] | None = None, stdin=None) -> int:
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
     except Exception:
         print("内部错误：操作未完成，工作区未被改动。请把以下信息交给技术支持：", file=sys.stderr)
         traceback.print_exc()

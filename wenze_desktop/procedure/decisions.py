@@ -50,7 +50,7 @@ def resolve_forms(profile: Profile, case: CaseView, value: Any) -> list[Held]:
             pairs.extend((who, str(item)) for who in case.respondents)
     held: list[Held] = []
     for who, key in pairs:
-        form = profile.form(key)
+        form = profile.form(key, who.kind)
         if form is None:
             names = "、".join(f.name for f in profile.forms)
             raise FormProblem(f"「{key}」不是《{profile.short_title}》规定的问责方式；可用的有：{names}。",

@@ -43,7 +43,7 @@ def _transition(profile: Profile, case: CaseView, action: str) -> Transition:
     if terminal or not anywhere:
         step = profile.step(case.step) if terminal else None
         if step is not None:
-            raise ProcedureRefused(f"案件已{step.label}，不能再办理任何事项。", step.article)
+            raise ProcedureRefused(f"案件已终结（{step.label}），不能再办理任何事项。", step.article)
         raise ProcedureRefused(f"《{profile.short_title}》没有规定「{label_of(action)}」这一程序。",
                                profile.applies_article or profile.organs_article)
     where = "、".join(dict.fromkeys(profile.step_label(s) for t in anywhere for s in t.sources))

@@ -70,7 +70,7 @@ def case_open(case: CaseView, p: Proposal) -> Refusal | None:
     """Implicit for every action: a withdrawn or archived case accepts nothing more."""
     if p.profile.is_terminal(case.step):
         step = p.profile.step(case.step)
-        return Refusal(f"案件已{step.label}，不能再办理任何事项。", step.article)
+        return Refusal(f"案件已终结（{step.label}），不能再办理任何事项。", step.article)
     return None
 
 

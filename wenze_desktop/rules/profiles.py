@@ -206,12 +206,13 @@ class Profile:
         except KeyError:
             return step_id
 
-    def form(self, key: str) -> Form | None:
-        """A form by its id or by its Chinese name."""
-        for form in self.forms:
-            if key in (form.id, form.name):
+    def form(self, key: str, kind: str | None = None) -> Form | None:
+        """A form by its id, or by its Chinese name (a name can serve persons and units as two forms)."""
+        by_name = [f for f in self.forms if key == f.id] or [f for f in self.forms if key == f.name]
+        for form in by_name:
+            if kind is None or kind in form.applies_to:
                 return form
-        return None
+        return by_name[0] if by_name else None
 
     def transitions_from(self, step_id: str) -> list[Transition]:
         return [t for t in self.transitions if step_id in t.sources]

@@ -260,7 +260,7 @@ class ProcedureService:
             if event is None or event.case_id != case_id:
                 raise ValidationError("找不到要更正的办理记录。")
             if profile.is_terminal(case.step):
-                raise ProcedureRefused(f"案件已{profile.step_label(case.step)}，记录不能再更正。",
+                raise ProcedureRefused(f"案件已终结（{profile.step_label(case.step)}），记录不能再更正。",
                                        profile.step(case.step).article)
             old = {"on": event.occurred_on.isoformat(), "data": event.data}
             if on is not None:

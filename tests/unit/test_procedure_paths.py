@@ -1,0 +1,88 @@
+"""A complete path through every regulation profile, plus the alternative paths where a profile has them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.unit.procedure_helpers import full_data, new_case, walk
+from wenze_desktop.errors import ProcedureRefused
+from wenze_desktop.rules.profiles import load_profile, profile_ids
+from wenze_desktop.services import Workspace
+
+
+@pytest.fixture
+def ws(ctx):
+    return Workspace(ctx)
+
+
+@pytest.mark.parametrize("profile_id", profile_ids())
+def test_main_path_reaches_archive(ws, profile_id):
+    profile = load_profile(profile_id)
+    kind = "person" if "person" in profile.applies_to else "unit"
+    case_id = new_case(ws, profile_id, kind=kind, name="张三" if kind == "person" else "某某学校")
+    done = walk(ws, case_id, kind=kind)
+    assert ws.cases.get_case(case_id).step == "archived"
+    assert "decide" in done and done[-1] == "archive"
+    assert ws.procedure.actions(case_id) == []
+    with pytest.raises(ProcedureRefused) as refused:
+        ws.procedure.perform(case_id, "archive", on=date(2026, 6, 1))
+    assert "已终结" in refused.value.message and refused.value.article
+
+
+@pytest.mark.parametrize("profile_id", [p for p in profile_ids()
+                                        if any(t.action == "withdraw" for t in load_profile(p).transitions)])
+def test_withdrawn_case_accepts_nothing(ws, profile_id):
+    profile = load_profile(profile_id)
+    withdraw = next(t for t in profile.transitions if t.action == "withdraw")
+    case_id = new_case(ws, profile_id)
+    walk(ws, case_id, until=withdraw.sources[0])
+    ws.procedure.perform(case_id, "withdraw", on=date(2026, 4, 1), reason="问责事项已不存在")
+    assert ws.cases.get_case(case_id).step == "withdrawn"
+    assert ws.procedure.actions(case_id) == []
+    for action in ("decide", "archive", withdraw.action):
+        with pytest.raises(ProcedureRefused, match="已终结（撤项）"):
+            ws.procedure.perform(case_id, action, on=date(2026, 4, 2))
+
+
+@pytest.mark.parametrize("profile_id", [p for p in profile_ids() if load_profile(p).appeal.allowed])
+def test_appeal_path_then_archive(ws, profile_id):
+    profile = load_profile(profile_id)
+    kind = "person" if "person" in profile.applies_to else "unit"
+    case_id = new_case(ws, profile_id, kind=kind, name="张三" if kind == "person" else "某某学校")
+    walk(ws, case_id, until="served", kind=kind)
+    served_on = ws.procedure.history(case_id)[-1].on
+    data = full_data(profile, served_on, kind)
+    ws.procedure.perform(case_id, "lodge_appeal", on=served_on, **data)
+    ws.procedure.perform(case_id, "decide_appeal", on=served_on, **{**data, "outcome": "维持"})
+    assert ws.cases.get_case(case_id).step == "appeal_decided"
+    ws.procedure.perform(case_id, "report_execution", on=served_on, **data)
+    ws.procedure.perform(case_id, "archive", on=served_on, **data)
+    assert ws.cases.get_case(case_id).step == "archived"
+
+
+def test_gz2009_direct_decision_path(ws):
+    case_id = new_case(ws, "gz2009")
+    walk(ws, case_id, until="filed")
+    profile = load_profile("gz2009")
+    on = date(2026, 4, 1)
+    with pytest.raises(ProcedureRefused) as refused:
+        ws.procedure.perform(case_id, "decide", on=on, **{**full_data(profile, on), "direct_reason": "",
+                                                           "reason": ""})
+    assert refused.value.article == "第二十四条第二款"
+    ws.procedure.perform(case_id, "waive_defence", on=on, text="本人明确表示放弃陈述申辩")
+    ws.procedure.perform(case_id, "decide", on=on, **full_data(profile, on))
+    assert ws.cases.get_case(case_id).step == "decided"
+    assert ws.procedure.view(case_id).path == "direct"
+    walk(ws, case_id, start=on)
+    assert ws.cases.get_case(case_id).step == "archived"
+
+
+def test_history_records_each_step_in_order(ws):
+    case_id = new_case(ws, "gz2009")
+    done = walk(ws, case_id)
+    events = ws.procedure.history(case_id)
+    assert [e.action for e in events] == done
+    assert [e.seq for e in events] == list(range(1, len(done) + 1))
+    assert all(a.on <= b.on for a, b in zip(events, events[1:], strict=False))
