@@ -66,10 +66,8 @@ def cmd_deadlines(args, secrets) -> int:
     with signed_in(args, secrets) as (ctx, _):
         service = ProcedureService(ctx)
         today = args.today or service.today()
-        if args.overdue:
-            rows = service.overdue(today)
-        else:
-            rows = service.open_deadlines(due_within=args.within, today=today)
+        rows = service.overdue(today) if args.overdue else service.open_deadlines(due_within=args.within,
+                                                                                  today=today)
     if args.json:
         _print_json([{"case": r.case_number, "title": r.case_title, "deadline": r.rule_id, "label": r.label,
                       "due": r.due.isoformat(), "days_left": r.days_left(today), "provisional": r.provisional,
@@ -153,7 +151,8 @@ def cmd_calendar_list(args, secrets) -> int:
     with signed_in(args, secrets) as (ctx, _):
         years = CalendarService(ctx).entered_years()
     for y in years:
-        print(f"{y['year']}：放假 {y['holidays']} 天，调休上班 {y['workdays']} 天（{y['source']}，{y['entered_by']} 录入）")
+        print(f"{y['year']}：放假 {y['holidays']} 天，调休上班 {y['workdays']} 天"
+              f"（{y['source']}，{y['entered_by']} 录入）")
     if not years:
         print("尚未录入任何年份；使用 chinese-calendar 自带的年份。")
     return 0

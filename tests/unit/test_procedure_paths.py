@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -85,4 +86,4 @@ def test_history_records_each_step_in_order(ws):
     events = ws.procedure.history(case_id)
     assert [e.action for e in events] == done
     assert [e.seq for e in events] == list(range(1, len(done) + 1))
-    assert all(a.on <= b.on for a, b in zip(events, events[1:], strict=False))
+    assert all(a.on <= b.on for a, b in itertools.pairwise(events))
