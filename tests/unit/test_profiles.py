@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from wenze_desktop.procedure.validate import problems
@@ -20,3 +22,70 @@ def test_profile_structure(profile_id):
     profile = load_profile(profile_id)
     assert profile.id == profile_id
     assert problems(profile) == []
+
+
+def _effect(profile_id: str, form_name: str, restriction: str):
+    profile = load_profile(profile_id)
+    form = next(f for f in profile.forms if f.name == form_name)
+    return [e for e in profile.after_effects if e.covers(form) and e.restriction == restriction]
+
+
+def test_gz2009_facts():
+    gz = load_profile("gz2009")
+    assert gz.document_number == "穗办〔2009〕6号"
+    assert len(gz.forms) == 8 and gz.forms[0].name == "诫勉谈话" and gz.forms[-1].name == "免职或建议免职"
+    assert {(d.id, d.working_days) for d in gz.deadlines} >= {("notice", 3), ("explanation", 7), ("report", 30),
+                                                              ("service", 3), ("execution", 15)}
+    [promotion] = _effect("gz2009", "通报批评", "no_promotion")
+    assert promotion.months == 12 and promotion.article == "第十四条第三款"
+    assert gz.appeal.execution_pauses == "may" and gz.appeal.execution_article == "第二十八条第二款"
+    assert len(gz.decision_document.elements) >= 7
+
+
+def test_wf2011_facts():
+    wf = load_profile("wf2011")
+    assert wf.appeal.window_working_days == 15 and wf.appeal.window_article.startswith("第十三条")
+    assert wf.appeal.execution_pauses == "no" and wf.appeal.execution_article.startswith("第十四条")
+    assert wf.procedure.min_investigators == 2 and wf.procedure.investigators_article.startswith("第八条")
+    assert wf.procedure.no_harsher_article.startswith("第十一条")
+    investigation = next(d for d in wf.deadlines if d.action == "submit_report")
+    assert (investigation.working_days, investigation.max_total_working_days) == (10, 30)
+    assert {f.tier for f in wf.forms if f.tier} == {"light", "heavier", "serious"}
+    assert wf.repeat_rule() is not None and wf.repeat_rule().months == 12
+    assert [e.months for e in _effect("wf2011", "免职", "no_promotion")] == [36]
+
+
+def test_jt2019_facts():
+    assert [e.months for e in _effect("jt2019", "诫勉", "no_promotion")] == [6]
+    jt = load_profile("jt2019")
+    assert any(d.months == 1 and d.trigger == "decide" for d in jt.deadlines)
+    assert jt.repeat_rule().article == "第十一条（五）"
+    assert any(t.path == "simplified" for t in jt.transitions)
+
+
+def test_other_profiles_facts():
+    assert load_profile("sh2022").status == "征求意见稿"
+    assert {"unit", "person"} <= set(load_profile("sh2022").applies_to)
+    ccp = load_profile("ccp2016")
+    assert any(d.months == 1 for d in ccp.deadlines)
+    assert {f.name for f in ccp.forms if f.applies_to == ("unit",)} >= {"检查", "改组"}
+    jc = load_profile("jc2017")
+    assert {d.days for d in jc.deadlines if d.id.startswith("rectify")} == {7, 30}
+    assert any(t.path == "direct" for t in jc.transitions)
+    assert [e.months for e in _effect("bx2019", "降职", "no_promotion")] == [24]
+
+
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+
+
+@pytest.mark.parametrize("profile_id", EXPECTED)
+def test_form_names_are_the_texts_own_words(profile_id):
+    """Each form's name, and the document number, occur in the regulation's text (when the seeds are at hand)."""
+    if not SEEDS.is_dir():
+        pytest.skip("the seed texts are not beside this checkout (../shared/seeds)")
+    profile = load_profile(profile_id)
+    seed = next(SEEDS.glob(profile.source.split("seeds/")[-1].split("（")[0].strip()))
+    text = "".join(seed.read_text(encoding="utf-8").split())
+    missing = [f.name for f in profile.forms if f.name.replace("、", "") not in text.replace("、", "")]
+    assert missing == [], f"{profile_id}: forms not found verbatim in {seed.name}: {missing}"
+    assert profile.document_number in text
