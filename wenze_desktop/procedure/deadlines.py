@@ -51,8 +51,18 @@ def step_of(profile: Profile, action: str) -> str:
     return action
 
 
-def reachable_actions(profile: Profile, step: str) -> set[str]:
-    """Every action that can still happen from ``step``."""
+_REACHABLE: dict[tuple[str, str], frozenset[str]] = {}
+
+
+def reachable_actions(profile: Profile, step: str) -> frozenset[str]:
+    """Every action that can still happen from ``step`` (profiles are immutable: cached per profile and step)."""
+    key = (profile.id, step)
+    if key not in _REACHABLE:
+        _REACHABLE[key] = frozenset(_reachable(profile, step))
+    return _REACHABLE[key]
+
+
+def _reachable(profile: Profile, step: str) -> set[str]:
     if profile.is_terminal(step):
         return set()
     seen, todo, actions = {step}, [step], set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -86,6 +87,29 @@ class CaseView:
 
 def frozen_data(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(data))
+
+
+class LazyJSON(Mapping):
+    """Event data parsed from its stored JSON only when something reads it (bulk recomputation rarely does)."""
+
+    __slots__ = ("_text", "_value")
+
+    def __init__(self, text: str | None) -> None:
+        self._text, self._value = text or "{}", None
+
+    def _data(self) -> dict:
+        if self._value is None:
+            self._value = json.loads(self._text)
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self):
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
 
 
 # -- the investigation team, derived from events -------------------------------------------------------------------

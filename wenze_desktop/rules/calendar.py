@@ -120,7 +120,16 @@ class WorkCalendar:
     def knows(self, year: int) -> bool:
         return year in self.arrangements or library_knows(year)
 
+    def __post_init__(self) -> None:
+        self._days: dict[date, bool] = {}  # arrangements do not change after construction
+
     def is_workday(self, day: date) -> bool:
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: date) -> bool:
         entered = self.arrangements.get(day.year)
         if entered is not None:
             if day in entered.holidays:
