@@ -1,5 +1,6 @@
 """`wenze selftest`: proves on this machine (or inside the bundle) that the core works, with no display
-and no workspace: encrypted database, migrations, Chinese text round trip, a Chinese PDF with an embedded font."""
+and no workspace: encrypted database, migrations, Chinese text round trip, the regulation profiles and the
+working-day calendar, a Chinese PDF with an embedded font."""
 
 from __future__ import annotations
 
@@ -41,6 +42,20 @@ def run(report: Callable[[str], None] = print) -> bool:
             check("中文记录读写", title == SAMPLE)
         finally:
             ctx.workspace.close()
+    try:
+        from datetime import date
+
+        from wenze_desktop.procedure.validate import problems
+        from wenze_desktop.rules.calendar import WorkCalendar
+        from wenze_desktop.rules.profiles import all_profiles
+
+        profiles = all_profiles()
+        faults = [f"{p.id}: {problem}" for p in profiles for problem in problems(p)]
+        check("问责规定", len(profiles) >= 7 and not faults, "、".join(p.id for p in profiles) or "；".join(faults))
+        due = WorkCalendar().add_working_days(date(2026, 9, 28), 3).due
+        check("工作日期限", due == date(2026, 10, 8), f"2026-09-28 起 3 个工作日 → {due.isoformat()}")
+    except Exception as exc:
+        check("问责规定", False, str(exc))
     try:
         from wenze_desktop.documents.smoke import render_sample
 

@@ -130,3 +130,16 @@ def test_withdrawn_case_has_no_open_deadlines(ws):
     ws.procedure.perform(case_id, "withdraw", on=date(2026, 9, 10), reason="问责事项已不存在")
     assert ws.procedure.open_deadlines() == []
     assert all(d.moot for d in ws.procedure.deadlines(case_id))
+
+
+def test_ccp2016_one_month_only_for_organisational_adjustment(ws):
+    profile = load_profile("ccp2016")
+    light = new_case(ws, "ccp2016", name="甲")
+    heavy = new_case(ws, "ccp2016", name="乙")
+    for case_id, form in ((light, "诫勉"), (heavy, "组织调整或者组织处理")):
+        walk(ws, case_id, until="reported")
+        on = date(2026, 4, 30)
+        ws.procedure.perform(case_id, "decide", on=on, **{**full_data(profile, on), "forms": [form]})
+    assert ws.procedure.deadlines(light) == []
+    [month] = ws.procedure.deadlines(heavy)
+    assert month.due == date(2026, 6, 1) and month.article == "第九条第一款"  # May 30 is a Saturday

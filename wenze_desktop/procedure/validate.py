@@ -112,6 +112,8 @@ def _check_rules(profile: Profile, found: list[str], need_article) -> None:
         need_article(f"deadline {rule.id}", rule.article)
         if rule.trigger not in used or rule.action not in used:
             found.append(f"deadline {rule.id}: trigger/action not used by the profile's transitions")
+        if not set(rule.when_forms) <= {f.id for f in profile.forms}:
+            found.append(f"deadline {rule.id}: when_forms names unknown forms {rule.when_forms}")
         if len(rule.period) != 1:
             found.append(f"deadline {rule.id}: give exactly one of working_days, days, months")
         if rule.extendable:

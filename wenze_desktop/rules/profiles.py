@@ -88,6 +88,7 @@ class DeadlineRule:
     days: int = 0
     months: int = 0
     when: tuple[tuple[str, Any], ...] = ()
+    when_forms: tuple[str, ...] = ()  # only when the triggering decision includes one of these form ids
     extendable: bool = False
     max_total_working_days: int = 0
     max_total_days: int = 0
@@ -107,7 +108,9 @@ class DeadlineRule:
             return f"{self.days}日"
         return f"{self.months}个月"
 
-    def applies_to(self, trigger_data: dict) -> bool:
+    def applies_to(self, trigger_data) -> bool:
+        if self.when_forms and not any(h.get("form_id") in self.when_forms for h in trigger_data.get("held", ())):
+            return False
         return all(trigger_data.get(key) == value for key, value in self.when)
 
 
