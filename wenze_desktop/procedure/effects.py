@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import calendar as _month_calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from wenze_desktop.procedure.actions import RESTRICTIONS
 from wenze_desktop.procedure.decisions import Held
+from wenze_desktop.rules.calendar import months_later
 from wenze_desktop.rules.profiles import Profile
 
 REPEAT_MONTHS_DEFAULT = 12
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, or that month's last day (a period end, not moved past holidays)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, _month_calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)
@@ -51,7 +44,7 @@ def restrictions(profile: Profile, held: Iterable[Held], decided_on: date) -> li
             if effect.period == "decision_year":
                 ends = date(decided_on.year, 12, 31)
             elif effect.months:
-                ends = add_months(decided_on, effect.months)
+                ends = months_later(decided_on, effect.months)
             else:
                 continue
             spec = RestrictionSpec(item.respondent.id, key, item.respondent.name, item.form.id, item.form.name,
@@ -94,7 +87,7 @@ def aggravations(profile: Profile, case_id: str, respondents, on: date,
                  prior: Iterable[PriorAccountability]) -> list[Aggravation]:
     rule = profile.repeat_rule()
     months = rule.months if rule and rule.months else REPEAT_MONTHS_DEFAULT
-    since = add_months(on, -months)
+    since = months_later(on, -months)
     by_key: dict[str, list[PriorAccountability]] = {}
     for record in prior:
         if record.case_id != case_id and since <= record.decided_on <= on:

@@ -92,6 +92,13 @@ def _parse_days(items: object, year: int, key: str) -> set[date]:
     return days
 
 
+def months_later(day: date, months: int) -> date:
+    """The same day number ``months`` later (or earlier), or that month's last day if it has none."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, _month_calendar.monthrange(year, month)[1]))
+
+
 @cache
 def library_knows(year: int) -> bool:
     """Whether chinese-calendar has the State Council's arrangement for ``year``."""
@@ -162,11 +169,7 @@ class WorkCalendar:
     def add_months(self, trigger: date, n: int) -> Due:
         if n < 1:
             raise ValueError("month periods are at least one month")
-        month_index = trigger.month - 1 + n
-        year, month = trigger.year + month_index // 12, month_index % 12 + 1
-        last_day = _month_calendar.monthrange(year, month)[1]
-        same_day = date(year, month, min(trigger.day, last_day))
-        return self._due(trigger, self._next_workday_from(same_day))
+        return self._due(trigger, self._next_workday_from(months_later(trigger, n)))
 
     def add(self, trigger: date, *, working_days: int = 0, days: int = 0, months: int = 0) -> Due:
         """One period, given in exactly one unit."""
