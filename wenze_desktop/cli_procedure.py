@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from contextlib import nullcontext
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +23,7 @@ def _print_json(value) -> None:
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
+@contextmanager
 def _workspace_calendar(args, secrets):
     """The workspace's calendar when --user is given (entered years count), else the library's alone."""
     from wenze_desktop.cli import signed_in
@@ -30,18 +31,10 @@ def _workspace_calendar(args, secrets):
     from wenze_desktop.services.calendar import CalendarService
 
     if not args.user:
-        return nullcontext(WorkCalendar())
-
-    class _Calendar:
-        def __enter__(self):
-            self._session = signed_in(args, secrets)
-            ctx, _ = self._session.__enter__()
-            return CalendarService(ctx).calendar()
-
-        def __exit__(self, *exc):
-            return self._session.__exit__(*exc)
-
-    return _Calendar()
+        yield WorkCalendar()
+        return
+    with signed_in(args, secrets) as (ctx, _):
+        yield CalendarService(ctx).calendar()
 
 
 def cmd_deadline(args, secrets) -> int:

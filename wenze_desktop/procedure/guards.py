@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from wenze_desktop.procedure import decisions
+from wenze_desktop.procedure.actions import label_of
 from wenze_desktop.procedure.view import CaseView, names, team_of
 from wenze_desktop.rules.calendar import WorkCalendar
 from wenze_desktop.rules.profiles import Profile, Transition
@@ -361,8 +362,6 @@ def archive_complete(case: CaseView, p: Proposal) -> Refusal | None:
     if appeal_pending(case):
         missing.append("decide_appeal")
     if missing:
-        from wenze_desktop.procedure.actions import label_of
-
         labels = "、".join(dict.fromkeys(label_of(a) for a in missing))
         return Refusal(f"归档前须具备全部材料，尚缺：{labels}。", article)
     return None
