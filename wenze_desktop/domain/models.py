@@ -50,18 +50,24 @@ class Case(Record):
     __tablename__ = "case_file"
     # The registry lists the most recently changed cases first and counts over the small filter indexes.
     __table_args__ = (Index("ix_case_file_updated_at", "updated_at"),)
+    # (Indexed by migrations 0003/0005: regulation_id, step, handler_id, next_due, updated_at; searched through the
+    # trigram index of storage/search.py, which triggers keep current.)
 
     number: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     regulation_id: Mapped[str] = mapped_column(String(32), index=True)
     step: Mapped[str] = mapped_column(String(64), default="clue", index=True)
-    handler_id: Mapped[str | None] = mapped_column(ForeignKey("staff_user.id"))
+    handler_id: Mapped[str | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
     facts: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The earliest open deadline, kept by the procedure service whenever deadlines are stored (sort/filter column).
+    next_due: Mapped[date | None] = mapped_column(Date, index=True)
 
     clues: Mapped[list[Clue]] = relationship(back_populates="case", cascade="all, delete-orphan")
     respondents: Mapped[list[Respondent]] = relationship(back_populates="case", cascade="all, delete-orphan")
     attachments: Mapped[list[Attachment]] = relationship(back_populates="case", cascade="all, delete-orphan")
+    evidence: Mapped[list[Evidence]] = relationship(back_populates="case", cascade="all, delete-orphan",
+                                                    order_by="Evidence.seq")
 
 
 class Clue(Record):
@@ -99,6 +105,10 @@ class Respondent(Record):
     rank: Mapped[str | None] = mapped_column(String(64))  # 职级
     principal: Mapped[str | None] = mapped_column(String(100))  # a unit's principal (主要负责人)
     id_number: Mapped[str | None] = mapped_column(String(32))  # 公民身份号码: who the person is across cases
+    # Where the regulation distinguishes them (profile [respondents]): 主要负责人 / 分管领导 / 直接责任人 …
+    role: Mapped[str | None] = mapped_column(String(32))
+    # … and 全面 / 主要 / 重要领导责任 (ccp2016 第五条).
+    responsibility: Mapped[str | None] = mapped_column(String(32))
 
     case: Mapped[Case] = relationship(back_populates="respondents")
 
@@ -116,6 +126,23 @@ class Attachment(Record):
     content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))  # not loaded when listing
 
     case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+class Evidence(Record):
+    """One item of the case's evidence list (证据清单), optionally backed by an attachment."""
+
+    __tablename__ = "evidence"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(32), default="书证")
+    source: Mapped[str] = mapped_column(String(200), default="")
+    collected_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    attachment_id: Mapped[str | None] = mapped_column(ForeignKey("attachment.id", ondelete="SET NULL"))
+
+    case: Mapped[Case] = relationship(back_populates="evidence")
 
 
 class ProcedureEvent(Record):

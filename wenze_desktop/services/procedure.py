@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from wenze_desktop.domain.base import new_uuid
@@ -87,7 +87,13 @@ def store_deadlines(session: Session, case: Case, view: CaseView, profile: Profi
     rows = deadline_rows(case.id, computed, now)
     if rows:
         session.connection().execute(CaseDeadline.__table__.insert(), rows)
+    case.next_due = next_due(rows)
     return computed
+
+
+def next_due(rows: list[dict]) -> date | None:
+    """The earliest open deadline: what the registry shows and sorts by."""
+    return min((row["due"] for row in rows if row["is_open"]), default=None)
 
 
 @dataclass(frozen=True)
@@ -325,6 +331,7 @@ class ProcedureService:
                     stored.setdefault(row[0], []).append(_stored_signature(row[1:]))
                 rows: list[dict] = []
                 changed: list[str] = []
+                next_dues: list[dict] = []
                 cases = s.execute(select(Case.id, Case.number, Case.regulation_id, Case.step)
                                   .where(Case.id.in_(chunk))).all()
                 for case_id, number, profile_id, step in cases:
@@ -334,11 +341,16 @@ class ProcedureService:
                     if sorted(map(_new_signature, fresh)) != sorted(stored.get(case_id, [])):
                         changed.append(case_id)
                         rows += fresh
+                        next_dues.append({"b_id": case_id, "b_due": next_due(fresh)})
                 # Only cases whose deadlines moved are rewritten (after a year is entered, few are).
                 if changed:
                     s.execute(delete(CaseDeadline).where(CaseDeadline.case_id.in_(changed)))
                 if rows:
                     s.connection().execute(CaseDeadline.__table__.insert(), rows)  # one executemany
+                if next_dues:
+                    table = Case.__table__
+                    s.connection().execute(table.update().where(table.c.id == bindparam("b_id"))
+                                           .values(next_due=bindparam("b_due")), next_dues)
             done = min(start + batch, len(ids))
             if progress and progress(done, len(ids), "正在重新计算期限") is False:
                 break
