@@ -25,3 +25,11 @@ class GuiSettings:
         if state is not None:
             self._s.setValue(f"{name}/state", state)
         self._s.sync()
+
+    def header_state(self, name: str) -> QByteArray | None:
+        """A table's column order, widths and sort column."""
+        return self._s.value(f"{name}/header")
+
+    def save_header_state(self, name: str, state: QByteArray) -> None:
+        self._s.setValue(f"{name}/header", state)
+        self._s.sync()

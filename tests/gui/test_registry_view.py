@@ -1,0 +1,115 @@
+"""The registry page: lazy rows, two-character Chinese search, filters, overdue rows standing out, sorting."""
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.unit.procedure_helpers import walk
+from wenze_desktop.gui.changes import ChangeHub, Changes
+from wenze_desktop.gui.registry_model import CASE_ID_ROLE, OVERDUE_BACKGROUND
+from wenze_desktop.gui.registry_view import DUE_WITHIN, OVERDUE, RegistryView
+from wenze_desktop.services import Workspace
+
+
+@pytest.fixture
+def ws(ctx):
+    return Workspace(ctx)
+
+
+def add_case(ws, name: str, title: str, profile: str = "gz2009", received=date(2026, 11, 2)) -> str:
+    return ws.cases.create(profile=profile, title=title, clue_source="complaint", received_on=received,
+                           respondents=[{"kind": "person", "name": name}], facts="履职不力")
+
+
+def make_view(qtbot, ctx, gui_settings) -> RegistryView:
+    view = RegistryView(ctx, ChangeHub(), gui_settings)
+    qtbot.addWidget(view)
+    view.resize(780, 500)
+    view.show()
+    wait_loaded(qtbot, view)
+    return view
+
+
+def wait_loaded(qtbot, view) -> None:
+    qtbot.waitUntil(lambda: not view.model.loading, timeout=5000)
+
+
+def column_texts(view, column: int) -> list[str]:
+    model = view.model
+    return [model.data(model.index(row, column)) for row in range(model.rowCount())]
+
+
+def test_registry_lists_cases_and_finds_one_by_two_chinese_characters(qtbot, ctx, ws, gui_settings):
+    add_case(ws, "欧阳明", "关于对住建局欧阳明问责的案件")
+    add_case(ws, "李小红", "关于对教育局李小红问责的案件", profile="jt2019")
+    view = make_view(qtbot, ctx, gui_settings)
+    assert view.model.rowCount() == 2 and "共 2 件" in view.count_label.text()
+    assert set(column_texts(view, 3)) == {"欧阳明", "李小红"}
+    view.search.setText("小红")  # Chinese by setText (keyClicks with Chinese aborts Qt)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=3000)
+    assert column_texts(view, 3) == ["李小红"] and "已筛选" in view.count_label.text()
+    view.search.setText("小")
+    qtbot.waitUntil(lambda: "至少 2 个字" in view.count_label.text(), timeout=3000)
+    assert view.model.rowCount() == 0
+
+
+def test_overdue_case_stands_out_and_filters(qtbot, ctx, ws, gui_settings):
+    late = add_case(ws, "王建国", "关于对城管局王建国问责的案件", received=date(2026, 9, 1))
+    walk(ws, late, until="filed", start=date(2026, 9, 1))
+    add_case(ws, "赵铁柱", "关于对水利局赵铁柱问责的案件")
+    view = make_view(qtbot, ctx, gui_settings)
+    rows = {view.model.data(view.model.index(r, 0), CASE_ID_ROLE): r for r in range(2)}
+    overdue_row = rows[late]
+    background = view.model.data(view.model.index(overdue_row, 1), Qt.ItemDataRole.BackgroundRole)
+    assert background is not None and background.color() == OVERDUE_BACKGROUND
+    assert "已逾期" in view.model.data(view.model.index(overdue_row, 6))
+    other = 1 - overdue_row
+    assert view.model.data(view.model.index(other, 1), Qt.ItemDataRole.BackgroundRole) is None
+    view.deadline.setCurrentIndex(OVERDUE)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=3000)
+    assert view.model.case_id_at(0) == late
+    view.deadline.setCurrentIndex(DUE_WITHIN)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=3000)
+
+
+def test_sorting_by_the_deadline_column_and_double_click_opens(qtbot, ctx, ws, gui_settings):
+    first = add_case(ws, "甲乙", "关于甲乙的案件", received=date(2026, 6, 1))
+    walk(ws, first, until="filed", start=date(2026, 6, 1))
+    second = add_case(ws, "丙丁", "关于丙丁的案件", received=date(2026, 10, 9))
+    walk(ws, second, until="filed", start=date(2026, 10, 9))
+    none = add_case(ws, "戊己", "关于戊己的案件")
+    view = make_view(qtbot, ctx, gui_settings)
+    view.table.sortByColumn(5, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: [view.model.case_id_at(r) for r in range(3)] == [first, second, none], timeout=3000)
+    view.table.sortByColumn(5, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: [view.model.case_id_at(r) for r in range(3)] == [second, first, none], timeout=3000)
+    with qtbot.waitSignal(view.case_activated) as opened:
+        view.table.doubleClicked.emit(view.model.index(2, 1))
+    assert opened.args == [none]
+
+
+def test_changes_refresh_rows_and_new_cases_appear(qtbot, ctx, ws, gui_settings):
+    case_id = add_case(ws, "钱学森", "关于钱学森的案件")
+    hub = ChangeHub()
+    view = RegistryView(ctx, hub, gui_settings)
+    qtbot.addWidget(view)
+    wait_loaded(qtbot, view)
+    assert column_texts(view, 1) == ["关于钱学森的案件"]
+    ws.cases.update_case(case_id, title="关于钱学森同志的案件")
+    hub.publish(Changes.case(case_id, deadlines=False))
+    assert column_texts(view, 1) == ["关于钱学森同志的案件"]
+    add_case(ws, "邓稼先", "关于邓稼先的案件")
+    hub.publish(Changes(cases_added=True))
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=3000)
+
+
+def test_column_layout_is_remembered(qtbot, ctx, ws, gui_settings):
+    add_case(ws, "孙悟空", "关于孙悟空的案件")
+    view = make_view(qtbot, ctx, gui_settings)
+    view.table.setColumnWidth(1, 123)
+    view.table.horizontalHeader().moveSection(3, 0)
+    view.save_layout()
+    again = make_view(qtbot, ctx, gui_settings)
+    assert again.table.columnWidth(1) == 123
+    assert again.table.horizontalHeader().visualIndex(3) == 0

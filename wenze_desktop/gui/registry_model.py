@@ -1,0 +1,177 @@
+"""The registry's table model: the ordered keys of the matching cases, rows fetched a page at a time on demand.
+
+Keys (a list of integers even for 100,000 cases) are loaded on the database worker; rows are read synchronously
+for the page being painted (a page is one indexed query of about a millisecond), like Anki's browser.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from wenze_desktop.gui.messages import show_error
+from wenze_desktop.gui.ops import run_op
+from wenze_desktop.services.context import ServiceContext
+from wenze_desktop.services.registry import RegistryFilter, RegistryRow, RegistryService
+
+PAGE = 100
+CACHE_ROWS = 3000
+# (header, sort key or None when the column cannot be sorted, initial width)
+COLUMNS = [("案件编号", "number", 150), ("案件名称", "title", 360), ("适用规定", "regulation", 170),
+           ("被问责对象", None, 120), ("当前环节", "step", 110), ("下一期限", "next_due", 190),
+           ("剩余天数", "next_due", 90), ("承办人", "handler", 80)]
+OVERDUE_BACKGROUND = QColor("#fde2e1")
+OVERDUE_TEXT = QColor("#b00020")
+SOON_TEXT = QColor("#a15c00")
+CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def days_text(days: int | None) -> str:
+    if days is None:
+        return ""
+    if days < 0:
+        return f"已逾期 {-days} 天"
+    return "今天到期" if days == 0 else f"剩 {days} 天"
+
+
+class RegistryModel(QAbstractTableModel):
+    loading_started = Signal()
+    loaded = Signal(int)  # the number of matching cases
+
+    def __init__(self, ctx: ServiceContext, parent: QObject | None = None):
+        super().__init__(parent)
+        self.service = RegistryService(ctx)
+        self.ctx = ctx
+        self.keys: list[int] = []
+        self.cache: OrderedDict[int, RegistryRow] = OrderedDict()
+        self.filter = RegistryFilter()
+        self.sort_key, self.descending = "updated", True
+        self.loading = False
+        self._generation = 0
+        self.today = self._today()
+
+    def _today(self) -> date:
+        return self.ctx.clock().astimezone().date()
+
+    # -- loading ----------------------------------------------------------------------------------
+    def load(self, flt: RegistryFilter | None = None, sort_key: str | None = None,
+             descending: bool | None = None) -> None:
+        """Ask the worker for the keys in the new filter/order; the newest request wins."""
+        if flt is not None:
+            self.filter = flt
+        if sort_key is not None:
+            self.sort_key = sort_key
+        if descending is not None:
+            self.descending = descending
+        self._generation += 1
+        generation, flt, sort_key, descending = self._generation, self.filter, self.sort_key, self.descending
+        self.today = self._today()
+        self.loading = True
+        self.loading_started.emit()
+        today = self.today
+        run_op(self, "", lambda: self.service.keys(flt, sort_key, descending, today),
+               lambda keys: self._keys_arrived(generation, keys), busy_dialog=False,
+               on_failure=lambda error: self._failed(generation, error))
+
+    def _keys_arrived(self, generation: int, keys: list[int]) -> None:
+        if generation != self._generation:
+            return  # an older request answered late
+        self.beginResetModel()
+        self.keys = keys
+        self.cache.clear()
+        self.endResetModel()
+        self.loading = False
+        self.loaded.emit(len(keys))
+
+    def _failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._generation:
+            self.loading = False
+            self.loaded.emit(len(self.keys))
+            show_error(self.parent(), error, "案件列表未能载入")
+
+    def refresh_cases(self, case_ids: frozenset[str]) -> None:
+        """Drop cached rows of changed cases so they are read again when painted."""
+        stale = [key for key, row in self.cache.items() if row.case_id in case_ids]
+        for key in stale:
+            del self.cache[key]
+        if stale and self.keys:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.keys) - 1, len(COLUMNS) - 1))
+
+    # -- rows -------------------------------------------------------------------------------------
+    def row_at(self, row: int) -> RegistryRow | None:
+        if not 0 <= row < len(self.keys):
+            return None
+        key = self.keys[row]
+        cached = self.cache.get(key)
+        if cached is None:
+            self._fetch_page(row)
+            cached = self.cache.get(key)
+        else:
+            self.cache.move_to_end(key)
+        return cached
+
+    def _fetch_page(self, row: int) -> None:
+        start = row - row % PAGE
+        wanted = [k for k in self.keys[start:start + PAGE] if k not in self.cache]
+        self.cache.update(self.service.rows(wanted))
+        while len(self.cache) > CACHE_ROWS:
+            self.cache.popitem(last=False)
+
+    def case_id_at(self, row: int) -> str | None:
+        found = self.row_at(row)
+        return found.case_id if found else None
+
+    def row_of_case(self, case_id: str) -> int | None:
+        key = self.service.key_of(case_id)
+        try:
+            return self.keys.index(key) if key is not None else None
+        except ValueError:
+            return None
+
+    # -- Qt model interface -----------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.keys)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][0]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.row_at(index.row())
+        if row is None:
+            return "…" if role == Qt.ItemDataRole.DisplayRole else None
+        days = row.days_left(self.today)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, index.column(), days)
+        if role == CASE_ID_ROLE:
+            return row.case_id
+        if role == Qt.ItemDataRole.BackgroundRole and row.overdue(self.today):
+            return QBrush(OVERDUE_BACKGROUND)
+        if role == Qt.ItemDataRole.ForegroundRole and days is not None and index.column() in (5, 6):
+            return QBrush(OVERDUE_TEXT if days < 0 else SOON_TEXT if days <= 3 else QColor("#1b5e20"))
+        if role == Qt.ItemDataRole.ToolTipRole and row.next_due is not None:
+            mark = "（暂定：该年度节假日安排尚未录入，按周末推算）" if row.provisional else ""
+            return f"{row.next_label}：{row.next_due:%Y-%m-%d}，{days_text(days)}{mark}"
+        return None
+
+    @staticmethod
+    def _text(row: RegistryRow, column: int, days: int | None) -> str:
+        if column == 5:
+            return f"{row.next_label} {row.next_due:%Y-%m-%d}{'（暂定）' if row.provisional else ''}" \
+                if row.next_due else ""
+        return (row.number, row.title, row.regulation, row.respondents, row.step_label, "", days_text(days),
+                row.handler)[column]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = COLUMNS[column][1]
+        if key is not None:
+            self.load(sort_key=key, descending=order == Qt.SortOrder.DescendingOrder)
