@@ -211,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wenze_desktop.cli_procedure import register
 
     register(sub, common)
+    from wenze_desktop.cli_demo import register as register_demo  # `wenze demo`
+
+    register_demo(sub, common)
     return parser
 
 

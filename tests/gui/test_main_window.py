@@ -21,7 +21,8 @@ def test_status_bar_shows_user_and_workspace(qtbot, ctx, gui_settings):
     assert "管理员（admin" in window.user_label.text() and "系统管理员" in window.user_label.text()
     assert "测试工作区" in window.workspace_label.text()
     assert str(ctx.workspace.data_dir) in window.workspace_label.text()
-    assert [a.text() for a in window.menuBar().actions()] == ["文件(&F)", "案件(&C)", "管理(&A)", "帮助(&H)"]
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["文件(&F)", "案件(&C)", "视图(&V)", "管理(&A)", "帮助(&H)"]
 
 
 def test_idle_session_locks_and_asks_for_the_password(qtbot, ctx, gui_settings):

@@ -1,16 +1,20 @@
-"""First run: create the encrypted workspace and its first administrator, then show the recovery key once."""
+"""First run: create the encrypted workspace and its first administrator, then show the recovery key once.
+
+A newcomer may instead build the demo workspace (about 30 fictitious cases) and look around first.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -21,9 +25,15 @@ from PySide6.QtWidgets import (
 from wenze_desktop.domain.base import utcnow
 from wenze_desktop.errors import ValidationError, WenzeError
 from wenze_desktop.gui.forms import dialog_buttons, error_label, password_field, show_message
+from wenze_desktop.gui.messages import show_error
+from wenze_desktop.gui.ops import run_op
 from wenze_desktop.security.kdf import Argon2Params
+from wenze_desktop.services import demo
 from wenze_desktop.services.auth import create_workspace
 from wenze_desktop.services.context import Clock, ServiceContext
+
+DEMO_CREDENTIALS = (f"用户名 <b>{demo.DEMO_USERNAME}</b>，密码 <b>{demo.DEMO_PASSWORD}</b>"
+                    f"（承办人账户 {demo.DEMO_CLERK_USERNAME} 使用同一密码）")
 
 
 class FirstRunDialog(QDialog):
@@ -57,6 +67,56 @@ class FirstRunDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        layout.addWidget(self._demo_box())
+
+    def _demo_box(self) -> QGroupBox:
+        box = QGroupBox("第一次接触本系统？")
+        text = QLabel("可以先建立一个演示工作区：约 30 个虚构的示例案件，覆盖七项问责规定和从线索到归档的各个环节"
+                      "（含超期、申诉、撤项、归档的案件），便于一次看全。演示数据均为虚构，请勿录入真实案件。<br>"
+                      f"演示工作区的登录信息：{DEMO_CREDENTIALS}。")
+        text.setWordWrap(True)
+        self.demo_button = QPushButton("建立演示工作区（含约 30 个示例案件）")
+        self.demo_button.setAutoDefault(False)
+        self.demo_button.clicked.connect(self.build_demo)
+        layout = QVBoxLayout(box)
+        layout.addWidget(text)
+        layout.addWidget(self.demo_button)
+        return box
+
+    def build_demo(self) -> None:
+        """Build the demo off the GUI thread (a few seconds) with a progress dialog, then sign in as its admin."""
+        self.demo_button.setEnabled(False)
+        data_dir, params, clock = self.data_dir, self._kdf_params, self._clock
+
+        def work(report):
+            return demo.build_demo(data_dir, params=params, clock=clock, progress=report)
+
+        self.demo_relay = run_op(self, "正在建立演示工作区…", work, self._demo_built, progress=True,
+                                 on_failure=self._demo_failed)
+
+    def _demo_built(self, ws) -> None:
+        self.ctx, self.recovery_key = ws.ctx, ws.recovery_key or ""
+        self.demo_cancelled = self.demo_relay.was_cancelled
+        # Finish from the event loop: the progress dialog and the relay are deleted (deleteLater) before this
+        # dialog closes and is itself destroyed.
+        QTimer.singleShot(0, self._announce_demo)
+
+    def _announce_demo(self) -> None:
+        note = "（已按要求中止，只录入了部分示例案件）" if self.demo_cancelled else ""
+        self.demo_notice = QMessageBox(
+            QMessageBox.Icon.Information, "演示工作区已建好",
+            f"演示工作区已建好{note}，现在以演示管理员身份登录。<br><br>"
+            f"以后登录或解除锁定时请使用：{DEMO_CREDENTIALS}。<br><br>"
+            "正式办案时，请在另一个数据目录中建立正式工作区（启动时用 --data-dir 指定目录）。", parent=self)
+        self.demo_notice.finished.connect(self.accept)
+        self.demo_notice.open()  # window-modal, without a nested event loop
+
+    def _demo_failed(self, error: BaseException) -> None:
+        self.demo_button.setEnabled(True)
+        if isinstance(error, WenzeError):
+            show_message(self.error, f"未能建立演示工作区：{error}")
+        else:
+            show_error(self, error)
 
     def create(self) -> None:
         try:

@@ -1,4 +1,5 @@
-"""The main window shell: menus, status bar (user, workspace), the place of the case desk, idle lock."""
+"""The main window: the case desk (registry tab + one tab per open case), the deadline board dock, menus with the
+common shortcuts, status bar (user, workspace), remembered layout, idle lock."""
 
 from __future__ import annotations
 
@@ -7,18 +8,24 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
-    QWidget,
+    QTabWidget,
 )
 
 from wenze_desktop import APP_TITLE, __version__
 from wenze_desktop.gui.account_dialogs import ChangePasswordDialog
+from wenze_desktop.gui.calendar_dialog import CalendarYearDialog
+from wenze_desktop.gui.case_page import CasePage
+from wenze_desktop.gui.changes import ChangeHub
+from wenze_desktop.gui.deadline_board import DeadlineBoard
 from wenze_desktop.gui.login import IdleWatcher, LockDialog
 from wenze_desktop.gui.ops import run_op
+from wenze_desktop.gui.registry_view import RegistryView
 from wenze_desktop.gui.settings import GuiSettings
 from wenze_desktop.security.permissions import role_names
 from wenze_desktop.services.admin import AdminService
@@ -40,12 +47,29 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_TITLE} — {info.name}")
         self.setObjectName("mainWindow")
 
+        self.hub = ChangeHub(self)
+        self.registry = RegistryView(ctx, self.hub, self.settings)
+        self.registry.case_activated.connect(self.open_case)
+        self.desk = QTabWidget()
+        self.desk.setObjectName("caseDesk")
+        self.desk.setTabsClosable(True)
+        self.desk.setMovable(True)
+        self.desk.addTab(self.registry, "案件登记")
+        self.desk.tabBar().setTabButton(0, self.desk.tabBar().ButtonPosition.RightSide, None)  # always there
+        self.desk.tabCloseRequested.connect(self.close_tab)
         self.pages = QStackedWidget()
-        self.pages.addWidget(self._case_desk_placeholder())
+        self.pages.addWidget(self.desk)
         locked = QLabel("会话已锁定")
         locked.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pages.addWidget(locked)
         self.setCentralWidget(self.pages)
+
+        self.board = DeadlineBoard(ctx, self.hub)
+        self.board.case_activated.connect(self.open_case)
+        self.board_dock = QDockWidget("期限看板", self)
+        self.board_dock.setObjectName("deadlineDock")  # saveState() finds docks by name
+        self.board_dock.setWidget(self.board)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.board_dock)
 
         self._build_menus()
         self.user_label = QLabel(f"用户：{ctx.user.display_name}（{ctx.user.username}，{role_names(ctx.user.roles)}）")
@@ -60,12 +84,6 @@ class MainWindow(QMainWindow):
         self._restore_layout()
 
     # -- building ---------------------------------------------------------------------------------
-    def _case_desk_placeholder(self) -> QWidget:
-        label = QLabel("案件台\n\n案件登记、办理向导和期限看板将在这里显示。")
-        label.setObjectName("caseDesk")
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return label
-
     def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None) -> QAction:
         action = QAction(text, self)
         if shortcut:
@@ -81,16 +99,76 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self._action("退出(&X)", self.close, QKeySequence.StandardKey.Quit))
         case_menu = bar.addMenu("案件(&C)")
-        new_case = self._action("新建案件(&N)", lambda: None, QKeySequence.StandardKey.New)
-        new_case.setEnabled(False)
-        new_case.setToolTip("案件台将在后续版本提供")
-        case_menu.addAction(new_case)
+        self.new_case_action = self._action("新建案件(&N)", self.new_case, QKeySequence.StandardKey.New)
+        self.save_action = self._action("保存(&S)", self.save_current, QKeySequence.StandardKey.Save)
+        self.search_action = self._action("搜索案件(&F)", self.focus_search, QKeySequence.StandardKey.Find)
+        self.open_action = self._action("打开所选案件(&O)", self.open_selected, "Ctrl+O")
+        self.close_tab_action = self._action("关闭当前案件(&W)", lambda: self.close_tab(self.desk.currentIndex()),
+                                             QKeySequence.StandardKey.Close)
+        self.refresh_action = self._action("刷新(&R)", self.registry.reload, QKeySequence.StandardKey.Refresh)
+        for action in (self.new_case_action, self.open_action, self.save_action, self.close_tab_action, None,
+                       self.search_action, self.refresh_action):
+            case_menu.addAction(action) if action else case_menu.addSeparator()
+        view_menu = bar.addMenu("视图(&V)")
+        board_toggle = self.board_dock.toggleViewAction()
+        board_toggle.setText("期限看板(&D)")
+        board_toggle.setShortcut(QKeySequence("Ctrl+D"))
+        view_menu.addAction(board_toggle)
+        view_menu.addAction(self._action("案件登记(&G)", lambda: self.desk.setCurrentIndex(0), "Ctrl+1"))
         admin_menu = bar.addMenu("管理(&A)")
         admin_menu.addAction(self._action("修改密码(&P)…", self.change_password))
+        admin_menu.addAction(self._action("录入节假日安排(&H)…", self.enter_calendar_year))
         admin_menu.addAction(self._action("校验工作区(&V)…", self.verify_workspace))
         admin_menu.addAction(self._action("备份工作区(&B)…", self.backup_workspace))
         help_menu = bar.addMenu("帮助(&H)")
         help_menu.addAction(self._action("关于(&A)", self.about))
+
+    # -- the case desk ----------------------------------------------------------------------------
+    def case_pages(self) -> list[CasePage]:
+        return [self.desk.widget(i) for i in range(1, self.desk.count())]
+
+    def open_case(self, case_id: str) -> CasePage:
+        """Bring the case's tab forward, opening it if needed."""
+        for page in self.case_pages():
+            if page.case_id == case_id:
+                self.desk.setCurrentWidget(page)
+                return page
+        return self._add_page(CasePage(self.ctx, self.hub, case_id))
+
+    def new_case(self) -> CasePage:
+        return self._add_page(CasePage(self.ctx, self.hub))
+
+    def _add_page(self, page: CasePage) -> CasePage:
+        index = self.desk.addTab(page, page.tab_title())
+        page.title_changed.connect(lambda title, p=page: self.desk.setTabText(self.desk.indexOf(p), title))
+        self.desk.setCurrentIndex(index)
+        return page
+
+    def current_page(self) -> CasePage | None:
+        widget = self.desk.currentWidget()
+        return widget if isinstance(widget, CasePage) else None
+
+    def save_current(self) -> None:
+        page = self.current_page()
+        if page is not None:
+            page.save()
+
+    def open_selected(self) -> None:
+        case_id = self.registry.selected_case_id()
+        if case_id:
+            self.open_case(case_id)
+
+    def focus_search(self) -> None:
+        self.desk.setCurrentIndex(0)
+        self.registry.focus_search()
+
+    def close_tab(self, index: int) -> bool:
+        page = self.desk.widget(index)
+        if not isinstance(page, CasePage) or not page.may_close():
+            return False
+        self.desk.removeTab(index)
+        page.deleteLater()
+        return True
 
     # -- layout memory ----------------------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -103,6 +181,10 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event) -> None:
+        if any(not page.may_close() for page in self.case_pages()):  # unsaved edits: the clerk chose to stay
+            event.ignore()
+            return
+        self.registry.save_layout()
         self.settings.save_window_state("main", self.saveGeometry(), self.saveState())
         self.idle.stop()
         super().closeEvent(event)
@@ -134,6 +216,9 @@ class MainWindow(QMainWindow):
     # -- administration ---------------------------------------------------------------------------
     def change_password(self) -> None:
         ChangePasswordDialog(self.ctx, self).exec()
+
+    def enter_calendar_year(self, year: int | None = None) -> None:
+        CalendarYearDialog(self.ctx, self.hub, year, self).exec()
 
     def verify_workspace(self) -> None:
         def report(result) -> None:

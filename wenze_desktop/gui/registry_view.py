@@ -121,7 +121,12 @@ class RegistryView(QWidget):
         self.handler.currentIndexChanged.connect(lambda _i: self.reload())
 
         self.filter_bar = QHBoxLayout()
+        self.search.setMinimumWidth(120)
         self.filter_bar.addWidget(self.search, 3)
+        for combo in (self.regulation, self.step, self.deadline, self.handler):
+            # long regulation titles must not force a wide window; the list itself still shows them whole
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(5)
         for widget in (self.regulation, self.step, self.deadline, self.within, self.handler):
             self.filter_bar.addWidget(widget)
 

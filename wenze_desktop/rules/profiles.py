@@ -193,6 +193,11 @@ class Profile:
     issued: date | None = None
     effective: date | None = None
     notes: str = ""
+    # [respondents]: the text's own words for a respondent's role and level of responsibility (empty where silent).
+    respondent_roles: tuple[str, ...] = ()
+    respondent_roles_article: str = ""
+    responsibilities: tuple[str, ...] = ()
+    responsibilities_article: str = ""
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     # -- lookups -------------------------------------------------------------------------------------------------
@@ -302,6 +307,17 @@ def _pick(cls, data: dict, **renamed) -> Any:
     return cls(**values)
 
 
+def _terms(table: dict, key: str) -> tuple[tuple[str, ...], str]:
+    """A list of the text's terms and the article naming them; a list without its article is an error."""
+    values = _tuple(table.get(key))
+    article = table.get(f"{key}_article", "")
+    if any(not isinstance(v, str) or not v.strip() for v in values) or len(set(values)) != len(values):
+        raise ValueError(f"respondents.{key} must be distinct non-empty strings")
+    if values and not article:
+        raise ValueError(f"respondents.{key}_article is missing")
+    return values, article
+
+
 def parse_profile(data: dict) -> Profile:
     forms = tuple(
         Form(id=f["id"], name=f["name"], applies_to=_tuple(f["applies_to"]), article=f["article"], severity=i,
@@ -318,6 +334,8 @@ def parse_profile(data: dict) -> Profile:
     applies, organs = data.get("applies_to", {}), data.get("organs", {})
     silence, archive = data.get("deadline_silence", {}), data.get("archive", {})
     document = data.get("decision_document", {})
+    roles, roles_article = _terms(data.get("respondents", {}), "roles")
+    responsibilities, responsibilities_article = _terms(data.get("respondents", {}), "responsibilities")
     return Profile(
         id=data["id"], title=data["title"], short_title=data.get("short_title", data["title"]),
         document_number=data.get("document_number", ""), issuer=data.get("issuer", ""),
@@ -342,5 +360,7 @@ def parse_profile(data: dict) -> Profile:
             elements=tuple(_pick(DocumentElement, e) for e in document.get("elements", []))),
         archive_article=archive.get("article", ""), archive_note=archive.get("note", ""),
         archive_requires=tuple((r["path"], _tuple(r["actions"])) for r in archive.get("requires", [])),
+        respondent_roles=roles, respondent_roles_article=roles_article,
+        responsibilities=responsibilities, responsibilities_article=responsibilities_article,
         raw=data,
     )

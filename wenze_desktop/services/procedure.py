@@ -108,6 +108,7 @@ class OpenDeadline:
     provisional: bool
     unknown_years: tuple[int, ...]
     article: str
+    regulation_id: str = ""
 
     def days_left(self, today: date) -> int:
         return (self.due - today).days
@@ -187,8 +188,8 @@ class ProcedureService:
                        today: date | None = None) -> list[OpenDeadline]:
         """Open deadlines across the workspace, earliest first: all, overdue on a day, or due within N days."""
         today = today or self.today()
-        query = (select(CaseDeadline, Case.number, Case.title).join(Case, Case.id == CaseDeadline.case_id)
-                 .where(CaseDeadline.is_open.is_(True)))
+        query = (select(CaseDeadline, Case.number, Case.title, Case.regulation_id)
+                 .join(Case, Case.id == CaseDeadline.case_id).where(CaseDeadline.is_open.is_(True)))
         if overdue_on is not None:
             query = query.where(CaseDeadline.due < overdue_on)
         if due_within is not None:
@@ -196,8 +197,8 @@ class ProcedureService:
                                 CaseDeadline.due <= date.fromordinal(today.toordinal() + due_within))
         with self.ctx.transaction(Permission.CASE_READ) as s:
             return [OpenDeadline(d.case_id, number, title, d.rule_id, d.label, d.step, d.due, d.provisional,
-                                 tuple(d.unknown_years), d.article)
-                    for d, number, title in s.execute(query.order_by(CaseDeadline.due)).all()]
+                                 tuple(d.unknown_years), d.article, regulation)
+                    for d, number, title, regulation in s.execute(query.order_by(CaseDeadline.due)).all()]
 
     def overdue(self, today: date | None = None) -> list[OpenDeadline]:
         return self.open_deadlines(overdue_on=today or self.today())

@@ -1,0 +1,90 @@
+"""The case desk in the main window: shortcuts, case tabs, the deadline dock, layout memory, no lost edits."""
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from tests.gui.test_case_form import fill_respondent
+from tests.unit.procedure_helpers import walk
+from wenze_desktop.gui.case_page import CasePage
+from wenze_desktop.gui.main_window import MainWindow
+from wenze_desktop.services import Workspace
+
+
+@pytest.fixture
+def ws(ctx):
+    return Workspace(ctx)
+
+
+def make_window(qtbot, ctx, settings) -> MainWindow:
+    window = MainWindow(ctx, settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: not window.registry.model.loading, timeout=5000)
+    return window
+
+
+def test_ctrl_n_opens_a_new_case_and_ctrl_s_saves_it(qtbot, ctx, gui_settings, ws):
+    window = make_window(qtbot, ctx, gui_settings)
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    page = window.current_page()
+    assert isinstance(page, CasePage) and window.desk.tabText(window.desk.currentIndex()) == "新建案件"
+    form = page.form
+    form.title.setText("关于对林业局周八问责的案件")
+    form.exec_dialog = fill_respondent("周八")
+    form.add_respondent()
+    qtbot.keyClick(form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.case_id is not None, timeout=5000)
+    assert page.wizard is not None and window.desk.tabText(window.desk.currentIndex()) != "新建案件"
+    qtbot.waitUntil(lambda: window.registry.model.rowCount() == 1, timeout=5000)
+
+
+def test_ctrl_f_focuses_the_search_on_the_registry(qtbot, ctx, gui_settings, ws):
+    ws.cases.create(profile="gz2009", title="关于对某局问责的案件", clue_source="complaint",
+                    received_on=date(2026, 11, 2), respondents=[{"kind": "person", "name": "吴九"}])
+    window = make_window(qtbot, ctx, gui_settings)
+    window.new_case()
+    assert window.desk.currentIndex() == 1
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.desk.currentIndex() == 0
+    assert QApplication.focusWidget() is window.registry.search
+
+
+def test_opening_a_case_twice_reuses_its_tab_and_the_board_opens_cases(qtbot, ctx, gui_settings, ws):
+    late = ws.cases.create(profile="gz2009", title="关于对某局问责的案件", clue_source="complaint",
+                           received_on=date(2026, 9, 1), respondents=[{"kind": "person", "name": "郑十"}])
+    walk(ws, late, until="filed", start=date(2026, 9, 1))
+    window = make_window(qtbot, ctx, gui_settings)
+    first = window.open_case(late)
+    window.desk.setCurrentIndex(0)
+    assert window.open_case(late) is first and window.desk.count() == 2
+    assert first.wizard is not None and first.sections.currentWidget() is first.wizard
+    window.close_tab(1)
+    window.board.case_activated.emit(late)
+    assert window.current_page().case_id == late
+
+
+def test_closing_with_unsaved_edits_asks_and_can_stay(qtbot, ctx, gui_settings):
+    window = make_window(qtbot, ctx, gui_settings)
+    page = window.new_case()
+    page.form.title.setText("尚未保存的案件")
+    asked = []
+    page.form.ask_discard = lambda _parent: asked.append(True) or False
+    window.close()
+    assert asked and window.isVisible() and window.desk.count() == 2
+    page.form.ask_discard = lambda _parent: True
+    window.close()
+    assert not window.isVisible()
+
+
+def test_deadline_dock_and_column_layout_are_remembered(qtbot, ctx, gui_settings):
+    window = make_window(qtbot, ctx, gui_settings)
+    assert window.board_dock.isVisible()
+    window.board_dock.hide()
+    window.registry.table.setColumnWidth(1, 211)
+    window.close()
+    again = make_window(qtbot, ctx, gui_settings)
+    assert not again.board_dock.isVisible()
+    assert again.registry.table.columnWidth(1) == 211

@@ -1,0 +1,243 @@
+"""The case form: create and edit a case, validation beside the field, asking before edits are lost, attachments.
+
+Chinese text is entered with setText (QTest.keyClicks with Chinese characters aborts Qt).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+from sqlalchemy import select
+
+from wenze_desktop.domain.models import AuditEntry
+from wenze_desktop.gui.case_form import CaseForm
+from wenze_desktop.gui.changes import ChangeHub
+from wenze_desktop.gui.respondent_dialog import RespondentDialog
+from wenze_desktop.rules.profiles import load_profile
+from wenze_desktop.services.cases import CaseService
+
+
+@pytest.fixture
+def hub() -> ChangeHub:
+    return ChangeHub()
+
+
+def make_form(qtbot, ctx, hub, case_id=None) -> CaseForm:
+    form = CaseForm(ctx, hub, case_id)
+    form.ask_discard = lambda parent: True  # a real question would block the test run (teardown closes the form)
+    qtbot.addWidget(form)
+    form.show()
+    qtbot.waitExposed(form)
+    return form
+
+
+def fill_respondent(name: str, role: str = "", kind: str = "person"):
+    """Stands in for the user in RespondentDialog: types the name, picks kind and role, presses 确定."""
+
+    def run(dialog: QDialog) -> bool:
+        if isinstance(dialog, RespondentDialog):
+            dialog.kind.setCurrentIndex(dialog.kind.findData(kind))
+            dialog.name.setText(name)
+            if role:
+                dialog.role.setCurrentIndex(dialog.role.findData(role))
+        dialog.apply()
+        return dialog.result() == QDialog.DialogCode.Accepted
+
+    return run
+
+
+def choose(combo, data) -> None:
+    index = combo.findData(data)
+    assert index >= 0, data
+    combo.setCurrentIndex(index)
+
+
+def fill_new_case(form: CaseForm, regulation: str = "sh2022") -> None:
+    choose(form.regulation, regulation)
+    form.title.setText("关于王小明创卫工作不力的问责案")
+    choose(form.clue_source, "media")
+    form.provider.setText("双河日报")
+    form.clue_content.setPlainText("媒体曝光某街道环境卫生长期不达标")
+    form.facts.setPlainText("经初步核实，情况属实")
+    form.exec_dialog = fill_respondent("王小明", role="分管领导")
+    form.add_respondent()
+
+
+def stored_cases(ctx) -> list:
+    from wenze_desktop.domain.models import Case
+
+    with ctx.workspace.session() as s:
+        return s.scalars(select(Case.id)).all()
+
+
+def test_create_with_chinese_respondent_by_ctrl_s(qtbot, ctx, hub):
+    form = make_form(qtbot, ctx, hub)
+    fill_new_case(form)
+    assert form.is_dirty()
+    published = []
+    hub.changed.connect(published.append)
+    form.activateWindow()
+    qtbot.waitUntil(form.isActiveWindow, timeout=3000)  # a window shortcut needs its window active
+    form.title.setFocus()
+    with qtbot.waitSignal(form.saved, timeout=3000) as saved:
+        qtbot.keyClick(form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    case_id = saved.args[0]
+    details = CaseService(ctx).details(case_id)
+    assert details.title == "关于王小明创卫工作不力的问责案" and details.regulation_id == "sh2022"
+    assert (details.clue.source, details.clue.provider) == ("media", "双河日报")
+    [person] = details.respondents
+    assert (person.name, person.kind, person.role) == ("王小明", "person", "分管领导")
+    assert published[-1].case_ids == {case_id} and published[-1].cases_added
+    assert not form.is_dirty() and form.case_id == case_id
+    assert form.windowTitle() == f"案件 {details.number}" and not form.regulation.isEnabled()
+
+
+def test_create_by_the_save_button(qtbot, ctx, hub):
+    form = make_form(qtbot, ctx, hub)
+    fill_new_case(form, "ccp2016")
+    form.exec_dialog = fill_respondent("中共某县委组织部", kind="unit")
+    form.add_respondent()
+    with qtbot.waitSignal(form.saved, timeout=3000):
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    [case_id] = stored_cases(ctx)
+    names = sorted(r.name for r in CaseService(ctx).details(case_id).respondents)
+    assert names == ["中共某县委组织部", "王小明"]
+
+
+def test_empty_title_is_shown_beside_the_field_and_nothing_saved(qtbot, ctx, hub):
+    form = make_form(qtbot, ctx, hub)
+    fill_new_case(form)
+    form.title.setText("")
+    form.tabs.setCurrentIndex(2)
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    label = form.errors["title"]
+    assert label.isVisible() and label.text() == "请填写案件名称。"
+    assert form.tabs.currentIndex() == 0  # the tab holding the field is brought forward
+    assert stored_cases(ctx) == [] and form.case_id is None
+    form.title.setText("补上名称")
+    assert form.save() and not label.isVisible()
+
+
+def test_cancelling_a_dirty_form_asks_and_no_keeps_everything(qtbot, ctx, hub):
+    form = make_form(qtbot, ctx, hub)
+    asked = []
+    form.ask_discard = lambda parent: asked.append(parent) or False
+    assert form.close()  # nothing typed yet: closes without asking
+    assert asked == []
+    form.show()
+    fill_new_case(form)
+    assert not form.close()
+    assert asked == [form] and form.isVisible()
+    assert form.title.text() == "关于王小明创卫工作不力的问责案" and len(form.draft.respondents) == 1
+    form.revert()  # 放弃修改, answered No
+    assert len(asked) == 2 and form.title.text() == "关于王小明创卫工作不力的问责案"
+    assert not form.confirm_discard() and form.is_dirty()
+    form.ask_discard = lambda parent: True
+    form.revert()
+    assert form.title.text() == "" and form.draft.respondents == [] and not form.is_dirty()
+
+
+def test_editing_an_existing_case_updates_it(qtbot, ctx, hub):
+    cases = CaseService(ctx)
+    case_id = cases.create("sh2022", "原名称", "complaint", date(2026, 11, 2),
+                           respondents=[{"kind": "person", "name": "张三"}, {"kind": "person", "name": "李四"}])
+    form = make_form(qtbot, ctx, hub, case_id)
+    assert not form.is_dirty() and form.title.text() == "原名称"
+    form.title.setText("关于张三的问责案")
+    form.facts.setPlainText("补充的事实")
+    form.exec_dialog = fill_respondent("张三丰", role="主要领导")
+    form.edit_respondent(0)
+    form.remove_respondent(1)
+    form.exec_dialog = fill_respondent("赵六", role="直接责任人")
+    form.add_respondent()
+    form.exec_dialog = lambda dialog: (dialog.title.setText("询问笔录"), dialog.apply(), dialog.result())[-1]
+    form.add_evidence()
+    published = []
+    hub.changed.connect(published.append)
+    assert form.save()
+    details = cases.details(case_id)
+    assert (details.title, details.facts) == ("关于张三的问责案", "补充的事实")
+    assert sorted((r.name, r.role) for r in details.respondents) == [("张三丰", "主要领导"), ("赵六", "直接责任人")]
+    assert [e.title for e in details.evidence] == ["询问笔录"]
+    assert not published[-1].cases_added and published[-1].case_ids == {case_id}
+    with ctx.workspace.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.update")).one()
+    assert json.loads(entry.old_values)["title"] == "原名称"
+    assert not form.is_dirty()
+
+
+def test_adding_an_attachment_shows_its_sha256_and_opens_checked(qtbot, ctx, hub, tmp_path, monkeypatch):
+    content = "调查笔录：某某街道".encode() * 100
+    path = tmp_path / "调查笔录.txt"
+    path.write_bytes(content)
+    digest = hashlib.sha256(content).hexdigest()
+    form = make_form(qtbot, ctx, hub)
+    fill_new_case(form)
+    form.choose_file = lambda parent: str(path)
+    form.add_attachment()
+    assert form.attachments.item(0, 2).text() == digest
+    assert form.attachments.item(0, 0).text() == "调查笔录.txt（未保存）"
+    assert form.save()
+    assert form.attachments.item(0, 0).text() == "调查笔录.txt"
+    assert form.attachments.item(0, 2).text() == digest
+    [stored] = CaseService(ctx).list_attachments(form.case_id)
+    assert stored.sha256 == digest and stored.size == len(content)
+
+    opened = []
+    form.open_url = lambda url: opened.append(url.toLocalFile()) or True
+    form.open_attachment(0)
+    assert opened and Path(opened[0]).read_bytes() == content
+
+    # A tampered attachment is not handed to the viewer: the hash check refuses it, with a message.
+    from sqlalchemy import text
+
+    with ctx.workspace.engine.begin() as conn:
+        conn.execute(text("UPDATE attachment SET content = X'00'"))
+    warnings = []
+    monkeypatch.setattr("wenze_desktop.gui.messages.QMessageBox.warning",
+                        lambda parent, title, message: warnings.append(message))
+    form.open_attachment(0)
+    assert len(opened) == 1 and "哈希不符" in warnings[0]
+
+
+@pytest.mark.parametrize(("profile_id", "roles", "responsibilities"), [
+    ("sh2022", True, False), ("ccp2016", True, True), ("wf2011", False, False)])
+def test_role_combo_only_where_the_profile_names_roles(qtbot, profile_id, roles, responsibilities):
+    profile = load_profile(profile_id)
+    dialog = RespondentDialog(profile)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.role.isVisible() == roles and dialog.responsibility.isVisible() == responsibilities
+    if roles:
+        assert [dialog.role.itemText(i) for i in range(1, dialog.role.count())] == list(profile.respondent_roles)
+
+
+def test_form_table_columns_follow_the_chosen_regulation(qtbot, ctx, hub):
+    form = make_form(qtbot, ctx, hub)
+    choose(form.regulation, "wf2011")
+    assert form.respondents.isColumnHidden(3) and form.respondents.isColumnHidden(4)
+    choose(form.regulation, "ccp2016")
+    assert not form.respondents.isColumnHidden(3) and not form.respondents.isColumnHidden(4)
+    form.title.setText("换规定")
+    form.exec_dialog = fill_respondent("王小明", role="直接主管的班子成员")
+    form.add_respondent()
+    choose(form.regulation, "sh2022")  # the role chosen under ccp2016 is not one sh2022 names
+    assert not form.save()
+    assert "不是《" in form.errors["respondents"].text() and stored_cases(ctx) == []
+
+
+def test_unit_fields_replace_person_fields(qtbot):
+    dialog = RespondentDialog(load_profile("sh2022"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.gender.isVisible() and not dialog.principal.isVisible()
+    choose(dialog.kind, "unit")
+    assert not dialog.gender.isVisible() and dialog.principal.isVisible()
+    dialog.apply()
+    assert dialog.name_error.text() == "请填写单位全称。" and dialog.result() != QDialog.DialogCode.Accepted

@@ -1,0 +1,357 @@
+"""The input widgets of the action forms, one per data key an action takes (procedure/actions.py ACTION_FIELDS).
+
+Each field turns what the user typed or ticked into the data shape the services accept (the shapes the worked
+examples in docs/procedure.md use). Fields only check that required input is present; whether the data satisfies
+the regulation is the engine's answer, shown by the dialog.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
+
+from wenze_desktop.gui.forms import error_label, show_message
+from wenze_desktop.procedure.view import RespondentView
+from wenze_desktop.rules.profiles import Profile
+
+_SEPARATORS = re.compile(r"[\n,，、;；]+")
+
+
+def parse_names(text: str) -> list[str]:
+    """Names typed one per line or separated by 、 or commas, without blanks or repeats."""
+    return list(dict.fromkeys(n.strip() for n in _SEPARATORS.split(text) if n.strip()))
+
+
+def to_qdate(value: date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def date_edit(value: date) -> QDateEdit:
+    edit = QDateEdit(to_qdate(value))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
+
+
+class Field:
+    """One data key: its widget, its error line, and the conversion to and from the service's data shape."""
+
+    def __init__(self, key: str, label: str, widget: QWidget, required: bool = False) -> None:
+        self.key, self.label, self.widget, self.required = key, label, widget, required
+        self.error = error_label()
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def empty(self) -> bool:
+        value = self.value()
+        return value is None or value == "" or value == [] or value == {}
+
+    def problem(self) -> str:
+        """What is missing, in words for the user ("" when the field is fine)."""
+        return "此项必填。" if self.required and self.empty() else ""
+
+    def put(self, data: dict[str, Any]) -> None:
+        if not self.empty():
+            data[self.key] = self.value()
+
+    def check(self) -> bool:
+        text = self.problem()
+        show_message(self.error, text)
+        return not text
+
+
+class TextField(Field):
+    def __init__(self, key: str, label: str, required: bool = False, *, long: bool = False,
+                 placeholder: str = "") -> None:
+        widget = QPlainTextEdit() if long else QLineEdit()
+        if long:
+            widget.setTabChangesFocus(True)
+            widget.setFixedHeight(64)
+        widget.setPlaceholderText(placeholder)
+        super().__init__(key, label, widget, required)
+
+    def value(self) -> str:
+        w = self.widget
+        return (w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()).strip()
+
+    def set_value(self, value: Any) -> None:
+        w = self.widget
+        (w.setPlainText if isinstance(w, QPlainTextEdit) else w.setText)("" if value is None else str(value))
+
+
+class NamesField(TextField):
+    def __init__(self, key: str, label: str, required: bool = False) -> None:
+        super().__init__(key, label, required, long=True, placeholder="每行一个姓名，或用顿号、逗号分隔")
+        self.widget.setFixedHeight(52)
+
+    def value(self) -> list[str]:
+        return parse_names(self.widget.toPlainText())
+
+    def set_value(self, value: Any) -> None:
+        self.widget.setPlainText("\n".join([value] if isinstance(value, str) else list(value or [])))
+
+
+class PickNamesField(Field):
+    """Names chosen from a known list (the investigation team), as checkable rows."""
+
+    def __init__(self, key: str, label: str, choices: list[str], checked: list[str],
+                 required: bool = False) -> None:
+        widget = QListWidget()
+        for name in choices:
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if name in checked else Qt.CheckState.Unchecked)
+            widget.addItem(item)
+        widget.setFixedHeight(min(120, 24 * max(2, len(choices)) + 6))
+        super().__init__(key, label, widget, required)
+        if not choices:
+            self.error.setText("没有可选的人员。")
+
+    def items(self) -> list[QListWidgetItem]:
+        return [self.widget.item(i) for i in range(self.widget.count())]
+
+    def value(self) -> list[str]:
+        return [i.text() for i in self.items() if i.checkState() == Qt.CheckState.Checked]
+
+    def set_value(self, value: Any) -> None:
+        wanted = [value] if isinstance(value, str) else list(value or [])
+        for item in self.items():
+            item.setCheckState(Qt.CheckState.Checked if item.text() in wanted else Qt.CheckState.Unchecked)
+
+
+class BoolField(Field):
+    def __init__(self, key: str, label: str, default: bool) -> None:
+        widget = QCheckBox(label)
+        widget.setChecked(default)
+        super().__init__(key, "", widget)
+
+    def value(self) -> bool:
+        return self.widget.isChecked()
+
+    def set_value(self, value: Any) -> None:
+        self.widget.setChecked(bool(value))
+
+    def empty(self) -> bool:
+        return False  # unticked is an answer too ("no interest", "not accountable")
+
+
+class ChoiceField(Field):
+    """A fixed choice (outcome, review kind, which deadline) or, when editable, a suggestion list."""
+
+    def __init__(self, key: str, label: str, choices: list[tuple[str, str]], required: bool = False, *,
+                 editable: bool = False) -> None:
+        widget = QComboBox()
+        widget.setEditable(editable)
+        for text, data in choices:
+            widget.addItem(text, data)
+        if editable:
+            widget.setCurrentIndex(-1)
+        super().__init__(key, label, widget, required)
+
+    def value(self) -> str:
+        w = self.widget
+        if w.isEditable():
+            return w.currentText().strip()
+        return "" if w.currentIndex() < 0 else str(w.currentData())
+
+    def set_value(self, value: Any) -> None:
+        index = self.widget.findData(value)
+        if index < 0:
+            index = self.widget.findText(str(value))
+        if index >= 0:
+            self.widget.setCurrentIndex(index)
+        elif self.widget.isEditable():
+            self.widget.setEditText(str(value))
+
+
+class DateField(Field):
+    def __init__(self, key: str, label: str, default: date, required: bool = False) -> None:
+        super().__init__(key, label, date_edit(default), required)
+
+    def value(self) -> date:
+        return self.widget.date().toPython()
+
+    def set_value(self, value: Any) -> None:
+        self.widget.setDate(to_qdate(value if isinstance(value, date) else date.fromisoformat(str(value))))
+
+
+class FormsField(Field):
+    """Forms of accountability from the profile, only those that fit each respondent's kind.
+
+    ``per_respondent``: with more than one respondent the choice is made for each (``[{respondent, form}]``);
+    otherwise the value is a plain list of form names, as report recommendations and single-respondent decisions
+    are recorded.
+    """
+
+    def __init__(self, key: str, label: str, profile: Profile, respondents: tuple[RespondentView, ...],
+                 checked: list[str], required: bool = False, *, per_respondent: bool = True) -> None:
+        widget = QTreeWidget()
+        widget.setHeaderHidden(True)
+        widget.setRootIsDecorated(False)
+        self.per_respondent = per_respondent and len(respondents) > 1
+        groups = [(r.name, (r.kind,)) for r in respondents] if self.per_respondent else \
+            [("", tuple(dict.fromkeys(r.kind for r in respondents)) or ("person",))]
+        for who, kinds in groups:
+            parent = QTreeWidgetItem(widget, [f"{who}（{self._kind_label(kinds)}）"]) if who else None
+            seen: set[str] = set()
+            for form in profile.forms:
+                if form.name in seen or not set(kinds) & set(form.applies_to):
+                    continue
+                seen.add(form.name)
+                item = QTreeWidgetItem([f"{form.name}　{form.article}"])
+                item.setData(0, Qt.ItemDataRole.UserRole, (who, form.name))
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(0, Qt.CheckState.Checked if form.name in checked else Qt.CheckState.Unchecked)
+                (parent.addChild if parent else widget.addTopLevelItem)(item)
+        widget.expandAll()
+        widget.setRootIsDecorated(self.per_respondent)
+        widget.setMinimumHeight(140)
+        super().__init__(key, label, widget, required)
+
+    @staticmethod
+    def _kind_label(kinds: tuple[str, ...]) -> str:
+        return "、".join("单位" if k == "unit" else "个人" for k in kinds)
+
+    def form_items(self) -> list[QTreeWidgetItem]:
+        found = []
+        for i in range(self.widget.topLevelItemCount()):
+            top = self.widget.topLevelItem(i)
+            found.extend([top.child(j) for j in range(top.childCount())] if self.per_respondent else [top])
+        return found
+
+    def value(self) -> list:
+        chosen = [i.data(0, Qt.ItemDataRole.UserRole) for i in self.form_items()
+                  if i.checkState(0) == Qt.CheckState.Checked]
+        if self.per_respondent:
+            return [{"respondent": who, "form": form} for who, form in chosen]
+        return [form for _who, form in chosen]
+
+    def set_value(self, value: Any) -> None:
+        """Form names (for every respondent) or ``[{"respondent", "form"}]``."""
+        wanted = {(v["respondent"], v["form"]) if isinstance(v, dict) else ("*", v) for v in value or []}
+        for item in self.form_items():
+            who, form = item.data(0, Qt.ItemDataRole.UserRole)
+            on = (who, form) in wanted or ("*", form) in wanted
+            item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+
+class MeetingField(Field):
+    """The collective decision meeting: date, attendees, members who dissented."""
+
+    def __init__(self, key: str, label: str, default: date, required: bool) -> None:
+        box = QGroupBox(label)
+        box.setCheckable(not required)  # when the regulation does not ask for one, recording it is optional
+        box.setChecked(required)
+        self.date = date_edit(default)
+        self.attendees = QPlainTextEdit()
+        self.attendees.setPlaceholderText("每行一个姓名，或用顿号、逗号分隔")
+        self.dissenting = QPlainTextEdit()
+        self.dissenting.setPlaceholderText("没有持不同意见的成员则留空")
+        for edit in (self.attendees, self.dissenting):
+            edit.setTabChangesFocus(True)
+            edit.setFixedHeight(52)
+        form = QFormLayout(box)
+        form.addRow("会议日期：", self.date)
+        form.addRow("出席人员：", self.attendees)
+        form.addRow("持不同意见的成员：", self.dissenting)
+        super().__init__(key, "", box, required)
+
+    def value(self) -> dict | None:
+        if self.widget.isCheckable() and not self.widget.isChecked():
+            return None
+        return {"date": self.date.date().toPython().isoformat(),
+                "attendees": parse_names(self.attendees.toPlainText()),
+                "dissenting": parse_names(self.dissenting.toPlainText())}
+
+    def set_value(self, value: Any) -> None:
+        if self.widget.isCheckable():
+            self.widget.setChecked(value is not None)
+        if value:
+            on = value["date"]
+            self.date.setDate(to_qdate(on if isinstance(on, date) else date.fromisoformat(str(on))))
+            self.attendees.setPlainText("\n".join(value.get("attendees", [])))
+            self.dissenting.setPlainText("\n".join(value.get("dissenting", [])))
+
+    def empty(self) -> bool:
+        return self.value() is None
+
+    def problem(self) -> str:
+        meeting = self.value()
+        if meeting is None:
+            return "请登记集体讨论会议。" if self.required else ""
+        return "" if meeting["attendees"] else "请登记出席会议的人员。"
+
+
+class ExtensionField(Field):
+    """How long an extension is: N working days or N days (the service takes one of the two keys)."""
+
+    UNITS = (("个工作日", "working_days"), ("日", "days"))
+
+    def __init__(self, label: str) -> None:
+        box = QWidget()
+        self.amount = QSpinBox()
+        self.amount.setRange(1, 365)
+        self.amount.setValue(15)
+        self.unit = QComboBox()
+        for text, key in self.UNITS:
+            self.unit.addItem(text, key)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.amount)
+        row.addWidget(self.unit)
+        row.addStretch(1)
+        super().__init__("working_days|days", label, box, True)
+
+    def value(self) -> dict[str, int]:
+        return {self.unit.currentData(): self.amount.value()}
+
+    def set_value(self, value: Any) -> None:
+        (key, amount), = dict(value).items()
+        self.unit.setCurrentIndex(self.unit.findData(key))
+        self.amount.setValue(int(amount))
+
+    def put(self, data: dict[str, Any]) -> None:
+        data.update(self.value())
+
+
+def field_row(field: Field) -> tuple[str, QWidget]:
+    """The label and a widget holding the field with its error line under it."""
+    holder = QWidget()
+    column = QFormLayout(holder)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+    column.addRow(field.widget)
+    column.addRow(field.error)
+    mark = "＊" if field.required and field.label else ""
+    return (f"{mark}{field.label}：" if field.label else ""), holder
+
+
+def note_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #555;")
+    return label

@@ -1,0 +1,59 @@
+"""One open case in its own tab: the procedure wizard and the case's record (clue, respondents, facts, evidence)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from wenze_desktop.gui.case_form import CaseForm
+from wenze_desktop.gui.changes import ChangeHub
+from wenze_desktop.gui.wizard import CaseWizard
+from wenze_desktop.services.context import ServiceContext
+
+WIZARD_TAB, RECORD_TAB = 0, 1
+
+
+class CasePage(QWidget):
+    """A case's tab. A new case starts with the record form alone; once saved, the wizard joins it."""
+
+    title_changed = Signal(str)
+
+    def __init__(self, ctx: ServiceContext, hub: ChangeHub, case_id: str | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx, self.hub, self.case_id = ctx, hub, case_id
+        self.sections = QTabWidget()
+        self.sections.setDocumentMode(True)
+        self.form = CaseForm(ctx, hub, case_id)
+        self.form.saved.connect(self._saved)
+        self.wizard: CaseWizard | None = None
+        if case_id is not None:
+            self._add_wizard(case_id)
+        self.sections.addTab(self.form, "案件信息")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.sections)
+
+    def _add_wizard(self, case_id: str) -> None:
+        self.wizard = CaseWizard(self.ctx, self.hub)
+        self.wizard.show_case(case_id)
+        self.sections.insertTab(WIZARD_TAB, self.wizard, "办理流程")
+        self.sections.setCurrentIndex(WIZARD_TAB)
+
+    def _saved(self, case_id: str) -> None:
+        if self.case_id is None:
+            self.case_id = case_id
+            self._add_wizard(case_id)
+        self.title_changed.emit(self.tab_title())
+
+    def tab_title(self) -> str:
+        if self.case_id is None:
+            return "新建案件"
+        return self.form.case_number() or "案件"
+
+    def save(self) -> None:
+        self.form.save()
+
+    def may_close(self) -> bool:
+        """False when the clerk chose to keep editing unsaved changes."""
+        return self.form.confirm_discard()
