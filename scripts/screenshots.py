@@ -76,6 +76,7 @@ def main() -> None:
                 overdue = found.case_id
                 break
         page = window.open_case(overdue)
+        window.board_dock.hide()  # the case's own deadlines are in its timeline
         settle(app)
         shoot(window, "case-wizard.png")
         page.sections.setCurrentWidget(page.form)

@@ -177,7 +177,7 @@ def test_deadlines_show_days_left_or_overdue_and_follow_the_hub(qtbot, wizard, c
     wizard.show_case(late)
     notice = next(d for d in procedure.deadlines(late) if d.rule_id == "notice")
     text = wizard.timeline["notified"].text()
-    assert f"已逾期{(TODAY - notice.due).days}天" in text and "第二十一条第一款" in text
+    assert f"已逾期 {(TODAY - notice.due).days} 天" in text and "第二十一条第一款" in text
     assert ("（暂按周末推算）" in text) == notice.provisional
     assert "第二十三条第一款" in wizard.timeline["reported"].text()
 
@@ -190,7 +190,7 @@ def test_deadlines_show_days_left_or_overdue_and_follow_the_hub(qtbot, wizard, c
     assert "期限" not in wizard.timeline["notified"].text()
     hub.publish(Changes.case(fresh))
     notice = next(d for d in procedure.deadlines(fresh) if d.rule_id == "notice")
-    assert f"剩{(notice.due - TODAY).days}天" in wizard.timeline["notified"].text()
+    assert f"剩 {(notice.due - TODAY).days} 天" in wizard.timeline["notified"].text()
     assert wizard.timeline["filed"].state == "current" and wizard.timeline["filed"].text().count("日期：") == 1
 
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from wenze_desktop.gui.changes import ChangeHub, Changes
+from wenze_desktop.gui.forms import days_left_text
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.rules.profiles import load_profile
@@ -41,12 +42,6 @@ def step_label(deadline: OpenDeadline) -> str:
     return load_profile(deadline.regulation_id).step_label(deadline.step)
 
 
-def remaining_text(days_left: int) -> str:
-    if days_left < 0:
-        return f"已逾期 {-days_left} 天"
-    return "今天到期" if days_left == 0 else f"剩 {days_left} 天"
-
-
 def provisional_tooltip(years: tuple[int, ...]) -> str:
     named = "、".join(str(y) for y in years)
     return (f"暂定期限：{named} 年的节假日安排尚未录入，仅按周末推算。\n"
@@ -59,8 +54,8 @@ class Column:
     width: int = 0
 
 
-COLUMNS = (Column("案号", 150), Column("案件名称", 240), Column("期限", 160), Column("应完成环节", 120),
-           Column("截止日期", 100), Column("剩余", 100), Column("依据", 130), Column("暂定", 50))
+COLUMNS = (Column("案件编号", 150), Column("案件名称", 240), Column("期限", 160), Column("应完成环节", 120),
+           Column("截止日期", 100), Column("剩余天数", 100), Column("依据", 130), Column("暂定", 50))
 (COL_NUMBER, COL_TITLE, COL_LABEL, COL_STEP, COL_DUE, COL_LEFT, COL_ARTICLE, COL_PROVISIONAL) = range(len(COLUMNS))
 
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -166,7 +161,7 @@ class DeadlineModel(QAbstractTableModel):
         if column == COL_DUE:
             return d.due.isoformat()
         if column == COL_LEFT:
-            return remaining_text(left)
+            return days_left_text(left)
         if column == COL_ARTICLE:
             return d.article
         return "暂定" if d.provisional else ""

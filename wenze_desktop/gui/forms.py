@@ -37,3 +37,12 @@ def dialog_buttons(ok_text: str, cancel_text: str, on_ok: Callable[[], None],
     buttons.accepted.connect(on_ok)
     buttons.rejected.connect(on_cancel)
     return buttons
+
+
+def days_left_text(days: int | None) -> str:
+    """How a deadline stands, in the words every view uses: 剩 N 天 / 今天到期 / 已逾期 N 天."""
+    if days is None:
+        return ""
+    if days < 0:
+        return f"已逾期 {-days} 天"
+    return "今天到期" if days == 0 else f"剩 {days} 天"

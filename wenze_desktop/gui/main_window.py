@@ -179,6 +179,8 @@ class MainWindow(QMainWindow):
             self.resize(1200, 800)
         if state is not None:
             self.restoreState(state)
+        else:  # first start: the registry keeps most of the height
+            self.resizeDocks([self.board_dock], [240], Qt.Orientation.Vertical)
 
     def closeEvent(self, event) -> None:
         if any(not page.may_close() for page in self.case_pages()):  # unsaved edits: the clerk chose to stay

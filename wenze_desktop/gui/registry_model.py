@@ -12,6 +12,7 @@ from datetime import date
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from wenze_desktop.gui.forms import days_left_text
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.services.context import ServiceContext
@@ -27,14 +28,6 @@ OVERDUE_BACKGROUND = QColor("#fde2e1")
 OVERDUE_TEXT = QColor("#b00020")
 SOON_TEXT = QColor("#a15c00")
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-def days_text(days: int | None) -> str:
-    if days is None:
-        return ""
-    if days < 0:
-        return f"已逾期 {-days} 天"
-    return "今天到期" if days == 0 else f"剩 {days} 天"
 
 
 class RegistryModel(QAbstractTableModel):
@@ -160,7 +153,7 @@ class RegistryModel(QAbstractTableModel):
             return QBrush(OVERDUE_TEXT if days < 0 else SOON_TEXT if days <= 3 else QColor("#1b5e20"))
         if role == Qt.ItemDataRole.ToolTipRole and row.next_due is not None:
             mark = "（暂定：该年度节假日安排尚未录入，按周末推算）" if row.provisional else ""
-            return f"{row.next_label}：{row.next_due:%Y-%m-%d}，{days_text(days)}{mark}"
+            return f"{row.next_label}：{row.next_due:%Y-%m-%d}，{days_left_text(days)}{mark}"
         return None
 
     @staticmethod
@@ -168,7 +161,7 @@ class RegistryModel(QAbstractTableModel):
         if column == 5:
             return f"{row.next_label} {row.next_due:%Y-%m-%d}{'（暂定）' if row.provisional else ''}" \
                 if row.next_due else ""
-        return (row.number, row.title, row.regulation, row.respondents, row.step_label, "", days_text(days),
+        return (row.number, row.title, row.regulation, row.respondents, row.step_label, "", days_left_text(days),
                 row.handler)[column]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.action_forms import ActionContext, ActionDialog
 from wenze_desktop.gui.changes import ChangeHub, Changes
+from wenze_desktop.gui.forms import days_left_text
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.procedure.actions import ACTION_FIELDS, label_of
@@ -69,22 +70,16 @@ def steps_ahead(profile: Profile, step: str) -> set[str]:
     return seen
 
 
-def days_text(days_left: int) -> str:
-    if days_left > 0:
-        return f"剩{days_left}天"
-    return "今日到期" if days_left == 0 else f"已逾期{-days_left}天"
-
-
 def deadline_lines(deadline: Deadline, today: date) -> list[str]:
     """Two short lines (a long wrapped line does not size well in the timeline): what, then when and where."""
     due = deadline.due.isoformat() + ("（暂按周末推算）" if deadline.provisional else "")
     if deadline.met_on is not None:
         late = (deadline.met_on - deadline.due).days
-        state = f"已于 {deadline.met_on.isoformat()} 办结" + (f"，逾期{late}天" if late > 0 else "")
+        state = f"已于 {deadline.met_on.isoformat()} 办结" + (f"，逾期 {late} 天" if late > 0 else "")
     elif not deadline.open:
         state = "不再适用"
     else:
-        state = days_text(deadline.days_left(today))
+        state = days_left_text(deadline.days_left(today))
     extended = f"，已延长{deadline.extended}次" if deadline.extended else ""
     return [f"期限：{deadline.label}", f"　　{due} 到期（{state}{extended}）　{deadline.article}"]
 
@@ -169,6 +164,7 @@ class CaseWizard(QWidget):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.actions_box)
         right.addWidget(history_box)
+        right.setSizes([300, 200])  # the actions first: they are what the clerk came for
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.timeline_box)
         split.addWidget(right)
