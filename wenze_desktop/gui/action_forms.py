@@ -40,12 +40,11 @@ from wenze_desktop.gui.action_fields import (
     note_label,
 )
 from wenze_desktop.gui.forms import dialog_buttons, error_label, show_message
-from wenze_desktop.procedure.actions import ACTION_FIELDS
+from wenze_desktop.procedure.actions import ACTION_FIELDS, ALWAYS, GUARD_KEYS
 from wenze_desktop.procedure.deadlines import Deadline
 from wenze_desktop.procedure.engine import ActionOption, open_transitions
 from wenze_desktop.procedure.view import CaseView, team_of
 from wenze_desktop.rules.profiles import Profile, Transition
-from wenze_desktop.services.walkthrough import ALWAYS, GUARD_KEYS
 
 LONG_TEXT = {"summary", "reason", "text", "facts", "conclusion", "note", "evidence", "responsibility", "basis",
              "harsher_reason", "direct_reason"}

@@ -9,10 +9,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
+from shiboken6 import isValid
 
 from wenze_desktop.gui.messages import show_error
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wenze-db")
+_pending: set[QObject] = set()  # relays whose work has not answered yet
 
 Progress = Callable[[int, int, str], bool]
 
@@ -42,7 +44,10 @@ def run_op(parent: QWidget, label: str, work: Callable[..., Any],
     False. ``on_failure`` replaces the default error dialog. ``busy_dialog=False`` runs quietly (views refreshing
     themselves). The returned relay's ``finished``/``failed`` signals fire after the callbacks.
     """
-    relay = _Relay(parent)
+    # The relay has no Qt parent: the worker may still emit on it after the widget that asked is gone (a closed
+    # dialog or tab). It is kept alive here until the answer has been delivered, then dropped.
+    relay = _Relay()
+    _pending.add(relay)
     dialog: QProgressDialog | None = None
     if busy_dialog or progress:
         dialog = QProgressDialog(label, "取消" if progress else None, 0, 0, parent)
@@ -56,33 +61,34 @@ def run_op(parent: QWidget, label: str, work: Callable[..., Any],
             dialog.canceled.connect(lambda: dialog.setLabelText("正在取消…"))
 
     def close_dialog() -> None:
-        if dialog is not None:
+        if dialog is not None and isValid(dialog):
             if progress:
                 dialog.canceled.disconnect()  # closing a QProgressDialog emits canceled(): not the user's cancel
             dialog.close()
             dialog.deleteLater()
 
     def progressed(done: int, total: int, message: str) -> None:
-        if dialog is None or relay.was_cancelled:
+        if dialog is None or relay.was_cancelled or not isValid(dialog):
             return
         dialog.setMaximum(max(total, 1))
         dialog.setValue(min(done, max(total, 1)))
         if message:
             dialog.setLabelText(f"{message}（{done}/{total}）")
 
-    def done(result: Any) -> None:
+    def finish(callback: Callable[[], None]) -> None:
         close_dialog()
-        if on_success:
-            on_success(result)
-        relay.deleteLater()
+        try:
+            if parent is None or isValid(parent):  # the asking widget may have been closed meanwhile
+                callback()
+        finally:
+            _pending.discard(relay)
+            relay.deleteLater()
+
+    def done(result: Any) -> None:
+        finish(lambda: on_success(result) if on_success else None)
 
     def failed(error: BaseException) -> None:
-        close_dialog()
-        if on_failure:
-            on_failure(error)
-        else:
-            show_error(parent, error)
-        relay.deleteLater()
+        finish(lambda: on_failure(error) if on_failure else show_error(parent, error))
 
     # Connected before the caller's own slots, so the callbacks have run when those see the signal.
     relay.finished.connect(done)

@@ -105,3 +105,14 @@ ACTION_FIELDS: dict[str, dict[str, str]] = {
     "report_execution": {"summary": "执行情况"},
     "archive": {"archive_no": "档案号", "location": "存放位置"},
 }
+
+# guard -> the data keys it reads (what a form must ask for before the action can pass)
+GUARD_KEYS = {
+    "investigators_minimum": ["staff"], "filing_approved": ["approved_by"], "reason_given": ["reason"],
+    "report_complete": ["facts", "conclusion", "accountable", "recommended_forms"], "collective_meeting": ["meeting"],
+    "forms_of_profile": ["forms"], "direct_decision_reason": ["direct_reason"], "review_outcome": ["outcome"],
+    "staff_assigned": ["staff"], "recusal_pending": ["staff"], "extension_allowed": ["approver", "reason"],
+}
+# action -> keys recorded whatever the guards (the decision document's contents, the record's text)
+ALWAYS = {"decide": ["facts", "evidence", "responsibility", "basis"], "declare_interest": ["staff", "interest"],
+          "waive_defence": ["text"], "record_defence": ["text"], "lodge_appeal": ["review_kind", "reason"]}

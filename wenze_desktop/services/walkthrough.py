@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from wenze_desktop.procedure.actions import ALWAYS, GUARD_KEYS
 from wenze_desktop.procedure.engine import open_transitions
 from wenze_desktop.procedure.view import team_of
 from wenze_desktop.rules.profiles import Profile, Transition, load_profile
@@ -18,15 +19,6 @@ from wenze_desktop.rules.profiles import Profile, Transition, load_profile
 ATTENDEES = ["书记甲", "副书记乙", "委员丙"]
 STAFF = ["调查员甲", "调查员乙"]
 
-# guard -> the data keys it reads
-GUARD_KEYS = {
-    "investigators_minimum": ["staff"], "filing_approved": ["approved_by"], "reason_given": ["reason"],
-    "report_complete": ["facts", "conclusion", "accountable", "recommended_forms"], "collective_meeting": ["meeting"],
-    "forms_of_profile": ["forms"], "direct_decision_reason": ["direct_reason"], "review_outcome": ["outcome"],
-    "staff_assigned": ["staff"], "recusal_pending": ["staff"], "extension_allowed": ["approver", "reason"],
-}
-ALWAYS = {"decide": ["facts", "evidence", "responsibility", "basis"], "declare_interest": ["staff", "interest"],
-          "waive_defence": ["text"], "record_defence": ["text"], "lodge_appeal": ["review_kind", "reason"]}
 MAIN_PATH = ["preliminary_check", "file_case", "assign_investigators", "serve_notice", "receive_explanation",
              "inform_findings", "record_defence", "submit_report", "decide", "serve_decision", "report_execution",
              "archive"]
