@@ -241,3 +241,17 @@ def test_unit_fields_replace_person_fields(qtbot):
     assert not dialog.gender.isVisible() and dialog.principal.isVisible()
     dialog.apply()
     assert dialog.name_error.text() == "请填写单位全称。" and dialog.result() != QDialog.DialogCode.Accepted
+
+
+def test_viewer_copies_left_by_a_crash_are_removed_at_start(tmp_path, monkeypatch):
+    from wenze_desktop.gui.case_parts_widgets import VIEWER_PREFIX, ViewerFiles, remove_stale_viewer_copies
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    ViewerFiles().write("证据.txt", "明文".encode())  # in use by this run: counted, as a crash would leave it
+    leftover = tmp_path / f"{VIEWER_PREFIX}old"
+    leftover.mkdir()
+    (leftover / "笔录.txt").write_text("明文")
+    unrelated = tmp_path / "other"
+    unrelated.mkdir()
+    assert remove_stale_viewer_copies() >= 1
+    assert not leftover.exists() and unrelated.exists()

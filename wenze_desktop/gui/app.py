@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QDialog
 
 from wenze_desktop import APP_NAME, APP_TITLE
+from wenze_desktop.gui.case_parts_widgets import remove_stale_viewer_copies
 from wenze_desktop.gui.first_run import FirstRunDialog
 from wenze_desktop.gui.fonts import register_cjk_font
 from wenze_desktop.gui.login import LoginDialog
@@ -48,6 +49,7 @@ def main(data_dir: Path | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     app = make_application()
     install_excepthook()
+    remove_stale_viewer_copies()
     settings = GuiSettings()
     ctx = sign_in(Path(data_dir) if data_dir else default_data_dir(), settings)
     if ctx is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import os
 import shutil
 import tempfile
 import weakref
@@ -94,8 +95,15 @@ def read_attachment_file(path: Path) -> AttachmentRow | str:
     return AttachmentRow.from_bytes(path.name, content, media_type)
 
 
+VIEWER_PREFIX = "wenze-view-"
+
+
 class ViewerFiles:
-    """Copies handed to the system viewer, which needs a file: one private directory, removed with its owner."""
+    """Copies handed to the system viewer, which needs a file: one private directory, removed with its owner.
+
+    The one deliberate exception to "no temp files with case data" (the clerk asked to open the file); what a
+    crash leaves behind is removed at the next start (``remove_stale_viewer_copies``).
+    """
 
     def __init__(self) -> None:
         self.directory: Path | None = None
@@ -103,13 +111,28 @@ class ViewerFiles:
     def write(self, filename: str, content: bytes) -> Path:
         try:
             if self.directory is None:
-                self.directory = Path(tempfile.mkdtemp(prefix="wenze-"))  # mode 0700: this user only
+                self.directory = Path(tempfile.mkdtemp(prefix=VIEWER_PREFIX))  # mode 0700: this user only
                 weakref.finalize(self, shutil.rmtree, self.directory, True)
             target = self.directory / Path(filename).name
             target.write_bytes(content)
         except OSError as error:
             raise WenzeError(f"无法为查看程序准备附件副本：{error.strerror or error}") from error
         return target
+
+
+def remove_stale_viewer_copies() -> int:
+    """Delete viewer copies left by an earlier run that did not end cleanly; returns how many were found."""
+    stale = [p for p in Path(tempfile.gettempdir()).glob(VIEWER_PREFIX + "*") if p.is_dir() and _mine(p)]
+    for directory in stale:
+        shutil.rmtree(directory, ignore_errors=True)
+    return len(stale)
+
+
+def _mine(path: Path) -> bool:
+    try:
+        return not hasattr(os, "getuid") or path.stat().st_uid == os.getuid()
+    except OSError:
+        return False
 
 
 def page_of(items: list) -> QWidget:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from wenze_desktop.domain.models import Attachment, Case, Clue, Evidence, Respondent
 from wenze_desktop.errors import ValidationError
 from wenze_desktop.security.permissions import Permission
-from wenze_desktop.services.context import ServiceContext, changed, snapshot
+from wenze_desktop.services.context import ServiceContext, snapshot
 
 # 证据种类 as the evidence list names them; free text is allowed for what the list lacks.
 EVIDENCE_KINDS = ("书证", "物证", "证人证言", "当事人陈述", "视听资料", "电子数据", "鉴定意见", "勘验笔录、现场笔录")
@@ -187,13 +187,7 @@ class CasePartsMixin:
             self._editable_case(s, item.case_id)
             if "attachment_id" in fields:
                 self._check_attachment(s, item.case_id, fields["attachment_id"])
-            old = snapshot(item, EVIDENCE_FIELDS)
-            for key, value in fields.items():
-                setattr(item, key, value)
-            before, after = changed(old, snapshot(item, EVIDENCE_FIELDS))
-            if after:  # an unchanged save writes nothing (no version bump, no empty audit entry)
-                self.ctx.touch(item)
-                self.ctx.audit(s, "evidence.update", "evidence", evidence_id, before, after)
+            self.ctx.update(s, item, EVIDENCE_FIELDS, fields, "evidence.update", "evidence")
 
     def remove_evidence(self, evidence_id: str) -> None:
         with self.ctx.transaction(Permission.CASE_EDIT, action="evidence.delete", object_type="evidence",

@@ -18,7 +18,7 @@ from wenze_desktop.errors import IntegrityFailure, ValidationError
 from wenze_desktop.rules.profiles import Profile, load_profile
 from wenze_desktop.security.permissions import Permission
 from wenze_desktop.services.case_parts import ATTACHMENT_FIELDS, CasePartsMixin
-from wenze_desktop.services.context import ServiceContext, changed, snapshot
+from wenze_desktop.services.context import ServiceContext, snapshot
 
 CASE_FIELDS = ["number", "title", "regulation_id", "step", "handler_id", "facts"]
 PERSON_FIELDS = {"name", "gender", "ethnicity", "birth_date", "unit", "post", "rank", "id_number", "role",
@@ -130,13 +130,7 @@ class CaseService(CasePartsMixin):
             if changes.get("number", case.number) != case.number and s.scalars(
                     select(Case.id).where(Case.number == changes["number"])).first():
                 raise ValidationError(f"案件编号「{changes['number']}」已被使用。")
-            old = snapshot(case, CASE_FIELDS)
-            for key, value in changes.items():
-                setattr(case, key, value)
-            before, after = changed(old, snapshot(case, CASE_FIELDS))
-            if after:  # an unchanged save writes nothing (no version bump, no empty audit entry)
-                self.ctx.touch(case)
-                self.ctx.audit(s, "case.update", "case", case_id, before, after)
+            self.ctx.update(s, case, CASE_FIELDS, changes, "case.update", "case")
 
     def get_case(self, case_id: str) -> Case:
         with self.ctx.transaction(Permission.CASE_READ) as s:
@@ -169,13 +163,7 @@ class CaseService(CasePartsMixin):
             clue = self._get(s, Clue, clue_id)
             if clue.case_id:
                 self._editable_case(s, clue.case_id)
-            old = snapshot(clue, CLUE_FIELDS)
-            for key, value in fields.items():
-                setattr(clue, key, value)
-            before, after = changed(old, snapshot(clue, CLUE_FIELDS))
-            if after:
-                self.ctx.touch(clue)
-                self.ctx.audit(s, "clue.update", "clue", clue_id, before, after)
+            self.ctx.update(s, clue, CLUE_FIELDS, fields, "clue.update", "clue")
 
     def add_respondent(self, case_id: str, kind: str, **fields: Any) -> str:
         with self.ctx.transaction(Permission.CASE_EDIT, action="respondent.create", object_type="respondent") as s:
@@ -200,13 +188,8 @@ class CaseService(CasePartsMixin):
             current = {k: v for k, v in old.items() if k in allowed and v is not None}
             kind, merged = self._respondent_fields({**current, **fields, "kind": kind},
                                                    load_profile(case.regulation_id))
-            for key in PERSON_FIELDS | UNIT_FIELDS:
-                setattr(respondent, key, merged.get(key))
-            respondent.kind = kind
-            before, after = changed(old, snapshot(respondent, RESPONDENT_FIELDS))
-            if after:
-                self.ctx.touch(respondent)
-                self.ctx.audit(s, "respondent.update", "respondent", respondent_id, before, after)
+            new = {key: merged.get(key) for key in PERSON_FIELDS | UNIT_FIELDS} | {"kind": kind}
+            self.ctx.update(s, respondent, RESPONDENT_FIELDS, new, "respondent.update", "respondent")
 
     def remove_respondent(self, respondent_id: str) -> None:
         with self.ctx.transaction(Permission.CASE_EDIT, action="respondent.delete", object_type="respondent",

@@ -63,6 +63,19 @@ class ServiceContext:
     def touch(self, record: Record) -> None:
         record.updated_at = self.clock()
 
+    def update(self, session: Session, record: Record, fields: list[str], changes: dict[str, Any],
+               action: str, object_type: str) -> bool:
+        """Apply ``changes`` and audit old → new of ``fields``. An unchanged save writes nothing (no version bump,
+        no empty audit entry). Returns whether anything changed."""
+        old = snapshot(record, fields)
+        for key, value in changes.items():
+            setattr(record, key, value)
+        before, after = changed(old, snapshot(record, fields))
+        if after:
+            self.touch(record)
+            self.audit(session, action, object_type, record.id, before, after)
+        return bool(after)
+
 
 def snapshot(record: Record, fields: list[str] | None = None) -> dict[str, Any]:
     """The column values of a record, for the audit entry's old → new."""
