@@ -119,6 +119,7 @@ def core_measures(data_dir: Path) -> dict:
 
 
 def gui_measures(data_dir: Path) -> dict:
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     from wenze_desktop.gui.app import make_application
@@ -136,17 +137,21 @@ def gui_measures(data_dir: Path) -> dict:
     window = MainWindow(ctx, settings)
     window.show()
     registry = window.registry
-    while not registry.first_page_shown:
-        app.processEvents()
-    shown = time.perf_counter()
-    while registry.model.loading:
-        app.processEvents()
+    if registry.model.loading:  # wait as the app does, in the event loop (a busy loop would starve the worker)
+        loop = QEventLoop()
+        registry.model.loaded.connect(lambda _n: loop.quit())
+        loop.exec()
     loaded = time.perf_counter()
-    # scroll through some pages as a clerk would
+    app.processEvents()  # the first page is painted
+    shown = time.perf_counter()
+    # scroll through some pages as a clerk would, and let the deadline board load every open deadline
     view = registry.table
     for row in range(0, min(registry.model.rowCount(), 20_000), 500):
         view.scrollTo(registry.model.index(row, 0))
         app.processEvents()
+    while window.board.loading:
+        app.processEvents()
+        time.sleep(0.01)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     window.close()
     ctx.workspace.close()

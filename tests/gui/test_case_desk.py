@@ -39,6 +39,14 @@ def test_ctrl_n_opens_a_new_case_and_ctrl_s_saves_it(qtbot, ctx, gui_settings, w
     qtbot.waitUntil(lambda: page.case_id is not None, timeout=5000)
     assert page.wizard is not None and window.desk.tabText(window.desk.currentIndex()) != "新建案件"
     qtbot.waitUntil(lambda: window.registry.model.rowCount() == 1, timeout=5000)
+    ws.cases.create(profile="jt2019", title="关于对另一单位问责的案件", clue_source="media",
+                    received_on=date(2026, 11, 2), respondents=[{"kind": "person", "name": "钱七"}])
+    window.registry.reload()
+    qtbot.waitUntil(lambda: window.registry.model.rowCount() == 2, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    window.registry.search.setText("周八")  # the new case's respondent, two characters
+    qtbot.waitUntil(lambda: window.registry.model.rowCount() == 1, timeout=5000)
+    assert window.registry.model.case_id_at(0) == page.case_id
 
 
 def test_ctrl_f_focuses_the_search_on_the_registry(qtbot, ctx, gui_settings, ws):

@@ -53,13 +53,18 @@ class RegistryView(QWidget):
         header.setStretchLastSection(True)
         for column, (_title, _sort, width) in enumerate(COLUMNS):
             self.table.setColumnWidth(column, width)
-        self.table.setSortingEnabled(True)
+        # Sorting is the model's (a query), wired by hand: QTableView.setSortingEnabled would sort at once and
+        # again on every restored state, each a full query on the worker before the first page.
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
         header.setSortIndicator(-1, Qt.SortOrder.DescendingOrder)  # most recently changed first, until clicked
         self.table.doubleClicked.connect(lambda index: self._activate(index.row()))
         self.table.activated.connect(lambda index: self._activate(index.row()))  # Enter on a row
         state = settings.header_state("registry")
         if state is not None:
             header.restoreState(state)
+        self._apply_sort_indicator(reload=False)
+        header.sortIndicatorChanged.connect(lambda _section, _order: self._apply_sort_indicator())
 
         self.count_label = QLabel()
         self.busy = QProgressBar()
@@ -166,6 +171,17 @@ class RegistryView(QWidget):
     def reload(self) -> None:
         self._search_timer.stop()
         self.model.load(self.current_filter())
+
+    def _apply_sort_indicator(self, reload: bool = True) -> None:
+        header = self.table.horizontalHeader()
+        section = header.sortIndicatorSection()
+        key = COLUMNS[section][1] if 0 <= section < len(COLUMNS) else "updated"
+        if key is None:  # a column the database cannot order by: keep the current order
+            return
+        self.model.sort_key = key
+        self.model.descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder if section >= 0 else True
+        if reload:
+            self.model.load()
 
     def _loading(self) -> None:
         self.busy.show()
