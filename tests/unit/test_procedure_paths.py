@@ -87,3 +87,18 @@ def test_history_records_each_step_in_order(ws):
     assert [e.action for e in events] == done
     assert [e.seq for e in events] == list(range(1, len(done) + 1))
     assert all(a.on <= b.on for a, b in itertools.pairwise(events))
+
+
+def test_reached_and_reachable_steps_follow_the_recorded_events(ws):
+    from wenze_desktop.procedure.engine import reachable_steps, reached_steps
+
+    profile = load_profile("gz2009")
+    case_id = new_case(ws, "gz2009")
+    walk(ws, case_id, until="filed", start=date(2026, 9, 1))
+    view = ws.procedure.view(case_id)
+    reached = reached_steps(profile, view)
+    assert list(reached) == ["clue", "checked", "filed"] and reached["clue"] is None
+    assert reached["filed"] == view.events[-1].on
+    ahead = reachable_steps(profile, "filed")
+    assert {"investigating", "archived"} <= ahead and "clue" not in ahead
+    assert reachable_steps(profile, "archived") == set()  # an end leads nowhere

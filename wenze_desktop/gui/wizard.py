@@ -30,6 +30,7 @@ from wenze_desktop.gui.changes import ChangeHub, Changes
 from wenze_desktop.gui.forms import days_left_text
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
+from wenze_desktop.procedure import engine
 from wenze_desktop.procedure.actions import ACTION_FIELDS, label_of
 from wenze_desktop.procedure.deadlines import Deadline
 from wenze_desktop.procedure.engine import ActionOption
@@ -42,32 +43,6 @@ DONE, CURRENT, AHEAD, SKIPPED = "done", "current", "ahead", "skipped"
 STATE_TEXT = {DONE: "已完成", CURRENT: "当前环节", AHEAD: "待办", SKIPPED: "未经过"}
 MARKERS = {DONE: ("●", "#2e7d32"), CURRENT: ("◉", "#1565c0"), AHEAD: ("○", "#777"), SKIPPED: ("·", "#bbb")}
 REFUSED_STYLE = "color: #b00020;"
-
-
-# -- what the timeline shows (derived from the profile and the recorded events) -------------------------------------
-
-def reached_steps(profile: Profile, view: CaseView) -> dict[str, date | None]:
-    """Each step the case has been in, with the date of the event that brought it there (replayed from events)."""
-    step = profile.procedure.initial
-    reached: dict[str, date | None] = {step: None}
-    for event in view.events:
-        here = [t for t in profile.transitions if t.action == event.action and step in t.sources]
-        transition = next((t for t in here if t.path == event.path), here[0] if here else None)
-        if transition is not None and transition.to:
-            step = transition.to
-            reached[step] = event.on
-    return reached
-
-
-def steps_ahead(profile: Profile, step: str) -> set[str]:
-    seen, todo = set(), [step]
-    while todo:
-        for transition in profile.transitions_from(todo.pop()):
-            if transition.to and transition.to not in seen:
-                seen.add(transition.to)
-                if not profile.is_terminal(transition.to):
-                    todo.append(transition.to)
-    return seen
 
 
 def deadline_lines(deadline: Deadline, today: date) -> list[str]:
@@ -243,8 +218,8 @@ class CaseWizard(QWidget):
             self.history.addItem(item)
 
     def _fill_timeline(self, profile: Profile, view: CaseView) -> None:
-        reached = reached_steps(profile, view)
-        ahead = steps_ahead(profile, view.step)
+        reached = engine.reached_steps(profile, view)
+        ahead = engine.reachable_steps(profile, view.step)
         by_step: dict[str, list[Deadline]] = {}
         for deadline in self.deadlines:
             by_step.setdefault(deadline.step, []).append(deadline)

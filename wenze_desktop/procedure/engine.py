@@ -78,3 +78,24 @@ def evaluate(profile: Profile, case: CaseView, action: str, on: date, data: Mapp
     if refusal:
         raise ProcedureRefused(refusal.message, refusal.article)
     return transition
+
+
+def reached_steps(profile: Profile, case: CaseView) -> dict[str, date | None]:
+    """Each step the case has been in, with the date of the event that brought it there (the initial step: None)."""
+    reached: dict[str, date | None] = {profile.procedure.initial: None}
+    for event in case.events:
+        if event.step_after:
+            reached[event.step_after] = event.on
+    return reached
+
+
+def reachable_steps(profile: Profile, step: str) -> set[str]:
+    """The steps some sequence of transitions can still lead to from ``step`` (ends stop the walk)."""
+    seen, todo = set(), [step]
+    while todo:
+        for transition in profile.transitions_from(todo.pop()):
+            if transition.to and transition.to not in seen:
+                seen.add(transition.to)
+                if not profile.is_terminal(transition.to):
+                    todo.append(transition.to)
+    return seen

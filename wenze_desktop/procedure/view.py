@@ -40,6 +40,7 @@ class EventView:
     on: date
     path: str = "main"
     data: Mapping[str, Any] = field(default_factory=dict)
+    step_after: str = ""  # the step the action led to, as recorded ("" where only deadlines are computed)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)

@@ -52,7 +52,8 @@ def case_view(session: Session, case: Case) -> CaseView:
                              .order_by(ProcedureEvent.seq)).all()
     return CaseView(case.id, case.number, case.regulation_id, case.step, case.facts or "",
                     tuple(respondent_view(r) for r in case.respondents),
-                    tuple(EventView(e.id, e.seq, e.action, e.occurred_on, e.path, frozen_data(e.data or {}))
+                    tuple(EventView(e.id, e.seq, e.action, e.occurred_on, e.path, frozen_data(e.data or {}),
+                              e.step_after)
                           for e in events))
 
 
