@@ -96,3 +96,31 @@ def test_deadline_dock_and_column_layout_are_remembered(qtbot, ctx, gui_settings
     again = make_window(qtbot, ctx, gui_settings)
     assert not again.board_dock.isVisible()
     assert again.registry.table.columnWidth(1) == 211
+
+
+def test_locking_hides_case_data_and_unlocking_refreshes_roles_everywhere(qtbot, ctx, gui_settings, ws):
+    from tests.conftest import ADMIN_PASSWORD
+
+    late = ws.cases.create(profile="gz2009", title="关于对某局问责的案件", clue_source="complaint",
+                           received_on=date(2026, 9, 1), respondents=[{"kind": "person", "name": "冯十一"}])
+    walk(ws, late, until="filed", start=date(2026, 9, 1))
+    window = make_window(qtbot, ctx, gui_settings)
+    page = window.open_case(late)
+    window.lock()
+    assert window.is_locked and not window.board_dock.isVisible()
+    ws.accounts.set_roles(ctx.user.id, ["system_admin", "handler"])  # changed while the session was locked
+    window.lock_dialog.password.setText(ADMIN_PASSWORD)
+    with qtbot.waitSignal(window.session_unlocked, timeout=3000):
+        window.lock_dialog.attempt()
+    assert window.board_dock.isVisible() and not window.is_locked
+    assert "leader" not in page.wizard.ctx.user.roles and page.wizard.ctx.user is window.ctx.user
+
+
+def test_quitting_from_the_lock_screen_with_unsaved_edits_stays_locked(qtbot, ctx, gui_settings):
+    window = make_window(qtbot, ctx, gui_settings)
+    page = window.new_case()
+    page.form.title.setText("尚未保存的案件")
+    page.form.ask_discard = lambda _parent: False  # keep the edits
+    window.lock()
+    window.lock_dialog.reject()
+    assert window.isVisible() and window.is_locked and window.lock_dialog.isVisible()

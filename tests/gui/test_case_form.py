@@ -255,3 +255,15 @@ def test_viewer_copies_left_by_a_crash_are_removed_at_start(tmp_path, monkeypatc
     unrelated.mkdir()
     assert remove_stale_viewer_copies() >= 1
     assert not leftover.exists() and unrelated.exists()
+
+
+def test_an_archived_case_opens_read_only_with_the_reason(qtbot, ctx, hub):
+    from tests.unit.procedure_helpers import new_case, walk
+    from wenze_desktop.services import Workspace
+
+    ws = Workspace(ctx)
+    case_id = new_case(ws, "gz2009")
+    walk(ws, case_id, until="archived", start=date(2026, 3, 2))
+    form = make_form(qtbot, ctx, hub, case_id)
+    assert not form.save_button.isEnabled() and not form.revert_button.isEnabled()
+    assert "案件已终结（归档）" in form.error.text() and form.error.isVisible()

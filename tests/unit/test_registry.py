@@ -57,6 +57,8 @@ def test_search_matches_chinese_substrings_of_two_or_more_characters(ws, registr
     assert find(registry, "问责 收费") == {"B-2"}  # every word must occur
     assert find(registry, "张飞") == set()  # nowhere
     assert find(registry, "欧") == set()  # one character is not a search
+    assert find(registry, '"欧阳" “棚户区”') == {"A-1"}  # quotes around words are not searched for
+    assert find(registry, 'AND ( * -') == set()  # FTS syntax is text, never an error
 
 
 def test_index_follows_edits_of_cases_and_respondents(ws, registry, ctx):

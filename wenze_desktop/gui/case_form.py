@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QFileDialog,
-    QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -74,7 +73,12 @@ class CaseForm(QWidget):
         self.draft = self._blank_draft()
         if case_id is not None:
             try:
-                self.draft = load_draft(self.cases.details(case_id))
+                details = self.cases.details(case_id)
+                self.draft = load_draft(details)
+                if ended := parts.ended_note(details):  # the services refuse every change: say so up front
+                    self.save_button.setEnabled(False)
+                    self.revert_button.setEnabled(False)
+                    show_message(self.error, ended)
             except WenzeError as error:
                 show_message(self.error, str(error))
                 self.tabs.setEnabled(False)
@@ -114,16 +118,11 @@ class CaseForm(QWidget):
         self.error = error_label()
         self.errors: dict[str, QLabel] = {}
 
-        basic = QFormLayout()
-        basic.addRow("案件编号：", self.number)
-        basic.addRow("适用规定：", self.regulation)
-        basic.addRow("案件名称：", self._checked("title", self.title))
-        basic.addRow("案件事实：", self.facts)
-        clue = QFormLayout()
-        clue.addRow("线索来源：", self.clue_source)
-        clue.addRow("收到日期：", self._checked("received_on", self.received_on))
-        clue.addRow("线索提供人：", self.provider)
-        clue.addRow("线索内容：", self.clue_content)
+        basic = parts.form_of([("案件编号：", self.number), ("适用规定：", self.regulation),
+                               ("案件名称：", self._checked("title", self.title)), ("案件事实：", self.facts)])
+        clue = parts.form_of([("线索来源：", self.clue_source),
+                              ("收到日期：", self._checked("received_on", self.received_on)),
+                              ("线索提供人：", self.provider), ("线索内容：", self.clue_content)])
 
         self.respondents = parts.plain_table(["类别", "姓名（单位全称）", "单位及职务（主要负责人）", "职责",
                                               "所负责任"])

@@ -35,6 +35,7 @@ from wenze_desktop.domain.glossary import term
 from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.case_draft import AttachmentRow, CaseDraft
 from wenze_desktop.gui.forms import dialog_buttons, error_label, show_message
+from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.services.case_parts import EVIDENCE_KINDS
 from wenze_desktop.services.cases import MAX_ATTACHMENT_BYTES
 
@@ -133,6 +134,21 @@ def _mine(path: Path) -> bool:
         return not hasattr(os, "getuid") or path.stat().st_uid == os.getuid()
     except OSError:
         return False
+
+
+def ended_note(details) -> str:
+    """The notice for a case that has ended (withdrawn, archived): the services keep its record closed."""
+    profile = load_profile(details.regulation_id)
+    if not profile.is_terminal(details.step):
+        return ""
+    return f"案件已终结（{profile.step_label(details.step)}），只能查阅，不能修改。"
+
+
+def form_of(rows: list[tuple[str, QWidget]]) -> QFormLayout:
+    form = QFormLayout()
+    for label, widget in rows:
+        form.addRow(label, widget)
+    return form
 
 
 def page_of(items: list) -> QWidget:

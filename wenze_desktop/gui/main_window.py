@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
 
         self.hub = ChangeHub(self)
+        self._hidden_while_locked: list = []
         self.registry = RegistryView(ctx, self.hub, self.settings)
         self.registry.case_activated.connect(self.open_case)
         self.desk = QTabWidget()
@@ -202,16 +204,33 @@ class MainWindow(QMainWindow):
         self.idle.timer.stop()
         self.pages.setCurrentIndex(LOCKED)
         self.menuBar().setEnabled(False)
+        # Nothing of a case stays on screen: the board dock and any open form or dialog are hidden meanwhile.
+        self._hidden_while_locked = [w for w in QApplication.topLevelWidgets()
+                                     if w is not self and w.isVisible() and not w.isHidden()]
+        if self.board_dock.isVisible():
+            self._hidden_while_locked.append(self.board_dock)
+        for widget in self._hidden_while_locked:
+            widget.hide()
         self.session_locked.emit()
         self.lock_dialog = LockDialog(self.ctx, self)
+        self.lock_dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.lock_dialog.accepted.connect(self._unlocked)
-        self.lock_dialog.rejected.connect(self.close)
+        self.lock_dialog.rejected.connect(self._quit_from_lock)
         self.lock_dialog.open()
 
+    def _quit_from_lock(self) -> None:
+        if not self.close():  # the clerk kept unsaved edits: stay locked, with the lock dialog
+            self.lock_dialog.open()
+
     def _unlocked(self) -> None:
-        self.ctx = self.lock_dialog.ctx  # roles as they are now, not as they were at login
+        # Roles as they are now, not as they were at login. Every view holds this same context object, so
+        # updating the user in place reaches the registry, the board and the open case tabs alike.
+        self.ctx.user = self.lock_dialog.ctx.user
         self.pages.setCurrentIndex(DESK)
         self.menuBar().setEnabled(True)
+        for widget in self._hidden_while_locked:
+            widget.show()
+        self._hidden_while_locked = []
         self.idle.timer.start()
         self.session_unlocked.emit()
 

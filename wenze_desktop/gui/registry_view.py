@@ -176,7 +176,13 @@ class RegistryView(QWidget):
         header = self.table.horizontalHeader()
         section = header.sortIndicatorSection()
         key = COLUMNS[section][1] if 0 <= section < len(COLUMNS) else "updated"
-        if key is None:  # a column the database cannot order by: keep the current order
+        if key is None:  # a column the database cannot order by: keep the current order, and show it
+            current = next(i for i, column in enumerate(COLUMNS) if column[1] == self.model.sort_key) \
+                if self.model.sort_key in {c[1] for c in COLUMNS} else -1
+            header.blockSignals(True)
+            header.setSortIndicator(current, Qt.SortOrder.DescendingOrder if self.model.descending
+                                    else Qt.SortOrder.AscendingOrder)
+            header.blockSignals(False)
             return
         self.model.sort_key = key
         self.model.descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder if section >= 0 else True

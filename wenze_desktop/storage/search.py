@@ -69,7 +69,8 @@ def match_expression(query: str, terms_with_prefix) -> str | None:
     Returns None when some word cannot match (a one-character word, or a pair that occurs nowhere).
     """
     clauses = []
-    for word in query.split():
+    # Quotes a clerk types around a phrase are not part of it (nor of any case text worth finding by them).
+    for word in query.translate(QUOTES).split():
         if len(word) >= 3:
             clauses.append(_quoted(word))
         elif len(word) == 2:
@@ -80,6 +81,9 @@ def match_expression(query: str, terms_with_prefix) -> str | None:
         else:
             return None
     return " AND ".join(clauses) if clauses else None
+
+
+QUOTES = str.maketrans({q: " " for q in "\"“”'‘’「」『』"})
 
 
 def _quoted(text: str) -> str:
