@@ -117,13 +117,6 @@ class RegistryModel(QAbstractTableModel):
         found = self.row_at(row)
         return found.case_id if found else None
 
-    def row_of_case(self, case_id: str) -> int | None:
-        key = self.service.key_of(case_id)
-        try:
-            return self.keys.index(key) if key is not None else None
-        except ValueError:
-            return None
-
     # -- Qt model interface -----------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.keys)
@@ -165,6 +158,6 @@ class RegistryModel(QAbstractTableModel):
                 row.handler)[column]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = COLUMNS[column][1]
-        if key is not None:
-            self.load(sort_key=key, descending=order == Qt.SortOrder.DescendingOrder)
+        key, descending = COLUMNS[column][1], order == Qt.SortOrder.DescendingOrder
+        if key is not None and (key, descending) != (self.sort_key, self.descending):  # the header may have asked
+            self.load(sort_key=key, descending=descending)

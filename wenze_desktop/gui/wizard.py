@@ -168,11 +168,6 @@ class CaseWizard(QWidget):
     def procedure(self) -> ProcedureService:
         return ProcedureService(self.ctx)
 
-    def set_context(self, ctx: ServiceContext) -> None:
-        """After an unlock the signed-in user's roles may differ."""
-        self.ctx = ctx
-        self.refresh()
-
     # -- showing --------------------------------------------------------------------------------------
     def show_case(self, case_id: str | None) -> None:
         self.case_id = case_id

@@ -156,10 +156,6 @@ class RegistryService:
                                     provisional == "1", handler or "")
         return rows
 
-    def key_of(self, case_id: str) -> int | None:
-        with self._connection() as conn:
-            return conn.exec_driver_sql("SELECT rowid FROM case_file WHERE id = ?", (case_id,)).scalar()
-
     def handlers(self) -> list[tuple[str, str]]:
         """(user id, display name) of everyone who handles at least one case, for the handler filter."""
         with self._connection() as conn:
