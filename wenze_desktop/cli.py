@@ -214,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wenze_desktop.cli_demo import register as register_demo  # `wenze demo`
 
     register_demo(sub, common)
+    from wenze_desktop.cli_documents import register as register_documents  # `wenze document` …
+
+    register_documents(sub, common)
     return parser
 
 

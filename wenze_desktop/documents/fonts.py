@@ -15,7 +15,7 @@ from wenze_desktop.paths import resources_dir
 
 @dataclass(frozen=True)
 class FontFile:
-    role: str          # "fangsong", "song", "hei", "kai"
+    role: str          # "fangsong", "xbs" (小标宋), "song", "hei", "kai"
     family: str        # a name for humans (shown in the UI and the document log)
     path: Path
     subfont_index: int = 0
@@ -30,7 +30,7 @@ def _windows_fonts() -> Path:
 CANDIDATES: list[tuple[str, str, tuple[str, ...], bool]] = [
     ("fangsong", "仿宋_GB2312", ("仿宋_GB2312.ttf", "FangSong_GB2312.ttf", "fsgb2312.ttf"), True),
     ("fangsong", "仿宋 (SimFang)", ("simfang.ttf", "SIMFANG.TTF"), True),
-    ("song", "方正小标宋", ("方正小标宋简体.ttf", "FZXBSJW.TTF", "fzxbsjw.ttf"), True),
+    ("xbs", "方正小标宋", ("方正小标宋简体.ttf", "FZXBSJW.TTF", "fzxbsjw.ttf"), True),
     ("song", "宋体 (SimSun)", ("simsun.ttc", "SIMSUN.TTC"), True),
     ("hei", "黑体 (SimHei)", ("simhei.ttf", "SIMHEI.TTF"), True),
     ("kai", "楷体 (SimKai)", ("simkai.ttf", "SIMKAI.TTF"), True),
@@ -73,13 +73,31 @@ def find_fonts(dirs: list[Path] | None = None) -> list[FontFile]:
     return sorted(found, key=lambda f: not f.official)
 
 
+# What stands in for a style that is missing, nearest look first: body 仿宋 → 楷; title 小标宋 → 黑 (a heavy face).
+ROLE_CHAINS: dict[str, tuple[str, ...]] = {
+    "fangsong": ("fangsong", "kai", "song", "hei"),
+    "xbs": ("xbs", "hei", "song", "kai", "fangsong"),
+    "hei": ("hei", "xbs", "song", "kai", "fangsong"),
+    "kai": ("kai", "fangsong", "song", "hei"),
+    "song": ("song", "fangsong", "kai", "hei"),
+}
+
+NO_FONT = ("没有找到可嵌入的中文 TrueType 字体。请安装 fonts-lxgw-wenkai 或 fonts-wqy-microhei（Linux），"
+           "或使用自带字体的安装包。")
+
+
+def pick(fonts: list[FontFile], role: str) -> FontFile:
+    """The font for a role from those found: the role's own, else the nearest stand-in, else any."""
+    if not fonts:
+        raise FileNotFoundError(NO_FONT)
+    for wanted in ROLE_CHAINS.get(role, (role,)):
+        for font in fonts:
+            if font.role == wanted:
+                return font
+    return fonts[0]
+
+
 def best_font(role: str | None = None) -> FontFile:
     """The preferred font for a role (any CJK font if none of that role is present)."""
     fonts = find_fonts()
-    if not fonts:
-        raise FileNotFoundError("没有找到可嵌入的中文 TrueType 字体。请安装 fonts-lxgw-wenkai 或 fonts-wqy-microhei"
-                                "（Linux），或使用自带字体的安装包。")
-    for font in fonts:
-        if role is None or font.role == role:
-            return font
-    return fonts[0]
+    return pick(fonts, role) if role else pick(fonts, fonts[0].role if fonts else "")

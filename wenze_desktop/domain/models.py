@@ -249,3 +249,61 @@ class AuditEntry(Base):
     success: Mapped[bool] = mapped_column(Boolean, default=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Seal(Record):
+    """An organ's seal image (PNG with transparency), kept in the encrypted database; registered by the security
+    officer, retired rather than deleted so that old documents still name it."""
+
+    __tablename__ = "seal"
+
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    registered_by: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DocumentSettings(Record):
+    """How the organ's documents name it: 发文机关标志, 署名, 机关代字 and 文种代字, 印发机关, 抄送 (one row)."""
+
+    __tablename__ = "document_settings"
+
+    mark: Mapped[str] = mapped_column(String(200), default="")
+    signing_organ: Mapped[str] = mapped_column(String(200), default="")
+    organ_code: Mapped[str] = mapped_column(String(32), default="")
+    kind_codes: Mapped[dict] = mapped_column(JSON, default=dict)
+    printer: Mapped[str] = mapped_column(String(200), default="")
+    cc: Mapped[str] = mapped_column(Text, default="")
+
+
+class IssuedDocument(Record):
+    """A document as issued: its number (never reused), the exact PDF bytes and their SHA-256, the verification
+    code printed on it. Voiding keeps the row, so the register explains every gap in a series."""
+
+    __tablename__ = "issued_document"
+    __table_args__ = (UniqueConstraint("series", "year", "seq"),)
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id"), index=True)
+    event_id: Mapped[str | None] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(32))
+    series: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    verification_code: Mapped[str] = mapped_column(String(32), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    seal_id: Mapped[str | None] = mapped_column(ForeignKey("seal.id"))
+    fonts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_by: Mapped[str | None] = mapped_column(String(64))
+    void_reason: Mapped[str | None] = mapped_column(String(300))

@@ -142,6 +142,9 @@ class DecisionDocument:
     article: str = ""
     effective: str = ""
     elements: tuple[DocumentElement, ...] = ()
+    # The text's own pattern for the decision's number, e.g. wf2011 "{organ}〔{year}〕决字第{seq}号"; "" = the usual
+    # 机关代字〔年份〕序号号 (GB/T 9704 7.2.3).
+    number_format: str = ""
 
 
 @dataclass(frozen=True)
@@ -357,6 +360,7 @@ def parse_profile(data: dict) -> Profile:
         appeal=_pick(AppealRules, data.get("appeal", {})),
         decision_document=DecisionDocument(
             article=document.get("article", ""), effective=document.get("effective", ""),
+            number_format=document.get("number_format", ""),
             elements=tuple(_pick(DocumentElement, e) for e in document.get("elements", []))),
         archive_article=archive.get("article", ""), archive_note=archive.get("note", ""),
         archive_requires=tuple((r["path"], _tuple(r["actions"])) for r in archive.get("requires", [])),

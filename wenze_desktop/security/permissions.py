@@ -21,6 +21,8 @@ class Permission(StrEnum):
     CASE_READ = "case.read"
     CASE_EDIT = "case.edit"
     CASE_DECIDE = "case.decide"
+    DOCUMENT_ISSUE = "document.issue"
+    DOCUMENT_SEAL = "document.seal"
 
 
 PERMISSION_NAMES = {
@@ -35,6 +37,8 @@ PERMISSION_NAMES = {
     Permission.CASE_READ: "查阅案件",
     Permission.CASE_EDIT: "办理案件",
     Permission.CASE_DECIDE: "作出问责决定",
+    Permission.DOCUMENT_ISSUE: "制发文书",
+    Permission.DOCUMENT_SEAL: "加盖印章（签发盖章文书、作废已盖章文书）",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -42,9 +46,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                   Permission.VERIFY}),
     Role.SECURITY_OFFICER: frozenset({Permission.ROLE_ASSIGN, Permission.SEAL_MANAGE, Permission.KEY_MANAGE}),
     Role.SECURITY_AUDITOR: frozenset({Permission.AUDIT_READ, Permission.VERIFY}),
-    Role.HANDLER: frozenset({Permission.CASE_READ, Permission.CASE_EDIT}),
-    Role.REVIEWER: frozenset({Permission.CASE_READ, Permission.CASE_EDIT}),
-    Role.LEADER: frozenset({Permission.CASE_READ, Permission.CASE_DECIDE}),
+    Role.HANDLER: frozenset({Permission.CASE_READ, Permission.CASE_EDIT, Permission.DOCUMENT_ISSUE}),
+    Role.REVIEWER: frozenset({Permission.CASE_READ, Permission.CASE_EDIT, Permission.DOCUMENT_ISSUE}),
+    # The seal is used on the deciding organ's authority, so sealing belongs to its leader.
+    Role.LEADER: frozenset({Permission.CASE_READ, Permission.CASE_DECIDE, Permission.DOCUMENT_ISSUE,
+                            Permission.DOCUMENT_SEAL}),
 }
 
 # The first account of a new workspace: it can set everything up and run a case end to end (a one-person

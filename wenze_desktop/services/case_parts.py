@@ -123,6 +123,23 @@ def _evidence_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def case_details(s: Session, case: Case) -> CaseDetails:
+    clues = s.scalars(select(Clue).where(Clue.case_id == case.id).order_by(Clue.received_on, Clue.id))
+    respondents = s.scalars(select(Respondent).where(Respondent.case_id == case.id)
+                            .order_by(Respondent.kind, Respondent.name))
+    evidence = s.scalars(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.seq))
+    attachments = s.scalars(select(Attachment).where(Attachment.case_id == case.id)
+                            .order_by(Attachment.filename, Attachment.id))
+    return CaseDetails(
+        id=case.id, number=case.number, title=case.title, regulation_id=case.regulation_id, step=case.step,
+        handler_id=case.handler_id, facts=case.facts or "", next_due=case.next_due, version=case.version,
+        clues=tuple(ClueInfo(c.id, c.source, c.received_on, c.provider or "", c.content or "") for c in clues),
+        respondents=tuple(_respondent_info(r) for r in respondents),
+        evidence=tuple(EvidenceInfo(e.id, e.seq, e.title, e.kind, e.source or "", e.collected_on, e.note or "",
+                                    e.attachment_id) for e in evidence),
+        attachments=tuple(_attachment_info(a) for a in attachments))
+
+
 class CasePartsMixin:
     ctx: ServiceContext
 
@@ -137,31 +154,12 @@ class CasePartsMixin:
     def details(self, case_id: str) -> CaseDetails:
         """Everything the case form shows, as plain frozen values (attachment content is not loaded)."""
         with self.ctx.transaction(Permission.CASE_READ) as s:
-            case = self._get(s, Case, case_id)
-            clues = s.scalars(select(Clue).where(Clue.case_id == case_id).order_by(Clue.received_on, Clue.id))
-            respondents = s.scalars(select(Respondent).where(Respondent.case_id == case_id)
-                                    .order_by(Respondent.kind, Respondent.name))
-            evidence = s.scalars(select(Evidence).where(Evidence.case_id == case_id).order_by(Evidence.seq))
-            return CaseDetails(
-                id=case.id, number=case.number, title=case.title, regulation_id=case.regulation_id, step=case.step,
-                handler_id=case.handler_id, facts=case.facts or "", next_due=case.next_due, version=case.version,
-                clues=tuple(ClueInfo(c.id, c.source, c.received_on, c.provider or "", c.content or "")
-                            for c in clues),
-                respondents=tuple(_respondent_info(r) for r in respondents),
-                evidence=tuple(EvidenceInfo(e.id, e.seq, e.title, e.kind, e.source or "", e.collected_on,
-                                            e.note or "", e.attachment_id) for e in evidence),
-                attachments=self._attachments(s, case_id))
+            return case_details(s, self._get(s, Case, case_id))
 
     def list_attachments(self, case_id: str) -> list[AttachmentInfo]:
         with self.ctx.transaction(Permission.CASE_READ) as s:
             self._get(s, Case, case_id)
-            return list(self._attachments(s, case_id))
-
-    @staticmethod
-    def _attachments(session: Session, case_id: str) -> tuple[AttachmentInfo, ...]:
-        rows = session.scalars(select(Attachment).where(Attachment.case_id == case_id)
-                               .order_by(Attachment.filename, Attachment.id))
-        return tuple(_attachment_info(a) for a in rows)
+            return list(case_details(s, self._get(s, Case, case_id)).attachments)
 
     # -- evidence list ---------------------------------------------------------------------------------------------
 

@@ -33,6 +33,14 @@ MAX_ATTACHMENT_BYTES = 200 * 1024 * 1024
 class CaseService(CasePartsMixin):
     ctx: ServiceContext
 
+    def id_of(self, number: str) -> str:
+        """The case with this number (案件编号), for commands that name cases the way staff do."""
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            case_id = s.scalars(select(Case.id).where(Case.number == number.strip())).first()
+        if case_id is None:
+            raise ValidationError(f"找不到编号为「{number}」的案件。")
+        return case_id
+
     def create_case(self, number: str, title: str, regulation_id: str, facts: str = "") -> str:
         if not number.strip() or not title.strip():
             raise ValidationError("案件编号和案件名称不能为空。")

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from wenze_desktop.documents.seal_image import demo_seal_png
 from wenze_desktop.domain.base import utcnow
 from wenze_desktop.domain.glossary import Role
 from wenze_desktop.procedure.engine import open_transitions
@@ -144,6 +145,10 @@ def build_demo(data_dir: str | Path, *, today: date | None = None, params: kdf.A
     try:
         clerk_id = ws.accounts.create_user(DEMO_CLERK_USERNAME, DEMO_CLERK_DISPLAY_NAME, [Role.HANDLER],
                                            DEMO_PASSWORD)
+        # Documents print the demo organ's letterhead and a seal marked 样章 (never a real seal).
+        ws.organ.set_letterhead(mark=f"{DEMO_ORGAN}（演示）", signing_organ=DEMO_ORGAN, organ_code="示纪",
+                                printer=f"{DEMO_ORGAN}办公室", cc="示范市委组织部")
+        ws.organ.register_seal(f"{DEMO_ORGAN}（样章）", demo_seal_png(DEMO_ORGAN))
         calendar = ws.calendar.calendar()
         # oldest first, so that a repeated respondent's earlier case is decided before the later one
         ordered = sorted(enumerate(CASES, 1), key=lambda item: -max(item[1].days, default=0))

@@ -18,6 +18,8 @@ from wenze_desktop.services.admin import AdminService
 from wenze_desktop.services.calendar import CalendarService
 from wenze_desktop.services.cases import CaseService
 from wenze_desktop.services.context import Clock, ServiceContext
+from wenze_desktop.services.documents import DocumentService
+from wenze_desktop.services.organ import OrganService
 from wenze_desktop.services.procedure import ProcedureService
 
 
@@ -30,6 +32,8 @@ class Workspace:
         self.calendar = CalendarService(ctx)
         self.accounts = AccountService(ctx)
         self.admin = AdminService(ctx)
+        self.documents = DocumentService(ctx)
+        self.organ = OrganService(ctx)
 
     @classmethod
     def create(cls, data_dir: str | Path, username: str, password: str, *, display_name: str = "",
