@@ -79,7 +79,9 @@ def describe(r: RespondentInfo) -> str:
 
 
 def paragraphs(text: str) -> list[Para]:
-    return [Para(line.strip()) for line in str(text).splitlines() if line.strip()]
+    """One paragraph per line typed, each ending as a sentence does."""
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    return [Para(line if line[-1] in "。！？；：…”」）)." else line + "。") for line in lines]
 
 
 def sentence(text, lead: str, tail: str = "", keep_if: tuple[str, ...] = ()) -> list[Para]:

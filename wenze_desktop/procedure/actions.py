@@ -113,6 +113,8 @@ GUARD_KEYS = {
     "forms_of_profile": ["forms"], "direct_decision_reason": ["direct_reason"], "review_outcome": ["outcome"],
     "staff_assigned": ["staff"], "recusal_pending": ["staff"], "extension_allowed": ["approver", "reason"],
 }
-# action -> keys recorded whatever the guards (the decision document's contents, the record's text)
+# action -> keys recorded whatever the guards (the contents of the documents they produce, the record's text)
 ALWAYS = {"decide": ["facts", "evidence", "responsibility", "basis"], "declare_interest": ["staff", "interest"],
-          "waive_defence": ["text"], "record_defence": ["text"], "lodge_appeal": ["review_kind", "reason"]}
+          "waive_defence": ["text"], "record_defence": ["text"], "lodge_appeal": ["review_kind", "reason"],
+          "submit_report": ["facts", "conclusion", "accountable", "recommended_forms"],
+          "report_execution": ["summary"], "decide_appeal": ["reason"]}
