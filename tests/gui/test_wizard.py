@@ -239,6 +239,7 @@ def test_recusal_extension_and_appeal_forms_record_what_the_services_take(qtbot,
     def change(d):
         d.on_field.set_value(last)
         d.fields["outcome"].set_value("变更")
+        d.fields["reason"].widget.setPlainText("原决定适用方式过重")  # the review decision states its reasons
         check_form(d.fields["forms"], "通报批评")
     record(qtbot, wizard, "decide_appeal", change)
     decided = procedure.view(case_id).last("decide_appeal")

@@ -154,3 +154,17 @@ def test_the_colophon_sits_at_the_foot_of_the_last_page():
     area_bottom = last.get_size()[1] - 37 * mm - 225 * mm
     assert box[1] - area_bottom < 2 * layout.PITCH
     assert "印发" in page_text(last)
+
+
+def test_the_verification_qr_code_is_a_pattern_opposite_the_page_number():
+    document = DocumentSpec(**{**spec("戊" * 50).__dict__, "verification_code": "ABCD-EFGH-JKMN",
+                               "qr_payload": "WZDOC|test|测纪问〔2026〕1号|ABCD-EFGH-JKMN"})
+    page = pdfium.PdfDocument(Layout(document, FONTS, SEAL).render())[0]
+    scale = 4
+    image = page.render(scale=scale).to_pil().convert("L")
+    size = 16 * mm
+    left, top = 28 * mm, 37 * mm + 225 * mm + 4 * mm   # from the page's top-left; page one: code left, number right
+    box = image.crop((int(left * scale), int(top * scale), int((left + size) * scale), int((top + size) * scale)))
+    dark = sum(1 for v in box.tobytes() if v < 100) / (box.width * box.height)
+    assert 0.3 < dark < 0.7, f"a QR code is about half dark, not a block or a blank ({dark:.2f})"
+    assert "ABCD-EFGH-JKMN" in page_text(page)

@@ -24,6 +24,7 @@ from wenze_desktop.gui.calendar_dialog import CalendarYearDialog
 from wenze_desktop.gui.case_page import CasePage
 from wenze_desktop.gui.changes import ChangeHub
 from wenze_desktop.gui.deadline_board import DeadlineBoard
+from wenze_desktop.gui.document_dialogs import LetterheadDialog, SealDialog, VerifyDocumentDialog
 from wenze_desktop.gui.login import IdleWatcher, LockDialog
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.gui.registry_view import RegistryView
@@ -122,6 +123,12 @@ class MainWindow(QMainWindow):
         admin_menu.addAction(self._action("录入节假日安排(&H)…", self.enter_calendar_year))
         admin_menu.addAction(self._action("校验工作区(&V)…", self.verify_workspace))
         admin_menu.addAction(self._action("备份工作区(&B)…", self.backup_workspace))
+        admin_menu.addSeparator()
+        admin_menu.addAction(self._action("文书设置（红头、代字）(&L)…",
+                                          lambda: LetterheadDialog(self.ctx, self).exec()))
+        admin_menu.addAction(self._action("印章(&S)…", lambda: SealDialog(self.ctx, self).exec()))
+        admin_menu.addAction(self._action("核验文书(&D)…", lambda: VerifyDocumentDialog(self.ctx, self).exec(),
+                                          "Ctrl+Shift+V"))
         help_menu = bar.addMenu("帮助(&H)")
         help_menu.addAction(self._action("关于(&A)", self.about))
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.action_forms import ActionContext, ActionDialog
 from wenze_desktop.gui.changes import ChangeHub, Changes
+from wenze_desktop.gui.documents_panel import DocumentsPanel
 from wenze_desktop.gui.forms import days_left_text
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
@@ -136,10 +137,14 @@ class CaseWizard(QWidget):
         self.history.setWordWrap(True)
         history_box = QGroupBox("办理记录")
         QVBoxLayout(history_box).addWidget(self.history)
+        self.documents = DocumentsPanel(ctx, hub)
+        documents_box = QGroupBox("文书")
+        QVBoxLayout(documents_box).addWidget(self.documents)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.actions_box)
+        right.addWidget(documents_box)
         right.addWidget(history_box)
-        right.setSizes([300, 200])  # the actions first: they are what the clerk came for
+        right.setSizes([260, 220, 140])  # the actions first: they are what the clerk came for
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.timeline_box)
         split.addWidget(right)
@@ -171,6 +176,7 @@ class CaseWizard(QWidget):
     # -- showing --------------------------------------------------------------------------------------
     def show_case(self, case_id: str | None) -> None:
         self.case_id = case_id
+        self.documents.show_case(case_id)
         self.refresh()
 
     def _on_changed(self, changes: Changes) -> None:

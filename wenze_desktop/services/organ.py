@@ -82,6 +82,8 @@ class OrganService:
         codes = changes.get("kind_codes") or {}
         if set(codes) - set(DOCUMENT_KINDS):
             raise ValidationError(f"未知的文书种类：{'、'.join(sorted(set(codes) - set(DOCUMENT_KINDS)))}")
+        if any(ch in str(code) for code in codes.values() for ch in "{}〔〕"):
+            raise ValidationError("文种代字中不能含有 { } 〔 〕。")
         for key in ("mark", "signing_organ", "organ_code", "printer"):
             if key in changes:
                 changes[key] = str(changes[key] or "").strip()

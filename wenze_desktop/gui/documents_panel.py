@@ -1,0 +1,356 @@
+"""The documents of one case: what its procedure produces, what can be issued now (else why), the issued copies.
+
+Previews, issuing, voiding and reading stored files run on the database worker. Printing and saving use the stored
+bytes exactly as issued (hash-checked by the services), never a fresh rendering, so every copy is the same file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from wenze_desktop.errors import WenzeError
+from wenze_desktop.gui.case_parts_widgets import button_row
+from wenze_desktop.gui.changes import ChangeHub, Changes
+from wenze_desktop.gui.issue_dialog import (
+    NO_ISSUE,
+    NO_SEAL,
+    NO_SEAL_REGISTERED,
+    PREVIEW_NOTE,
+    REFUSED_STYLE,
+    IssueDialog,
+    file_name,
+    issued_note,
+    issued_on,
+    short_refusal,
+    wrapped,
+)
+from wenze_desktop.gui.messages import show_error
+from wenze_desktop.gui.ops import run_op
+from wenze_desktop.gui.pdf_view import (
+    PdfPreviewDialog,
+    load_pdf,
+    match_paper,
+    print_pdf,
+    save_error_reason,
+    write_atomically,
+)
+from wenze_desktop.gui.settings import GuiSettings
+from wenze_desktop.security.permissions import Permission, permissions_of
+from wenze_desktop.services.context import ServiceContext
+from wenze_desktop.services.documents import DocumentChoice, DocumentService, IssuedInfo
+from wenze_desktop.services.organ import OrganService
+
+COLUMNS = ["文书", "状态", "盖章"]
+RED, GREEN, GREY = QColor("#b00020"), QColor("#2e7d32"), QColor("#777")
+KEY = Qt.ItemDataRole.UserRole  # (kind, document id or None) on every row
+
+
+class DocumentsPanel(QWidget):
+    """The documents of one case: ``show_case(case_id)``; refreshes on the hub's changes of that case."""
+
+    document_issued = Signal(object)  # IssuedInfo, after the services registered it
+    document_voided = Signal(str)  # document id
+    preview_opened = Signal(object)  # PdfPreviewDialog
+    printed = Signal(str, int)  # document id, pages printed
+
+    def __init__(self, ctx: ServiceContext, hub: ChangeHub, parent: QWidget | None = None, *,
+                 settings: GuiSettings | None = None) -> None:
+        super().__init__(parent)
+        self.ctx, self.hub, self.settings = ctx, hub, settings
+        self.case_id: str | None = None
+        self.choices: dict[str, DocumentChoice] = {}
+        # Seams for tests (and hosts with their own prompts), as in pdf_view.
+        self.exec_dialog: Callable[[QDialog], bool] = lambda dialog: dialog.exec() == QDialog.DialogCode.Accepted
+        self.ask_reason: Callable[[IssuedInfo], str | None] = self._ask_reason
+        folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation))
+        self.choose_save_path: Callable[[str], str] = lambda name: QFileDialog.getSaveFileName(
+            self, "另存为", str(folder / name), "PDF 文件 (*.pdf)")[0]
+
+        self.note = wrapped("请选择一件案件。")
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(COLUMNS)
+        self.tree.setColumnWidth(0, 180)
+        self.tree.setColumnWidth(1, 300)
+        self.tree.setUniformRowHeights(True)
+        self.tree.itemSelectionChanged.connect(self._update_buttons)
+        self.tree.itemDoubleClicked.connect(lambda _item, _column: self.preview())
+        self.refusal_label = wrapped(style=REFUSED_STYLE)
+        self.refusal_label.hide()
+        self.preview_button = self._button("预览", self.preview)
+        self.issue_button = self._button("签发…", self.issue)
+        self.print_button = self._button("打印…", self.print_selected)
+        self.save_button = self._button("另存为…", self.save_selected)
+        self.void_button = self._button("作废…", self.void_selected)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.refusal_label)
+        layout.addLayout(button_row([self.preview_button, self.issue_button, self.print_button, self.save_button,
+                                     self.void_button], stretch_first=False))
+        hub.changed.connect(self._on_changed)
+        self._update_buttons()
+
+    def _button(self, text: str, slot: Callable[[], object]) -> QPushButton:
+        button = QPushButton(text)
+        button.clicked.connect(lambda _=False: slot())
+        return button
+
+    @property
+    def service(self) -> DocumentService:
+        return DocumentService(self.ctx)
+
+    # -- showing --------------------------------------------------------------------------------------------------
+
+    def show_case(self, case_id: str | None) -> None:
+        self.case_id = case_id
+        self.refresh()
+
+    def _on_changed(self, changes: Changes) -> None:
+        if self.case_id and self.case_id in changes.case_ids:
+            self.refresh()
+
+    def refresh(self) -> None:
+        keep = self.selected_key()
+        self.tree.clear()
+        self.choices = {}
+        if self.case_id is None:
+            self.note.setText("请选择一件案件。")
+        else:
+            try:
+                choices = self.service.choices(self.case_id)
+            except WenzeError as error:
+                self.note.setText(f"无法列出文书：{error}")
+                choices = []
+            else:
+                self.note.setText("本案办理程序产生的文书。选中一份后预览、签发，已签发的可打印、另存或作废。"
+                                  if choices else "本案适用的规定不产生文书。")
+            for choice in choices:
+                self.choices[choice.kind] = choice
+                self.tree.addTopLevelItem(self._choice_item(choice))
+            self.tree.expandAll()
+        if keep is not None:
+            self.select(*keep)
+        self._update_buttons()
+
+    def _choice_item(self, choice: DocumentChoice) -> QTreeWidgetItem:
+        live, issued = choice.current, choice.issued
+        if live is not None:
+            status, colour = f"已签发 {live.number}（{issued_on(live)}）", GREEN
+            seal = "已盖章" if live.sealed else "未盖章"
+        else:
+            seal = "默认盖章" if choice.sealed_by_default else "不盖章"
+            if issued:
+                status, colour = f"已作废（{issued[-1].number}）", GREY
+                status += "，可重新签发" if choice.refusal is None else "；" + short_refusal(choice.refusal)
+            elif choice.refusal:
+                status, colour = short_refusal(choice.refusal), RED
+            else:
+                status, colour = "可制作", None
+        item = QTreeWidgetItem([choice.label, status, seal])
+        item.setData(0, KEY, (choice.kind, None))
+        shown_whole = not choice.refusal or status == short_refusal(choice.refusal)  # else both: status and why
+        item.setToolTip(1, choice.refusal or status if shown_whole else f"{status}\n{choice.refusal}")
+        if colour is not None:
+            item.setForeground(1, QBrush(colour))
+        for info in issued:
+            if info.voided_at is not None:
+                state = f"已作废（{info.voided_at.astimezone():%Y-%m-%d}：{info.void_reason}）"
+            else:
+                state = f"签发于 {issued_on(info)}（{info.issued_by}）"
+            child = QTreeWidgetItem([info.number, state, "已盖章" if info.sealed else "未盖章"])
+            child.setData(0, KEY, (choice.kind, info.id))
+            child.setToolTip(1, issued_note(info))
+            if info.voided_at is not None:
+                child.setForeground(1, QBrush(GREY))
+            item.addChild(child)
+        return item
+
+    # -- selection ------------------------------------------------------------------------------------------------
+
+    def selected_key(self) -> tuple[str, str | None] | None:
+        items = self.tree.selectedItems()
+        return items[0].data(0, KEY) if items else None
+
+    def selected(self) -> tuple[DocumentChoice | None, IssuedInfo | None]:
+        """The chosen document and the issued copy the buttons act on (on a document's row: its live copy)."""
+        key = self.selected_key()
+        choice = self.choices.get(key[0]) if key else None
+        if choice is None:
+            return None, None
+        if key[1] is None:
+            return choice, choice.current
+        return choice, next((i for i in choice.issued if i.id == key[1]), None)
+
+    def select(self, kind: str, document_id: str | None = None) -> bool:
+        for index in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(index)
+            for item in [top] + [top.child(c) for c in range(top.childCount())]:
+                if item.data(0, KEY) == (kind, document_id):
+                    self.tree.setCurrentItem(item)
+                    return True
+        return False
+
+    def _update_buttons(self) -> None:
+        choice, doc = self.selected()
+        granted = permissions_of(self.ctx.user.roles)
+        refusal = choice.refusal if choice else None
+        self.issue_button.setEnabled(choice is not None and refusal is None and Permission.DOCUMENT_ISSUE in granted)
+        self.issue_button.setToolTip(refusal or ("" if Permission.DOCUMENT_ISSUE in granted else NO_ISSUE)
+                                     or "编定文号、按选择加盖印章并存档")
+        self.preview_button.setEnabled(doc is not None or (choice is not None and refusal is None))
+        self.preview_button.setToolTip(refusal if doc is None and refusal else "")
+        live = doc is not None and doc.voided_at is None
+        self.print_button.setEnabled(live)
+        self.save_button.setEnabled(live)
+        needed = Permission.DOCUMENT_SEAL if doc is not None and doc.sealed else Permission.DOCUMENT_ISSUE
+        self.void_button.setEnabled(live and needed in granted)
+        self.void_button.setToolTip("" if not live or needed in granted else
+                                    ("您没有“加盖印章”的权限，不能作废已盖章的文书。" if doc.sealed else NO_ISSUE))
+        self.refusal_label.setText(refusal or "")
+        self.refusal_label.setVisible(bool(refusal))
+
+    # -- preview and issue ----------------------------------------------------------------------------------------
+
+    def preview(self) -> None:
+        choice, doc = self.selected()
+        if doc is not None:
+            self.show_issued(doc)
+        elif choice is not None and choice.refusal is None and self.case_id:
+            case_id, kind, service = self.case_id, choice.kind, self.service
+            run_op(self, f"正在生成{choice.label}预览稿…", lambda: service.preview(case_id, kind),
+                   lambda pdf: self._open_preview(pdf, f"预览稿：{choice.label}", f"预览稿-{choice.label}.pdf",
+                                                  PREVIEW_NOTE))
+
+    def show_issued(self, info: IssuedInfo) -> None:
+        service = self.service
+        run_op(self, f"正在读取 {info.number}…", lambda: service.read(info.id, purpose="view"),
+               lambda pdf: self._open_preview(pdf, f"{info.label} {info.number}", file_name(info), issued_note(info)))
+
+    def _open_preview(self, pdf: bytes, title: str, name: str, note: str) -> None:
+        try:
+            dialog = PdfPreviewDialog(pdf, title, self, suggested_name=name, note=note, settings=self.settings)
+        except WenzeError as error:
+            show_error(self, error)
+            return
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()  # window-modal without a nested event loop: it may be opened from a worker's answer
+        self.preview_opened.emit(dialog)
+
+    def seal_refusal(self) -> str | None:
+        """Why the document cannot be sealed now (the checkbox is then off and disabled), or None."""
+        if Permission.DOCUMENT_SEAL not in permissions_of(self.ctx.user.roles):
+            return NO_SEAL
+        return None if any(seal.active for seal in OrganService(self.ctx).seals()) else NO_SEAL_REGISTERED
+
+    def issue(self) -> None:
+        choice, _doc = self.selected()
+        if choice is None or choice.refusal is not None or self.case_id is None:
+            return
+        dialog = IssueDialog(choice, self.seal_refusal(), self)
+        accepted, sealed = self.exec_dialog(dialog), dialog.sealed()
+        dialog.deleteLater()
+        if not accepted:
+            return
+        case_id, kind, service = self.case_id, choice.kind, self.service
+        run_op(self, f"正在签发{choice.label}…", lambda: service.issue(case_id, kind, sealed=sealed), self._issued)
+
+    def _issued(self, info: IssuedInfo) -> None:
+        self.hub.publish(Changes.case(info.case_id, deadlines=False))
+        if info.case_id == self.case_id:  # the clerk may have moved to another case meanwhile
+            self.select(info.kind)
+        self.document_issued.emit(info)
+        self.show_issued(info)
+
+    # -- print, save, void ----------------------------------------------------------------------------------------
+
+    def _live_copy(self) -> IssuedInfo | None:
+        _choice, doc = self.selected()
+        return doc if doc is not None and doc.voided_at is None else None
+
+    def print_selected(self) -> None:
+        if (info := self._live_copy()) is not None:
+            service = self.service
+            run_op(self, f"正在读取 {info.number}…", lambda: service.read(info.id, purpose="print"),
+                   lambda pdf: self.print_stored(info, pdf))
+
+    def print_stored(self, info: IssuedInfo, pdf: bytes) -> int:
+        """The print dialog on the document's own paper, then the stored file's pages; returns the pages printed."""
+        try:
+            doc = load_pdf(pdf)
+            try:
+                pages, first_size = len(doc), doc[0].get_size()
+            finally:
+                doc.close()
+        except WenzeError as error:
+            show_error(self, error)
+            return 0
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(file_name(info))
+        match_paper(printer, *first_size)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle(f"打印 {info.number}")
+        dialog.setMinMax(1, pages)
+        if not self.exec_dialog(dialog):
+            return 0
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            count = print_pdf(printer, pdf)
+        except OSError as error:
+            QMessageBox.warning(self, "打印失败", f"文书 {info.number} 未能打印。\n原因：{error}")
+            return 0
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.printed.emit(info.id, count)
+        return count
+
+    def save_selected(self) -> None:
+        if (info := self._live_copy()) is None or not (chosen := self.choose_save_path(file_name(info))):
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != ".pdf":
+            path = path.with_name(path.name + ".pdf")
+        service = self.service
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, OSError):
+                QMessageBox.critical(self, "另存失败", f"文书未能保存到：\n{path}\n\n原因：{save_error_reason(error)}"
+                                                       "。\n同名的原有文件（如有）未被改动。请换一个位置再试。")
+            else:
+                show_error(self, error)
+
+        run_op(self, f"正在保存 {info.number}…",
+               lambda: write_atomically(path, service.read(info.id, purpose="export")), on_failure=failed)
+
+    def _ask_reason(self, info: IssuedInfo) -> str | None:
+        text, ok = QInputDialog.getMultiLineText(
+            self, "作废文书", f"作废{info.label} {info.number}。文号保留在登记簿中，不再使用；作废后不能再打印。\n"
+                              "请写明作废的理由：")
+        return text if ok else None
+
+    def void_selected(self) -> None:
+        if (info := self._live_copy()) is None or (reason := self.ask_reason(info)) is None:
+            return
+        service = self.service
+
+        def done(_result: object) -> None:
+            self.hub.publish(Changes.case(info.case_id, deadlines=False))
+            self.document_voided.emit(info.id)
+
+        run_op(self, f"正在作废 {info.number}…", lambda: service.void(info.id, reason), done)
