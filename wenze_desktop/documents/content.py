@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from wenze_desktop.documents.spec import Colophon, DocumentSpec, FieldTable, Para, Signature
 from wenze_desktop.procedure.actions import DOCUMENT_KINDS
 from wenze_desktop.procedure.view import CaseView, EventView, names, team_of
 from wenze_desktop.rules.profiles import Profile
-from wenze_desktop.services.case_parts import CaseDetails, RespondentInfo
+
+if TYPE_CHECKING:  # the case form's read model, passed in by the document service (documents do not call services)
+    from wenze_desktop.services.case_parts import CaseDetails, RespondentInfo
 
 # kind -> layout style: "official" (red header, 发文字号, sealed), "form" (sealed form), "record", "report"
 STYLES = {"filing_decision": "official", "investigation_notice": "official", "decision": "official",

@@ -153,9 +153,8 @@ class DocumentService:
         if sealed and seal is None:
             raise ValidationError("尚未登记印章，不能签发盖章文书。请安全保密管理员在“管理 → 印章”中登记。")
         year = self.today().year
-        case = self._case(s, case_id)
-        pattern = numbering.pattern_for(kind, load_profile(case.regulation_id), letterhead(s).organ_code,
-                                        letterhead(s).kind_codes)
+        case, head = self._case(s, case_id), letterhead(s)
+        pattern = numbering.pattern_for(kind, load_profile(case.regulation_id), head.organ_code, head.kind_codes)
         series = numbering.series_of(pattern)
         seq = (s.scalar(select(func.max(IssuedDocument.seq)).where(IssuedDocument.series == series,
                                                                    IssuedDocument.year == year)) or 0) + 1
