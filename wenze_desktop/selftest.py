@@ -64,4 +64,12 @@ def run(report: Callable[[str], None] = print) -> bool:
         check("中文 PDF（嵌入字体）", pdf.startswith(b"%PDF") and embedded, f"{font.family}，{len(pdf)} 字节")
     except Exception as exc:  # report, don't crash: the point is to say what is missing
         check("中文 PDF（嵌入字体）", False, str(exc))
+    try:  # the preview and print path: pdfium reads the PDF back from memory (its library must be bundled)
+        import pypdfium2
+
+        page = pypdfium2.PdfDocument(pdf)[0]
+        found = SAMPLE in page.get_textpage().get_text_range()
+        check("PDF 预览（pdfium）", found, f"页面 {page.get_size()[0]:.0f}×{page.get_size()[1]:.0f} pt，文字可读回")
+    except Exception as exc:
+        check("PDF 预览（pdfium）", False, str(exc))
     return ok
