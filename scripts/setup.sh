@@ -12,7 +12,7 @@ profile=${1:-run}
 apt_run=(fonts-lxgw-wenkai fonts-wqy-microhei libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
          libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0
          libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-xkb1)
-apt_test=(xvfb poppler-utils binutils)
+apt_test=(xvfb poppler-utils binutils age)  # age: an independent reader of our packages
 packages=("${apt_run[@]}")
 [ "$profile" = test ] && packages+=("${apt_test[@]}")
 

@@ -44,3 +44,9 @@ class ProcedureRefused(WenzeError):
         self.message = message
         self.article = article
         super().__init__(f"{message}（依据：{article}）" if article else message)
+
+
+class Cancelled(WenzeError):
+    """The user stopped a long operation; nothing it started was kept."""
+
+    exit_code = 10

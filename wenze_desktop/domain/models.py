@@ -307,3 +307,6 @@ class IssuedDocument(Record):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_by: Mapped[str | None] = mapped_column(String(64))
     void_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+from wenze_desktop.domain import exchange  # noqa: E402, F401  (registers the exchange tables on the metadata)

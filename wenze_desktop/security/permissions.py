@@ -23,6 +23,7 @@ class Permission(StrEnum):
     CASE_DECIDE = "case.decide"
     DOCUMENT_ISSUE = "document.issue"
     DOCUMENT_SEAL = "document.seal"
+    CASE_TRANSFER = "case.transfer"
 
 
 PERMISSION_NAMES = {
@@ -39,6 +40,7 @@ PERMISSION_NAMES = {
     Permission.CASE_DECIDE: "作出问责决定",
     Permission.DOCUMENT_ISSUE: "制发文书",
     Permission.DOCUMENT_SEAL: "加盖印章（签发盖章文书、作废已盖章文书）",
+    Permission.CASE_TRANSFER: "导出、导入案件数据包",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -46,11 +48,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                   Permission.VERIFY}),
     Role.SECURITY_OFFICER: frozenset({Permission.ROLE_ASSIGN, Permission.SEAL_MANAGE, Permission.KEY_MANAGE}),
     Role.SECURITY_AUDITOR: frozenset({Permission.AUDIT_READ, Permission.VERIFY}),
-    Role.HANDLER: frozenset({Permission.CASE_READ, Permission.CASE_EDIT, Permission.DOCUMENT_ISSUE}),
-    Role.REVIEWER: frozenset({Permission.CASE_READ, Permission.CASE_EDIT, Permission.DOCUMENT_ISSUE}),
+    Role.HANDLER: frozenset({Permission.CASE_READ, Permission.CASE_EDIT, Permission.DOCUMENT_ISSUE,
+                             Permission.CASE_TRANSFER}),
+    Role.REVIEWER: frozenset({Permission.CASE_READ, Permission.CASE_EDIT, Permission.DOCUMENT_ISSUE,
+                              Permission.CASE_TRANSFER}),
     # The seal is used on the deciding organ's authority, so sealing belongs to its leader.
     Role.LEADER: frozenset({Permission.CASE_READ, Permission.CASE_DECIDE, Permission.DOCUMENT_ISSUE,
-                            Permission.DOCUMENT_SEAL}),
+                            Permission.DOCUMENT_SEAL, Permission.CASE_TRANSFER}),
 }
 
 # The first account of a new workspace: it can set everything up and run a case end to end (a one-person

@@ -14,6 +14,7 @@ from wenze_desktop.security.lockout import LoginState
 from wenze_desktop.security.passwords import check_password
 from wenze_desktop.security.permissions import FIRST_ADMIN_ROLES
 from wenze_desktop.services.context import Clock, CurrentUser, ServiceContext, snapshot
+from wenze_desktop.services.office_keys import own_key_row
 from wenze_desktop.storage.keyring import Keyring, LoginPolicy
 from wenze_desktop.storage.workspace import Workspace
 
@@ -48,6 +49,7 @@ def create_workspace(data_dir: Path, username: str, password: str, *, display_na
             session.flush()
             ctx.audit(session, "workspace.create", "workspace", info.id, new=snapshot(info, ["name", "organ_name"]))
             ctx.audit(session, "user.create", "staff_user", user.id, new=snapshot(staff, ["username", "roles"]))
+            own_key_row(session, ctx)  # the office's transfer keys, made with the workspace
 
     ws, recovery_key = Workspace.create(data_dir, username, user.id, password, params or kdf.calibrate(),
                                         populate)

@@ -19,8 +19,10 @@ from wenze_desktop.services.calendar import CalendarService
 from wenze_desktop.services.cases import CaseService
 from wenze_desktop.services.context import Clock, ServiceContext
 from wenze_desktop.services.documents import DocumentService
+from wenze_desktop.services.office_keys import OfficeKeyService
 from wenze_desktop.services.organ import OrganService
 from wenze_desktop.services.procedure import ProcedureService
+from wenze_desktop.services.transfer import TransferService
 
 
 class Workspace:
@@ -34,6 +36,8 @@ class Workspace:
         self.admin = AdminService(ctx)
         self.documents = DocumentService(ctx)
         self.organ = OrganService(ctx)
+        self.keys = OfficeKeyService(ctx)
+        self.transfer = TransferService(ctx)
 
     @classmethod
     def create(cls, data_dir: str | Path, username: str, password: str, *, display_name: str = "",

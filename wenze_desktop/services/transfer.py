@@ -1,0 +1,420 @@
+"""USB exchange between offices: export cases into a signed, encrypted package; import one after checking it,
+with a dry run first and then all or nothing in one transaction.
+
+    preview = ws.transfer.inspect(path)                 # verifies everything, writes no case data
+    result = ws.transfer.apply(path, expect_sha256=preview.package_sha256)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wenze_desktop.domain.exchange import CaseRevision, OfficeKey, ReceivedAuditEntry, TransferConflict
+from wenze_desktop.domain.models import Attachment, AuditEntry, Case, IssuedDocument, WorkspaceInfo
+from wenze_desktop.errors import IntegrityFailure, ValidationError, WenzeError
+from wenze_desktop.rules.profiles import load_profile
+from wenze_desktop.security.permissions import Permission
+from wenze_desktop.services.calendar import load_calendar
+from wenze_desktop.services.context import ServiceContext
+from wenze_desktop.services.office_keys import own_key_row, pair_of, public_of, trusted_row
+from wenze_desktop.services.procedure import case_view, store_deadlines
+from wenze_desktop.services.transfer_plan import (
+    CONFLICT,
+    KNOWN_CONFLICT,
+    WRITES,
+    CasePlan,
+    history_of,
+    plan_case,
+)
+from wenze_desktop.transfer import archive
+from wenze_desktop.transfer.keys import PublicOfficeKey
+from wenze_desktop.transfer.package import IncomingCase, OutgoingCase, Package, Progress, read_package, write_package
+from wenze_desktop.transfer.snapshot import CaseWriter, case_record, content_hash, encode, files_of, record_ids
+
+AUDIT_FIELDS = ("seq", "id", "user_id", "username", "action", "object_type", "object_id", "old_values",
+                "new_values", "success", "prev_hash", "hash")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    package_id: str
+    sha256: str
+    size: int
+    case_numbers: list[str]
+    recipient: str  # the office's name, or 口令
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    path: Path
+    package_id: str
+    package_sha256: str
+    size: int
+    sender_name: str
+    sender_fingerprint: str
+    created_at: str
+    exported_by: str
+    by_passphrase: bool
+    cases: list[CasePlan]
+    applied: bool = False
+
+    def count(self, *actions: str) -> int:
+        return sum(1 for c in self.cases if c.action in actions)
+
+    def summary(self) -> str:
+        from wenze_desktop.services.transfer_plan import LABELS
+
+        parts = [f"{label} {self.count(action)} 件" for action, label in LABELS.items() if self.count(action)]
+        return "，".join(parts) or "无案件"
+
+
+@dataclass(frozen=True)
+class ConflictInfo:
+    id: str
+    case_id: str
+    case_number: str
+    case_title: str
+    reason: str
+    sender_name: str
+    received_at: object
+    resolved_at: object | None
+    resolution: str | None
+
+
+@dataclass
+class _Apply:
+    """State of one applying pass."""
+
+    session: Session
+    plans: list[CasePlan] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+
+
+class TransferService:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    # -- export ----------------------------------------------------------------------------------------------------
+
+    def export(self, case_ids: list[str], out: str | Path, *, to: str | None = None, passphrase: str | None = None,
+               progress: Progress | None = None) -> ExportResult:
+        """Write the cases to ``out``, encrypted to the trusted office ``to`` (name or fingerprint) or to a
+        passphrase; audited with who, which cases, to whom and the file's SHA-256."""
+        if not case_ids:
+            raise ValidationError("请至少选择一个案件。")
+        if passphrase is not None and len(passphrase) < 8:
+            raise ValidationError("口令至少需要 8 个字符（请另行告知接收方，勿与数据包放在一起）。")
+        out = Path(out)
+        if not out.parent.is_dir():
+            raise ValidationError(f"目标文件夹 {out.parent} 不存在。")
+        with self.ctx.transaction(Permission.CASE_TRANSFER, action="transfer.export", object_type="package") as s:
+            sender = pair_of(own_key_row(s, self.ctx))
+            recipient = self._recipient(s, to) if to is not None else None
+            info = s.scalars(select(WorkspaceInfo)).one()
+            cases = [self._outgoing(s, case_id, info) for case_id in dict.fromkeys(case_ids)]
+            sender_info = {"workspace_id": info.id, "workspace_name": info.name, "organ_name": info.organ_name,
+                           "office_name": sender.public.office_name}
+            written = write_package(out, sender=sender, sender_info=sender_info, cases=cases,
+                                    load_file=lambda case_id, sha: _load_file(s, case_id, sha),
+                                    created_at=self.ctx.clock(), exported_by=self.ctx.user.username,
+                                    recipient=recipient, passphrase=passphrase, progress=progress)
+            to_label = recipient.office_name if recipient else "口令"
+            try:
+                for case in cases:
+                    _remember(s, case.id, case.content_hash, "sent", self.ctx)
+                    self.ctx.audit(s, "case.export", "case", case.id,
+                                   new={"package": written.package_id, "to": to_label, "content_hash": case.content_hash})
+                self.ctx.audit(s, "transfer.export", "package", written.package_id, new={
+                    "file": out.name, "sha256": written.sha256, "size": written.size, "to": to_label,
+                    "to_fingerprint": recipient.fingerprint if recipient else "",
+                    "cases": [c.number for c in cases]})
+                s.flush()
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    out.unlink()  # an export that could not be recorded does not leave its file behind
+                raise
+        return ExportResult(out, written.package_id, written.sha256, written.size, [c.number for c in cases],
+                            to_label)
+
+    def _recipient(self, s: Session, to: str) -> PublicOfficeKey:
+        from wenze_desktop.services.office_keys import OfficeKeyService
+        from wenze_desktop.transfer.keys import parse_key_text
+
+        path = Path(to)
+        if path.is_file():
+            try:
+                key = parse_key_text(path.read_text("utf-8"))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValidationError(f"无法读取公钥文件 {path}。") from exc
+            row = trusted_row(s, key.fingerprint)
+            if row is None:
+                raise ValidationError(f"“{key.office_name}”（指纹 {key.fingerprint}）尚未导入为可信单位，不能向其导出。"
+                                      "请安全保密管理员先核对指纹并导入其公钥（wenze keys import）。")
+            return public_of(row)
+        return public_of(OfficeKeyService._find(s, to))
+
+    def _outgoing(self, s: Session, case_id: str, info: WorkspaceInfo) -> OutgoingCase:
+        record = case_record(s, case_id)
+        data, digest = encode(record), content_hash(record)
+        ids = record_ids(record)
+        versions = {}
+        from wenze_desktop.transfer.snapshot import PARTS
+
+        for model in (Case, *PARTS.values()):
+            versions.update(s.execute(select(model.id, model.version).where(model.id.in_(ids))).all())
+        trail = [dict(_entry_dict(e), origin_id=info.id, origin_name=info.organ_name or info.name) for e in
+                 s.scalars(select(AuditEntry).where(AuditEntry.object_id.in_(ids)).order_by(AuditEntry.seq))]
+        trail += [dict(_entry_dict(e), origin_id=e.origin_id, origin_name=e.origin_name) for e in
+                  s.scalars(select(ReceivedAuditEntry).where(ReceivedAuditEntry.case_id == case_id)
+                            .order_by(ReceivedAuditEntry.origin_id, ReceivedAuditEntry.seq))]
+        history = sorted(set(history_of(s, case_id)) | {digest})
+        c = record["case"]
+        return OutgoingCase(case_id, c["number"], c["title"], c["regulation_id"], digest, history, versions, data,
+                            json.dumps(trail, ensure_ascii=False, indent=0).encode(), files_of(record))
+
+    # -- import ----------------------------------------------------------------------------------------------------
+
+    def inspect(self, path: str | Path, *, passphrase: str | None = None,
+                progress: Progress | None = None) -> ImportPreview:
+        """The dry run: decrypt, check signature and every hash, and say per case what importing would do."""
+        path = Path(path)
+        with self._refusals_audited(path, dry_run=True):
+            self.ctx.require(Permission.CASE_TRANSFER, action="transfer.import", object_type="package")
+            with self.ctx.workspace.session() as s:  # never committed: a dry run leaves nothing behind
+                package = self._read(s, path, passphrase, progress)
+                plans = [plan_case(s, case) for case in package.cases]
+                s.rollback()
+            with self.ctx.transaction() as s:
+                self.ctx.audit(s, "transfer.inspect", "package", package.package_id,
+                               new=self._audit_summary(path, package, plans))
+        return self._preview(package, plans)
+
+    def apply(self, path: str | Path, *, passphrase: str | None = None, progress: Progress | None = None,
+              expect_sha256: str | None = None) -> ImportPreview:
+        """Import in one transaction: every check again while writing; any failure leaves the workspace as it was."""
+        path = Path(path)
+        with self._refusals_audited(path, dry_run=False):
+            with self.ctx.transaction(Permission.CASE_TRANSFER, action="transfer.import", object_type="package") as s:
+                state = _Apply(s)
+                package = self._read(s, path, passphrase, progress, on_case=lambda case: self._sink(state, case))
+                if expect_sha256 is not None and package.sha256 != expect_sha256:
+                    raise IntegrityFailure("数据包在预览之后被更换或改动过，未导入任何内容。请重新预览。")
+                self._finish(s, package, state)
+        return self._preview(package, state.plans, applied=True)
+
+    def _read(self, s: Session, path: Path, passphrase: str | None, progress: Progress | None,
+              on_case: Callable | None = None) -> Package:
+        own = pair_of(own_key_row(s, self.ctx))
+
+        def trust(sender: PublicOfficeKey) -> None:
+            if sender.fingerprint == own.public.fingerprint:
+                return
+            row = trusted_row(s, sender.fingerprint)
+            if row is None or row.signing_key != sender.signing_key:
+                raise IntegrityFailure(f"发送单位“{sender.office_name}”（公钥指纹 {sender.fingerprint}）不在本单位的"
+                                       "可信单位名单中，拒绝导入。请安全保密管理员核对指纹后导入其公钥。")
+
+        package = read_package(path, own=own, passphrase=passphrase, trust=trust, on_case=on_case,
+                               progress=progress)
+        for case in package.cases:
+            try:
+                load_profile(case.regulation_id)
+            except (KeyError, ValueError, WenzeError) as exc:
+                raise ValidationError(f"案件 {case.number} 适用的规定（{case.regulation_id}）本程序不认识，"
+                                      "请升级本程序后再导入。") from exc
+        return package
+
+    def _sink(self, state: _Apply, case: IncomingCase):
+        plan = plan_case(state.session, case)
+        state.plans.append(plan)
+        if plan.action in WRITES:
+            writer = CaseWriter(state.session, case.record)
+            writer.begin()
+            state.written.append(case.id)
+            return writer
+        if plan.action == CONFLICT:
+            return _ConflictKeeper(state.session, case, plan)
+        return None
+
+    def _finish(self, s: Session, package: Package, state: _Apply) -> None:
+        now = self.ctx.clock()
+        own_id = s.scalars(select(WorkspaceInfo.id)).one()
+        calendar = load_calendar(s) if state.written else None
+        plans = {p.case_id: p for p in state.plans}
+        for case in package.cases:
+            plan = plans[case.id]
+            if plan.action == CONFLICT:
+                keeper = s.scalars(select(TransferConflict).where(
+                    TransferConflict.case_id == case.id, TransferConflict.incoming_hash == case.content_hash)).one()
+                keeper.sender_name, keeper.sender_fingerprint = package.sender.office_name, package.sender.fingerprint
+                keeper.package_id, keeper.package_sha256 = package.package_id, package.sha256
+            elif plan.action != KNOWN_CONFLICT:
+                _remember(s, case.id, case.content_hash, "received", self.ctx)
+            if case.id in state.written:
+                row = s.get(Case, case.id)
+                store_deadlines(s, row, case_view(s, row), load_profile(row.regulation_id), calendar, now)
+            _keep_trail(s, case, own_id, package.sha256, now)
+            if plan.action in (*WRITES, CONFLICT):
+                self.ctx.audit(s, "case.import", "case", case.id, new={
+                    "result": plan.action, "reason": plan.reason, "from": package.sender.office_name,
+                    "package": package.package_id, "content_hash": case.content_hash})
+        self.ctx.audit(s, "transfer.import", "package", package.package_id,
+                       new=self._audit_summary(package.path, package, state.plans))
+
+    @contextlib.contextmanager
+    def _refusals_audited(self, path: Path, *, dry_run: bool):
+        try:
+            yield
+        except WenzeError as exc:
+            from wenze_desktop.errors import Cancelled, PermissionDenied
+
+            if not isinstance(exc, PermissionDenied | Cancelled):  # a refused permission is audited already
+                with self.ctx.transaction() as s:
+                    self.ctx.audit(s, "transfer.inspect" if dry_run else "transfer.import", "package", None,
+                                   new={"file": path.name, "refused": str(exc)}, success=False)
+            raise
+
+    @staticmethod
+    def _audit_summary(path: Path, package: Package, plans: list[CasePlan]) -> dict:
+        return {"file": path.name, "sha256": package.sha256, "size": package.size,
+                "from": package.sender.office_name, "from_fingerprint": package.sender.fingerprint,
+                "cases": {p.number: p.action for p in plans}}
+
+    @staticmethod
+    def _preview(package: Package, plans: list[CasePlan], applied: bool = False) -> ImportPreview:
+        return ImportPreview(package.path, package.package_id, package.sha256, package.size,
+                             package.sender.office_name, package.sender.fingerprint, package.created_at,
+                             package.exported_by, package.recipient.get("kind") == "passphrase", plans, applied)
+
+    # -- conflicts -------------------------------------------------------------------------------------------------
+
+    def conflicts(self, include_resolved: bool = False) -> list[ConflictInfo]:
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            q = select(TransferConflict).order_by(TransferConflict.received_at.desc())
+            if not include_resolved:
+                q = q.where(TransferConflict.resolved_at.is_(None))
+            return [ConflictInfo(c.id, c.case_id, c.case_number, c.case_title, c.reason, c.sender_name,
+                                 c.received_at, c.resolved_at, c.resolution) for c in s.scalars(q)]
+
+    def conflict_versions(self, conflict_id: str) -> tuple[dict | None, dict]:
+        """(the local case as it is now, or None; the case as the other office sent it)."""
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            conflict = self._conflict(s, conflict_id)
+            local = case_record(s, conflict.case_id) if s.get(Case, conflict.case_id) else None
+            return local, json.loads(conflict.incoming_record)
+
+    def resolve(self, conflict_id: str, keep: str) -> None:
+        """keep="local": ours stands and counts as newer than theirs; keep="incoming": theirs replaces ours."""
+        if keep not in ("local", "incoming"):
+            raise ValidationError("请选择保留本地版本或采用对方版本。")
+        with self.ctx.transaction(Permission.CASE_EDIT, action="transfer.resolve", object_type="case") as s:
+            conflict = self._conflict(s, conflict_id)
+            if conflict.resolved_at is not None:
+                raise ValidationError("此冲突已经处理过。")
+            record = json.loads(conflict.incoming_record)
+            if keep == "incoming":
+                if plan_clash := _number_clash(s, record):
+                    raise ValidationError(f"不能采用对方版本：{plan_clash}。")
+                writer = CaseWriter(s, record)
+                writer.begin()
+                with tarfile.open(fileobj=io.BytesIO(conflict.incoming_files), mode="r:") as tar:
+                    for member in tar:
+                        writer.file(member.name, tar.extractfile(member).read())
+                writer.finish()
+                row = s.get(Case, conflict.case_id)
+                store_deadlines(s, row, case_view(s, row), load_profile(row.regulation_id), load_calendar(s),
+                                self.ctx.clock())
+            for digest in (conflict.incoming_hash, conflict.local_hash):
+                if digest:
+                    _remember(s, conflict.case_id, digest, "resolved", self.ctx)
+            conflict.resolved_at, conflict.resolved_by = self.ctx.clock(), self.ctx.user.username
+            conflict.resolution = "took_incoming" if keep == "incoming" else "kept_local"
+            self.ctx.audit(s, "transfer.resolve", "case", conflict.case_id,
+                           new={"conflict": conflict.id, "resolution": conflict.resolution,
+                                "incoming_hash": conflict.incoming_hash, "from": conflict.sender_name})
+
+    @staticmethod
+    def _conflict(s: Session, conflict_id: str) -> TransferConflict:
+        conflict = s.get(TransferConflict, conflict_id)
+        if conflict is None:
+            raise ValidationError("找不到该冲突记录。")
+        return conflict
+
+
+class _ConflictKeeper:
+    """Collects a conflicting case's files and keeps the whole incoming version beside the local one."""
+
+    def __init__(self, session: Session, case: IncomingCase, plan: CasePlan) -> None:
+        self.session, self.case, self.plan = session, case, plan
+        self.buffer = io.BytesIO()
+        self.tar = tarfile.open(fileobj=self.buffer, mode="w:")
+
+    def file(self, sha256: str, data: bytes) -> None:
+        archive.add_entry(self.tar, sha256, data)
+
+    def finish(self) -> None:
+        self.tar.close()
+        c = self.case
+        self.session.add(TransferConflict(
+            case_id=c.id, case_number=c.number, case_title=c.title, reason=self.plan.reason, sender_name="",
+            sender_fingerprint="", package_id="", package_sha256="", local_hash=self.plan.local_hash,
+            incoming_hash=c.content_hash, incoming_history=c.history, incoming_record=c.record_bytes.decode(),
+            incoming_files=self.buffer.getvalue()))
+        self.session.flush()
+
+
+def _number_clash(s: Session, record: dict) -> str:
+    from wenze_desktop.services.transfer_plan import _clash
+
+    c = record["case"]
+    return _clash(s, IncomingCase(c["id"], c["number"], c["title"], c["regulation_id"], "", [], {}, record))
+
+
+def _load_file(s: Session, case_id: str, sha: str) -> bytes:
+    for model in (Attachment, IssuedDocument):
+        data = s.scalar(select(model.content).where(model.case_id == case_id, model.sha256 == sha).limit(1))
+        if data is not None:
+            return data
+    raise IntegrityFailure(f"数据库中找不到哈希为 {sha[:12]}… 的文件。")
+
+
+def _remember(s: Session, case_id: str, digest: str, origin: str, ctx: ServiceContext) -> None:
+    if s.get(CaseRevision, (case_id, digest)) is None:
+        s.add(CaseRevision(case_id=case_id, content_hash=digest, origin=origin, recorded_at=ctx.clock()))
+
+
+def _entry_dict(entry) -> dict:
+    values = {name: getattr(entry, name) for name in AUDIT_FIELDS}
+    values["at"] = entry.at.isoformat()
+    return values
+
+
+def _keep_trail(s: Session, case: IncomingCase, own_id: str, package_sha: str, now) -> None:
+    """The sender's audit entries about the case, kept as theirs (ours that come back are already in our chain)."""
+    from datetime import datetime
+
+    entries = [e for e in case.audit if e.get("origin_id") != own_id]
+    ids = [e["id"] for e in entries]
+    known = set()
+    for i in range(0, len(ids), 500):
+        known.update(s.scalars(select(ReceivedAuditEntry.id).where(ReceivedAuditEntry.id.in_(ids[i:i + 500]))))
+    for e in entries:
+        if e["id"] in known:
+            continue
+        known.add(e["id"])
+        s.add(ReceivedAuditEntry(**{k: e[k] for k in AUDIT_FIELDS}, at=datetime.fromisoformat(e["at"]),
+                                 origin_id=str(e["origin_id"]), origin_name=str(e.get("origin_name", "")),
+                                 case_id=case.id, package_sha256=package_sha, received_at=now))
+
+
+__all__ = ["ConflictInfo", "ExportResult", "ImportPreview", "OfficeKey", "TransferService"]

@@ -1,0 +1,90 @@
+"""What an incoming case would do here: new, updated, unchanged, local newer, or a conflict (and why).
+
+A case's history is the set of content hashes it had whenever it was sent or received. If ours is in the
+sender's history, theirs descends from ours (update); if theirs is in ours, ours is newer (keep ours); if
+neither, both offices changed it since they last exchanged it (conflict, kept and shown, never overwritten).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from wenze_desktop.domain.exchange import CaseRevision, TransferConflict
+from wenze_desktop.domain.models import Case, IssuedDocument
+from wenze_desktop.transfer.package import IncomingCase
+from wenze_desktop.transfer.snapshot import case_record, content_hash
+
+NEW, UPDATED, UNCHANGED, LOCAL_NEWER, CONFLICT, KNOWN_CONFLICT = (
+    "new", "updated", "unchanged", "local_newer", "conflict", "known_conflict")
+LABELS = {NEW: "新增", UPDATED: "更新", UNCHANGED: "无变化", LOCAL_NEWER: "本地较新（保留本地）",
+          CONFLICT: "冲突", KNOWN_CONFLICT: "冲突（已记录）"}
+WRITES = (NEW, UPDATED)
+
+
+@dataclass(frozen=True)
+class CasePlan:
+    case_id: str
+    number: str
+    title: str
+    action: str
+    reason: str = ""
+    local_hash: str = ""
+    incoming_hash: str = ""
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.action]
+
+
+def classify(local_hash: str | None, local_history: set[str], incoming_hash: str, incoming_history: list[str]) -> str:
+    if local_hash is None:
+        return NEW
+    if local_hash == incoming_hash:
+        return UNCHANGED
+    if local_hash in incoming_history:
+        return UPDATED
+    if incoming_hash in local_history:
+        return LOCAL_NEWER
+    return CONFLICT
+
+
+def history_of(session: Session, case_id: str) -> list[str]:
+    return list(session.scalars(select(CaseRevision.content_hash).where(CaseRevision.case_id == case_id)
+                                .order_by(CaseRevision.recorded_at, CaseRevision.content_hash)))
+
+
+def plan_case(session: Session, case: IncomingCase) -> CasePlan:
+    local = session.get(Case, case.id)
+    local_hash = content_hash(case_record(session, case.id)) if local is not None else None
+    action = classify(local_hash, set(history_of(session, case.id)) if local else set(), case.content_hash,
+                      case.history)
+    reason = ""
+    if action == CONFLICT:
+        reason = "双方在上次交换后都修改了此案件"
+    elif action in WRITES:
+        reason = _clash(session, case)
+        if reason:
+            action = CONFLICT
+    if action == CONFLICT and session.scalars(select(TransferConflict.id).where(
+            TransferConflict.case_id == case.id, TransferConflict.incoming_hash == case.content_hash)).first():
+        action = KNOWN_CONFLICT
+    return CasePlan(case.id, case.number, case.title, action, reason, local_hash or "", case.content_hash)
+
+
+def _clash(session: Session, case: IncomingCase) -> str:
+    """Unique things the incoming case would take from another local case: its number, a document number."""
+    other = session.scalars(select(Case.number).where(Case.number == case.number, Case.id != case.id)).first()
+    if other is not None:
+        return f"案件编号 {case.number} 已被本单位另一案件使用"
+    for doc in case.record.get("documents", []):
+        taken = session.scalars(select(IssuedDocument.number).where(
+            IssuedDocument.id != doc["id"],
+            or_(IssuedDocument.number == doc["number"], IssuedDocument.verification_code == doc["verification_code"],
+                (IssuedDocument.series == doc["series"]) & (IssuedDocument.year == doc["year"])
+                & (IssuedDocument.seq == doc["seq"])))).first()
+        if taken is not None:
+            return f"文书 {doc['number']} 与本单位已有文书 {taken} 的文号或核验码重复"
+    return ""
