@@ -88,7 +88,7 @@ class TransferConflict(Record):
     incoming_hash: Mapped[str] = mapped_column(String(64))
     incoming_history: Mapped[list[str]] = mapped_column(JSON, default=list)
     incoming_record: Mapped[str] = deferred(mapped_column(Text, nullable=False))  # the case as sent (its case.json)
-    incoming_files: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))  # its attachments and documents (tar)
+    incoming_files: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))  # its files (tar)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[str | None] = mapped_column(String(64))

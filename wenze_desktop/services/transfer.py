@@ -132,8 +132,8 @@ class TransferService:
             try:
                 for case in cases:
                     _remember(s, case.id, case.content_hash, "sent", self.ctx)
-                    self.ctx.audit(s, "case.export", "case", case.id,
-                                   new={"package": written.package_id, "to": to_label, "content_hash": case.content_hash})
+                    self.ctx.audit(s, "case.export", "case", case.id, new={
+                        "package": written.package_id, "to": to_label, "content_hash": case.content_hash})
                 self.ctx.audit(s, "transfer.export", "package", written.package_id, new={
                     "file": out.name, "sha256": written.sha256, "size": written.size, "to": to_label,
                     "to_fingerprint": recipient.fingerprint if recipient else "",
@@ -203,13 +203,13 @@ class TransferService:
               expect_sha256: str | None = None) -> ImportPreview:
         """Import in one transaction: every check again while writing; any failure leaves the workspace as it was."""
         path = Path(path)
-        with self._refusals_audited(path, dry_run=False):
-            with self.ctx.transaction(Permission.CASE_TRANSFER, action="transfer.import", object_type="package") as s:
-                state = _Apply(s)
-                package = self._read(s, path, passphrase, progress, on_case=lambda case: self._sink(state, case))
-                if expect_sha256 is not None and package.sha256 != expect_sha256:
-                    raise IntegrityFailure("数据包在预览之后被更换或改动过，未导入任何内容。请重新预览。")
-                self._finish(s, package, state)
+        with (self._refusals_audited(path, dry_run=False),
+              self.ctx.transaction(Permission.CASE_TRANSFER, action="transfer.import", object_type="package") as s):
+            state = _Apply(s)
+            package = self._read(s, path, passphrase, progress, on_case=lambda case: self._sink(state, case))
+            if expect_sha256 is not None and package.sha256 != expect_sha256:
+                raise IntegrityFailure("数据包在预览之后被更换或改动过，未导入任何内容。请重新预览。")
+            self._finish(s, package, state)
         return self._preview(package, state.plans, applied=True)
 
     def _read(self, s: Session, path: Path, passphrase: str | None, progress: Progress | None,
@@ -357,7 +357,7 @@ class _ConflictKeeper:
     def __init__(self, session: Session, case: IncomingCase, plan: CasePlan) -> None:
         self.session, self.case, self.plan = session, case, plan
         self.buffer = io.BytesIO()
-        self.tar = tarfile.open(fileobj=self.buffer, mode="w:")
+        self.tar = tarfile.open(fileobj=self.buffer, mode="w:")  # noqa: SIM115 - closed in finish()
 
     def file(self, sha256: str, data: bytes) -> None:
         archive.add_entry(self.tar, sha256, data)
