@@ -217,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wenze_desktop.cli_documents import register as register_documents  # `wenze document` …
 
     register_documents(sub, common)
+    from wenze_desktop.cli_transfer import register as register_transfer  # `wenze export`, `import`, `keys` …
+
+    register_transfer(sub, common)
     return parser
 
 

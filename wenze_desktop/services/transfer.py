@@ -206,14 +206,15 @@ class TransferService:
         with (self._refusals_audited(path, dry_run=False),
               self.ctx.transaction(Permission.CASE_TRANSFER, action="transfer.import", object_type="package") as s):
             state = _Apply(s)
-            package = self._read(s, path, passphrase, progress, on_case=lambda case: self._sink(state, case))
+            package = self._read(s, path, passphrase, progress, on_case=lambda case: self._sink(state, case),
+                                 message="正在导入")
             if expect_sha256 is not None and package.sha256 != expect_sha256:
                 raise IntegrityFailure("数据包在预览之后被更换或改动过，未导入任何内容。请重新预览。")
             self._finish(s, package, state)
         return self._preview(package, state.plans, applied=True)
 
     def _read(self, s: Session, path: Path, passphrase: str | None, progress: Progress | None,
-              on_case: Callable | None = None) -> Package:
+              on_case: Callable | None = None, message: str = "正在校验数据包") -> Package:
         own = pair_of(own_key_row(s, self.ctx))
 
         def trust(sender: PublicOfficeKey) -> None:
@@ -225,7 +226,7 @@ class TransferService:
                                        "可信单位名单中，拒绝导入。请安全保密管理员核对指纹后导入其公钥。")
 
         package = read_package(path, own=own, passphrase=passphrase, trust=trust, on_case=on_case,
-                               progress=progress)
+                               progress=progress, message=message)
         for case in package.cases:
             try:
                 load_profile(case.regulation_id)

@@ -31,12 +31,20 @@ class HashingWriter(io.RawIOBase):
 
     def __init__(self, sink: BinaryIO, on_bytes: Callable[[int], None] | None = None) -> None:
         self.sink, self.sha, self.size, self.on_bytes = sink, hashlib.sha256(), 0, on_bytes
+        self.error: OSError | None = None  # pyrage wraps errors of the file in its own; the cause is kept here
 
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:
+    def _emit(self, data) -> None:
         self.sink.write(data)
+
+    def write(self, data) -> int:
+        try:
+            self._emit(data)
+        except OSError as exc:
+            self.error = exc
+            raise
         self.sha.update(data)
         self.size += len(data)
         if self.on_bytes is not None:

@@ -98,7 +98,7 @@ def write_package(out: Path, *, sender: OfficeKeyPair, sender_info: dict[str, st
                             "signature": base64.b64encode(sender.sign(manifest_bytes)).decode()}).encode()
     total = sum(e["size"] for e in entries) or 1
     part = out.with_name(out.name + ".part")
-    done = 0
+    done, sink = 0, None
     try:
         with open(part, "wb") as raw:
             sink = archive.HashingWriter(raw)
@@ -127,8 +127,9 @@ def write_package(out: Path, *, sender: OfficeKeyPair, sender_info: dict[str, st
     except BaseException as exc:
         with contextlib.suppress(OSError):
             part.unlink()
-        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
-            raise _write_error(out, exc) from exc
+        cause = sink.error if sink is not None and sink.error is not None else exc
+        if isinstance(cause, OSError):
+            raise _write_error(out, cause) from exc
         raise
     _check_progress(progress, total, total, "完成")
     return Written(out, package_id, sink.sha.hexdigest(), sink.size)
@@ -193,7 +194,7 @@ Trust = Callable[[PublicOfficeKey], None]  # raises when the sender is not trust
 
 def read_package(path: Path, *, own: OfficeKeyPair | None, passphrase: str | None, trust: Trust,
                  on_case: Callable[[IncomingCase], CaseSink | None] | None = None,
-                 progress: Progress | None = None) -> Package:
+                 progress: Progress | None = None, message: str = "正在校验数据包") -> Package:
     """Decrypt, check the signature and every entry; hand each verified case to ``on_case`` (the applying pass)."""
     path = Path(path)
     kind = archive.sniff(path)
@@ -202,7 +203,7 @@ def read_package(path: Path, *, own: OfficeKeyPair | None, passphrase: str | Non
     if kind == "x25519" and own is None:
         raise ValidationError("本工作区尚无单位密钥，无法打开发给单位的数据包。")
     total = path.stat().st_size or 1
-    reader = _Reader(progress, total, on_case, trust)
+    reader = _Reader(progress, total, on_case, trust, message)
     try:
         with open(path, "rb") as raw:
             source = archive.HashingReader(raw, on_bytes=reader.tick)
@@ -231,8 +232,8 @@ def read_package(path: Path, *, own: OfficeKeyPair | None, passphrase: str | Non
 class _Reader:
     """The checks, entry by entry, in the order the manifest promises."""
 
-    def __init__(self, progress: Progress | None, total: int, on_case, trust: Trust) -> None:
-        self.progress, self.total, self.on_case, self.trust = progress, total, on_case, trust
+    def __init__(self, progress: Progress | None, total: int, on_case, trust: Trust, message: str) -> None:
+        self.progress, self.total, self.on_case, self.trust, self.message = progress, total, on_case, trust, message
         self.manifest: dict | None = None
         self.signature: bytes | None = None
         self.sender: PublicOfficeKey | None = None
@@ -244,7 +245,7 @@ class _Reader:
         self.current: IncomingCase | None = None
 
     def tick(self, done: int) -> None:
-        if self.progress is not None and self.progress(min(done, self.total), self.total, "正在校验数据包") is False:
+        if self.progress is not None and self.progress(min(done, self.total), self.total, self.message) is False:
             raise Cancelled("已取消，未导入任何内容。")
 
     def take(self, entry: archive.Entry) -> None:

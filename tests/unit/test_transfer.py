@@ -1,0 +1,267 @@
+"""Case packages between two offices: round trip, dry run, re-import, updates, conflicts and their resolution."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tests.unit.transfer_helpers import audit_of, befriend, dump, key_file, office, received_audit, rich_case
+from wenze_desktop.domain.models import Attachment, AuditEntry, CaseDeadline, IssuedDocument
+from wenze_desktop.errors import Cancelled, IntegrityFailure, PermissionDenied, ValidationError
+from wenze_desktop.transfer.snapshot import case_record
+
+
+@pytest.fixture
+def offices(tmp_path, clock):
+    a, b = office(tmp_path, "甲县纪委", clock), office(tmp_path, "乙市纪委", clock)
+    befriend(a, b)
+    yield a, b
+    a.close()
+    b.close()
+
+
+def record(ws, case_id):
+    with ws.ctx.workspace.session() as s:
+        return case_record(s, case_id)
+
+
+def blobs(ws, case_id):
+    with ws.ctx.workspace.session() as s:
+        return sorted([(r.id, r.content) for r in s.scalars(select(Attachment).where(Attachment.case_id == case_id))]
+                      + [(r.id, r.content) for r in s.scalars(select(IssuedDocument)
+                                                               .where(IssuedDocument.case_id == case_id))])
+
+
+def deadlines(ws, case_id):
+    with ws.ctx.workspace.session() as s:
+        return sorted((d.rule_id, d.due, d.is_open) for d in s.scalars(
+            select(CaseDeadline).where(CaseDeadline.case_id == case_id)))
+
+
+def send(a, b, case_ids, path):
+    a.transfer.export(case_ids, path, to=b.keys.own().fingerprint)
+    return path
+
+
+def test_round_trip_carries_cases_attachments_documents_and_the_audit_trail(offices, tmp_path):
+    a, b = offices
+    first = rich_case(a, "张三", attachment=b"scan-1" * 5000)
+    second = rich_case(a, "李四", attachment=bytes(range(256)) * 300)
+    trail = {cid: audit_of(a, cid) for cid in (first, second)}
+    result = a.transfer.export([first, second], tmp_path / "out.wzpkg", to=str(key_file(b, tmp_path / "b.wzkey")))
+    assert result.recipient == "乙市纪委" and len(result.case_numbers) == 2
+
+    preview = b.transfer.apply(result.path)
+    assert [p.action for p in preview.cases] == ["new", "new"]
+    for cid in (first, second):
+        assert record(b, cid) == record(a, cid)
+        assert blobs(b, cid) == blobs(a, cid) and blobs(b, cid)
+        assert received_audit(b, cid) == trail[cid] and trail[cid]
+        assert deadlines(b, cid) == deadlines(a, cid)  # derived again from the same events with the same calendar
+    assert b.cases.get_case(first).handler_id is None  # the sender's staff are not ours
+
+
+def test_dry_run_verifies_and_writes_no_case_data(offices, tmp_path):
+    a, b = offices
+    cid = rich_case(a)
+    path = send(a, b, [cid], tmp_path / "p.wzpkg")
+    before = dump(b)
+    preview = b.transfer.inspect(path)
+    assert preview.cases[0].action == "new" and preview.sender_name == "甲县纪委"
+    assert preview.sender_fingerprint == a.keys.own().fingerprint
+    assert dump(b) == before
+
+
+def test_reimporting_the_same_package_changes_nothing(offices, tmp_path):
+    a, b = offices
+    path = send(a, b, [rich_case(a)], tmp_path / "p.wzpkg")
+    b.transfer.apply(path)
+    after_first = dump(b)
+    again = b.transfer.apply(path)
+    assert [p.action for p in again.cases] == ["unchanged"]
+    assert dump(b) == after_first
+
+
+def test_a_case_changed_only_by_the_receiver_comes_back_as_an_update(offices, tmp_path):
+    a, b = offices
+    cid = rich_case(a)
+    b.transfer.apply(send(a, b, [cid], tmp_path / "1.wzpkg"))
+    b.cases.update_case(cid, title="关于张三同志的问责案（市纪委补充）")
+    b.cases.add_attachment(cid, "补充材料.pdf", b"more evidence")
+    preview = a.transfer.apply(send(b, a, [cid], tmp_path / "2.wzpkg"))
+    assert [p.action for p in preview.cases] == ["updated"]
+    assert record(a, cid) == record(b, cid)
+    assert blobs(a, cid) == blobs(b, cid)
+    # And the old package, arriving late, does not roll the case back.
+    assert [p.action for p in b.transfer.apply(tmp_path / "1.wzpkg").cases] == ["local_newer"]
+    assert record(a, cid) == record(b, cid)
+
+
+def test_a_case_changed_on_both_sides_is_a_conflict_kept_with_both_versions(offices, tmp_path):
+    a, b = offices
+    cid = rich_case(a)
+    b.transfer.apply(send(a, b, [cid], tmp_path / "1.wzpkg"))
+    a.cases.update_case(cid, title="甲方修改的标题")
+    b.cases.update_case(cid, title="乙方修改的标题")
+    local_before = record(a, cid)
+    preview = a.transfer.apply(send(b, a, [cid], tmp_path / "2.wzpkg"))
+    assert [p.action for p in preview.cases] == ["conflict"] and "都修改" in preview.cases[0].reason
+    assert record(a, cid) == local_before  # never silently overwritten
+    [conflict] = a.transfer.conflicts()
+    local, incoming = a.transfer.conflict_versions(conflict.id)
+    assert (local["case"]["title"], incoming["case"]["title"]) == ("甲方修改的标题", "乙方修改的标题")
+    assert conflict.sender_name == "乙市纪委"
+    # The same package again adds no second copy of the conflict.
+    assert [p.action for p in a.transfer.apply(tmp_path / "2.wzpkg").cases] == ["known_conflict"]
+    assert len(a.transfer.conflicts()) == 1
+
+    a.transfer.resolve(conflict.id, "incoming")
+    assert record(a, cid) == record(b, cid) and blobs(a, cid) == blobs(b, cid)
+    assert a.transfer.conflicts() == []
+    assert [p.action for p in a.transfer.apply(tmp_path / "2.wzpkg").cases] == ["unchanged"]
+
+
+def test_keeping_the_local_version_makes_it_count_as_newer(offices, tmp_path):
+    a, b = offices
+    cid = rich_case(a)
+    b.transfer.apply(send(a, b, [cid], tmp_path / "1.wzpkg"))
+    a.cases.update_case(cid, title="甲方")
+    b.cases.update_case(cid, title="乙方")
+    a.transfer.apply(send(b, a, [cid], tmp_path / "2.wzpkg"))
+    [conflict] = a.transfer.conflicts()
+    a.transfer.resolve(conflict.id, "local")
+    assert record(a, cid)["case"]["title"] == "甲方"
+    assert [p.action for p in a.transfer.apply(tmp_path / "2.wzpkg").cases] == ["local_newer"]
+    # Sent back, ours now fast-forwards theirs.
+    assert [p.action for p in b.transfer.apply(send(a, b, [cid], tmp_path / "3.wzpkg")).cases] == ["updated"]
+    assert record(b, cid)["case"]["title"] == "甲方"
+
+
+def test_three_offices_edits_from_two_receivers_conflict_at_the_sender(tmp_path, clock):
+    a, b, c = (office(tmp_path, name, clock) for name in ("甲县纪委", "乙市纪委", "丙区纪委"))
+    befriend(a, b)
+    befriend(a, c)
+    cid = rich_case(a)
+    path = a.transfer.export([cid], tmp_path / "to-b.wzpkg", to="乙市纪委").path
+    b.transfer.apply(path)
+    c.transfer.apply(a.transfer.export([cid], tmp_path / "to-c.wzpkg", to="丙区纪委").path)
+    b.cases.update_case(cid, title="乙改")
+    c.cases.update_case(cid, title="丙改")
+    assert a.transfer.apply(send(b, a, [cid], tmp_path / "b.wzpkg")).cases[0].action == "updated"
+    assert a.transfer.apply(send(c, a, [cid], tmp_path / "c.wzpkg")).cases[0].action == "conflict"
+    assert record(a, cid)["case"]["title"] == "乙改"
+    for ws in (a, b, c):
+        ws.close()
+
+
+def test_a_new_case_whose_number_is_taken_here_is_a_conflict(offices, tmp_path):
+    a, b = offices
+    cid = rich_case(a)
+    rich_case(b)  # the same first number of the year, another case
+    preview = b.transfer.apply(send(a, b, [cid], tmp_path / "p.wzpkg"))
+    assert preview.cases[0].action == "conflict" and "已被本单位另一案件使用" in preview.cases[0].reason
+
+
+def test_export_and_import_are_audited_with_the_file_hash(offices, tmp_path):
+    a, b = offices
+    cid = rich_case(a)
+    result = a.transfer.export([cid], tmp_path / "p.wzpkg", to="乙市纪委")
+    import hashlib
+
+    assert hashlib.sha256(result.path.read_bytes()).hexdigest() == result.sha256
+    b.transfer.apply(result.path)
+    for ws, action in ((a, "transfer.export"), (b, "transfer.import")):
+        with ws.ctx.workspace.session() as s:
+            entry = s.scalars(select(AuditEntry).where(AuditEntry.action == action)).one()
+        assert result.sha256 in entry.new_values and entry.username == "admin" and entry.success
+    with a.ctx.workspace.session() as s:
+        assert "乙市纪委" in s.scalars(select(AuditEntry.new_values).where(AuditEntry.action == "transfer.export")).one()
+
+
+def test_export_refuses_an_office_that_is_not_trusted(tmp_path, clock):
+    a, stranger = office(tmp_path, "甲县纪委", clock), office(tmp_path, "某单位", clock)
+    cid = rich_case(a)
+    with pytest.raises(ValidationError, match="尚未导入为可信单位"):
+        a.transfer.export([cid], tmp_path / "p.wzpkg", to=str(key_file(stranger, tmp_path / "s.wzkey")))
+    assert not (tmp_path / "p.wzpkg").exists()
+    a.close()
+    stranger.close()
+
+
+def test_passphrase_package_round_trip_and_wrong_passphrase(offices, tmp_path):
+    a, b = offices
+    cid = rich_case(a)
+    path = a.transfer.export([cid], tmp_path / "p.wzpkg", passphrase="交换口令-2026").path
+    before = dump(b)
+    with pytest.raises(ValidationError, match="口令"):
+        b.transfer.inspect(path)
+    with pytest.raises(IntegrityFailure, match="口令错误"):
+        b.transfer.apply(path, passphrase="wrong-passphrase")
+    assert dump(b) == before
+    assert b.transfer.apply(path, passphrase="交换口令-2026").cases[0].action == "new"
+    assert record(b, cid) == record(a, cid)
+
+
+def test_a_full_disk_leaves_no_file_and_says_so(offices, tmp_path, monkeypatch):
+    import errno
+
+    from wenze_desktop.transfer import archive
+
+    a, b = offices
+    cid = rich_case(a, attachment=b"x" * 300_000)
+    real_emit = archive.HashingWriter._emit
+
+    def emit(self, data):
+        if self.size > 100_000:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_emit(self, data)
+
+    monkeypatch.setattr(archive.HashingWriter, "_emit", emit)
+    with pytest.raises(ValidationError, match="空间不足"):
+        a.transfer.export([cid], tmp_path / "p.wzpkg", to="乙市纪委")
+    assert list(tmp_path.glob("p.wzpkg*")) == []
+
+
+def test_cancel_leaves_no_file(offices, tmp_path):
+    a, b = offices
+    cid = rich_case(a)
+    with pytest.raises(Cancelled):
+        a.transfer.export([cid], tmp_path / "p.wzpkg", to="乙市纪委", progress=lambda done, total, msg: done == 0)
+    assert list(tmp_path.glob("p.wzpkg*")) == []
+
+
+def test_only_users_with_the_transfer_permission_may_export_or_import(offices, tmp_path):
+    from wenze_desktop.services import Workspace
+
+    a, b = offices
+    cid = rich_case(a)
+    a.accounts.create_user("auditor", "审计员", ["security_auditor"], "Auditor-密码-2026")
+    auditor = Workspace.open(a.ctx.workspace.data_dir, "auditor", "Auditor-密码-2026", clock=a.ctx.clock)
+    with pytest.raises(PermissionDenied):
+        auditor.transfer.export([cid], tmp_path / "p.wzpkg", to="乙市纪委")
+    auditor.close()
+
+
+def test_keys_trusted_listed_and_removed(offices, tmp_path):
+    a, b = offices
+    names = [(o.office_name, o.own) for o in a.keys.offices()]
+    assert names == [("甲县纪委", True), ("乙市纪委", False)]
+    cid = rich_case(b)
+    path = send(b, a, [cid], tmp_path / "p.wzpkg")
+    a.keys.remove(b.keys.own().fingerprint)
+    with pytest.raises(IntegrityFailure, match="不在本单位的可信单位名单中"):
+        a.transfer.inspect(path)
+    with pytest.raises(ValidationError):
+        a.transfer.export([rich_case(a, "王五")], tmp_path / "q.wzpkg", to="乙市纪委")
+
+
+def test_the_received_trail_is_kept_as_the_senders_and_our_own_chain_still_verifies(offices, tmp_path):
+    a, b = offices
+    cid = rich_case(a)
+    b.transfer.apply(send(a, b, [cid], tmp_path / "p.wzpkg"))
+    report = b.admin.verify()
+    assert report.ok, report.checks
+    with b.ctx.workspace.session() as s:  # ours records the import; theirs stays in its own table
+        actions = set(s.scalars(select(AuditEntry.action).where(AuditEntry.object_id == cid)))
+    assert actions == {"case.import"}
+    assert {row[4] for row in received_audit(b, cid)} >= {"case.create", "attachment.create", "document.issue"}
