@@ -36,7 +36,8 @@ def cmd_export(args, secrets) -> int:
     from wenze_desktop.services.facade import Workspace
 
     if (args.to is None) == (not args.passphrase_stdin):
-        raise ValidationError("请用 --to 指定接收单位的公钥文件，或用 --passphrase-stdin 从标准输入读取口令（二选一）。")
+        raise ValidationError("请用 --to 指定接收单位的公钥文件，或用 --passphrase-stdin 从标准输入读取口令"
+                              "（二选一）。")
     with signed_in(args, secrets) as (ctx, _):
         passphrase = secrets.read("数据包口令：", confirm=True) if args.passphrase_stdin else None
         ws = Workspace(ctx)

@@ -175,7 +175,8 @@ def test_export_and_import_are_audited_with_the_file_hash(offices, tmp_path):
             entry = s.scalars(select(AuditEntry).where(AuditEntry.action == action)).one()
         assert result.sha256 in entry.new_values and entry.username == "admin" and entry.success
     with a.ctx.workspace.session() as s:
-        assert "乙市纪委" in s.scalars(select(AuditEntry.new_values).where(AuditEntry.action == "transfer.export")).one()
+        exported = s.scalars(select(AuditEntry.new_values).where(AuditEntry.action == "transfer.export")).one()
+    assert "乙市纪委" in exported
 
 
 def test_export_refuses_an_office_that_is_not_trusted(tmp_path, clock):
@@ -207,7 +208,7 @@ def test_a_full_disk_leaves_no_file_and_says_so(offices, tmp_path, monkeypatch):
 
     from wenze_desktop.transfer import archive
 
-    a, b = offices
+    a, _b = offices
     cid = rich_case(a, attachment=b"x" * 300_000)
     real_emit = archive.HashingWriter._emit
 
@@ -223,7 +224,7 @@ def test_a_full_disk_leaves_no_file_and_says_so(offices, tmp_path, monkeypatch):
 
 
 def test_cancel_leaves_no_file(offices, tmp_path):
-    a, b = offices
+    a, _b = offices
     cid = rich_case(a)
     with pytest.raises(Cancelled):
         a.transfer.export([cid], tmp_path / "p.wzpkg", to="乙市纪委", progress=lambda done, total, msg: done == 0)
@@ -233,7 +234,7 @@ def test_cancel_leaves_no_file(offices, tmp_path):
 def test_only_users_with_the_transfer_permission_may_export_or_import(offices, tmp_path):
     from wenze_desktop.services import Workspace
 
-    a, b = offices
+    a, _b = offices
     cid = rich_case(a)
     a.accounts.create_user("auditor", "审计员", ["security_auditor"], "Auditor-密码-2026")
     auditor = Workspace.open(a.ctx.workspace.data_dir, "auditor", "Auditor-密码-2026", clock=a.ctx.clock)

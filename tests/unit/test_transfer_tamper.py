@@ -67,7 +67,7 @@ def corrupt(data: bytes, rng: random.Random) -> tuple[str, bytes]:
 
 
 def test_200_random_corruptions_are_all_refused_and_change_nothing(sent):
-    a, b, path, root = sent
+    _a, b, path, root = sent
     good = path.read_bytes()
     before = dump(b)
     rng = random.Random(20261122)
@@ -86,7 +86,7 @@ def test_200_random_corruptions_are_all_refused_and_change_nothing(sent):
 
 def _reencrypted(sent, edit) -> bytes:
     """What someone holding our public key could send: the real package, decrypted, edited, encrypted again."""
-    a, b, path, root = sent
+    _a, b, path, _root = sent
     plain = pyrage.decrypt(path.read_bytes(), [pyrage.x25519.Identity.from_str(identity_of(b))])
     with tarfile.open(fileobj=io.BytesIO(plain)) as tar:
         entries = [(m.name, tar.extractfile(m).read()) for m in tar.getmembers()]
@@ -139,7 +139,7 @@ def _no_signature(entries):
     (_extra, "清单未列出"), (_no_signature, "签名"),
 ])
 def test_contents_altered_and_re_encrypted_to_our_key_are_refused(sent, edit, message):
-    a, b, path, root = sent
+    _a, b, _path, root = sent
     target = root / f"{edit.__name__}.wzpkg"
     target.write_bytes(_reencrypted(sent, edit))
     before = dump(b)
@@ -151,7 +151,7 @@ def test_contents_altered_and_re_encrypted_to_our_key_are_refused(sent, edit, me
 def test_a_package_for_another_office_is_refused(sent, tmp_path):
     from tests.conftest import FakeClock
 
-    a, b, path, root = sent
+    a, b, _path, _root = sent
     c = office(tmp_path, "丙区纪委", FakeClock())
     befriend(a, c)
     other = a.transfer.export([rich_case(a, "赵六")], tmp_path / "for-c.wzpkg", to="丙区纪委").path
@@ -163,7 +163,7 @@ def test_a_package_for_another_office_is_refused(sent, tmp_path):
 
 
 def test_a_newer_format_is_refused_with_a_clear_message(sent, monkeypatch):
-    a, b, path, root = sent
+    a, b, _path, root = sent
     monkeypatch.setattr(package_module, "FORMAT_VERSION", 2)
     newer = a.transfer.export([rich_case(a, "钱七")], root / "newer.wzpkg", to="乙市纪委").path
     monkeypatch.setattr(package_module, "FORMAT_VERSION", 1)
@@ -174,7 +174,7 @@ def test_a_newer_format_is_refused_with_a_clear_message(sent, monkeypatch):
 
 
 def test_a_file_that_is_not_a_package_is_refused(sent):
-    a, b, path, root = sent
+    _a, b, _path, root = sent
     junk = root / "junk.wzpkg"
     junk.write_bytes(b"PK\x03\x04 not ours")
     with pytest.raises(IntegrityFailure, match="不是问责系统的数据包"):
@@ -182,7 +182,7 @@ def test_a_file_that_is_not_a_package_is_refused(sent):
 
 
 def test_debian_age_decrypts_a_package_with_the_office_identity(sent, tmp_path):
-    a, b, path, root = sent
+    _a, b, path, _root = sent
     identity = tmp_path / "identity.txt"
     identity.write_text(identity_of(b) + "\n")
     plain = subprocess.run(["age", "-d", "-i", str(identity), str(path)], capture_output=True, check=True).stdout
@@ -193,7 +193,7 @@ def test_debian_age_decrypts_a_package_with_the_office_identity(sent, tmp_path):
 
 
 def test_debian_age_decrypts_a_passphrase_package(sent, tmp_path):
-    a, b, path, root = sent
+    a, _b, _path, _root = sent
     pkg = a.transfer.export([rich_case(a, "孙八")], tmp_path / "pw.wzpkg", passphrase="交换口令-2026").path
     out = tmp_path / "plain.tar"
     pid, fd = pty.fork()
