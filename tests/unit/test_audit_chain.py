@@ -30,13 +30,13 @@ def sql(ctx, statement: str) -> None:
 
 def test_intact_chain_verifies(busy):
     report = chain(busy)
-    assert report.ok and report.entries == 2 + 8
+    assert report.ok and report.entries == 3 + 8  # workspace, first user and office key; 4 cases made and edited
 
 
 def test_edited_entry_detected(busy):
-    sql(busy, "UPDATE audit_entry SET new_values = replace(new_values, '案件2', '案件X') WHERE seq = 7")
+    sql(busy, "UPDATE audit_entry SET new_values = replace(new_values, '案件2', '案件X') WHERE seq = 8")
     report = chain(busy)
-    assert not report.ok and any("记录 7" in p and "篡改" in p for p in report.problems)
+    assert not report.ok and any("记录 8" in p and "篡改" in p for p in report.problems)
 
 
 def test_deleted_entry_detected(busy):

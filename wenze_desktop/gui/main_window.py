@@ -26,9 +26,13 @@ from wenze_desktop.gui.changes import ChangeHub
 from wenze_desktop.gui.deadline_board import DeadlineBoard
 from wenze_desktop.gui.document_dialogs import LetterheadDialog, SealDialog, VerifyDocumentDialog
 from wenze_desktop.gui.login import IdleWatcher, LockDialog
+from wenze_desktop.gui.office_keys_dialog import OfficeKeysDialog
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.gui.registry_view import RegistryView
 from wenze_desktop.gui.settings import GuiSettings
+from wenze_desktop.gui.transfer_dialogs import ConflictsDialog
+from wenze_desktop.gui.transfer_export import ExportDialog
+from wenze_desktop.gui.transfer_import import ImportDialog
 from wenze_desktop.security.permissions import role_names
 from wenze_desktop.services.admin import AdminService
 from wenze_desktop.services.context import ServiceContext
@@ -100,6 +104,12 @@ class MainWindow(QMainWindow):
         self.lock_action = self._action("锁定(&L)", self.lock, "Ctrl+L")
         file_menu.addAction(self.lock_action)
         file_menu.addSeparator()
+        self.export_action = self._action("导出到U盘(&E)…", self.export_cases, "Ctrl+Shift+E")
+        self.import_action = self._action("导入数据包(&I)…", self.import_package, "Ctrl+Shift+I")
+        file_menu.addAction(self.export_action)
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self._action("交换冲突(&C)…", self.show_conflicts))
+        file_menu.addSeparator()
         file_menu.addAction(self._action("退出(&X)", self.close, QKeySequence.StandardKey.Quit))
         case_menu = bar.addMenu("案件(&C)")
         self.new_case_action = self._action("新建案件(&N)", self.new_case, QKeySequence.StandardKey.New)
@@ -127,10 +137,29 @@ class MainWindow(QMainWindow):
         admin_menu.addAction(self._action("文书设置（红头、代字）(&L)…",
                                           lambda: LetterheadDialog(self.ctx, self).exec()))
         admin_menu.addAction(self._action("印章(&S)…", lambda: SealDialog(self.ctx, self).exec()))
+        admin_menu.addAction(self._action("单位密钥（U盘交换）(&K)…",
+                                          lambda: OfficeKeysDialog(self.ctx, self, settings=self.settings).exec()))
         admin_menu.addAction(self._action("核验文书(&D)…", lambda: VerifyDocumentDialog(self.ctx, self).exec(),
                                           "Ctrl+Shift+V"))
         help_menu = bar.addMenu("帮助(&H)")
         help_menu.addAction(self._action("关于(&A)", self.about))
+
+    # -- exchange between offices ------------------------------------------------------------------
+    def export_cases(self) -> None:
+        case_ids = self.registry.selected_case_ids()
+        page = self.desk.currentWidget()
+        if isinstance(page, CasePage) and page.case_id:  # on an open case's tab: that case
+            case_ids = [page.case_id]
+        if not case_ids:
+            QMessageBox.information(self, "导出到U盘", "请先在案件登记中选择要导出的案件（可按住 Ctrl 或 Shift 多选）。")
+            return
+        ExportDialog(self.ctx, case_ids, self, settings=self.settings).exec()
+
+    def import_package(self) -> None:
+        ImportDialog(self.ctx, self, settings=self.settings, hub=self.hub).exec()
+
+    def show_conflicts(self) -> None:
+        ConflictsDialog(self.ctx, self, settings=self.settings, hub=self.hub).exec()
 
     # -- the case desk ----------------------------------------------------------------------------
     def case_pages(self) -> list[CasePage]:

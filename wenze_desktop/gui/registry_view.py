@@ -41,7 +41,8 @@ class RegistryView(QWidget):
         self.table.setObjectName("registryTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows (Ctrl/Shift+click) for export; the current row is the one Enter opens.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(False)  # overdue rows are coloured; stripes would blur them
         self.table.setWordWrap(False)
@@ -228,6 +229,13 @@ class RegistryView(QWidget):
     def selected_case_id(self) -> str | None:
         index = self.table.currentIndex()
         return self.model.case_id_at(index.row()) if index.isValid() else None
+
+    def selected_case_ids(self) -> list[str]:
+        """Every selected row's case, in table order (the current one if nothing is selected)."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        ids = [case_id for case_id in (self.model.case_id_at(row) for row in rows) if case_id]
+        current = self.selected_case_id()
+        return ids or ([current] if current else [])
 
     def save_layout(self) -> None:
         self.settings.save_header_state("registry", self.table.horizontalHeader().saveState())

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QStorageInfo, Qt, Signal
-from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QStorageInfo, Signal
+from PySide6.QtWidgets import QDialog, QHeaderView, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.case_parts_widgets import button_row, fill_table, plain_table, selected_row
@@ -126,15 +126,15 @@ CASE_LABELS = {"number": "案件编号", "title": "标题", "regulation_id": "�
 PART_LABELS = {"respondents": "被问责对象", "clues": "问责线索", "attachments": "附件", "evidence": "证据",
                "events": "程序记录", "accountabilities": "问责情况", "restrictions": "影响期限制", "documents": "文书"}
 FIELD_LABELS = {
-    "name": "姓名（名称）", "kind": "类别", "gender": "性别", "ethnicity": "民族", "birth_date": "出生日期", "unit": "单位",
-    "post": "职务", "rank": "职级", "principal": "主要负责人", "id_number": "身份证号", "role": "角色",
+    "name": "姓名（名称）", "kind": "类别", "gender": "性别", "ethnicity": "民族", "birth_date": "出生日期",
+    "unit": "单位", "post": "职务", "rank": "职级", "principal": "主要负责人", "id_number": "身份证号", "role": "角色",
     "responsibility": "所负责任", "source": "来源", "received_on": "收到日期", "provider": "提供人", "content": "内容",
     "filename": "文件名", "media_type": "文件类型", "size": "大小（字节）", "sha256": "SHA-256", "title": "标题",
-    "collected_on": "收集日期", "note": "备注", "seq": "序号", "action": "操作", "path": "程序", "step_before": "原环节",
-    "step_after": "新环节", "occurred_on": "日期", "data": "内容", "recorded_at": "记录时间", "decided_on": "决定日期",
-    "forms": "问责方式", "revoked_on": "撤销日期", "person_name": "姓名", "form_id": "问责方式代码",
-    "form_name": "问责方式", "text": "内容", "starts_on": "开始日期", "ends_on": "结束日期", "number": "文号",
-    "verification_code": "核验码", "sealed": "盖章", "issued_by": "签发人", "issued_at": "签发时间",
+    "collected_on": "收集日期", "note": "备注", "seq": "序号", "action": "操作", "path": "程序",
+    "step_before": "原环节", "step_after": "新环节", "occurred_on": "日期", "data": "内容", "recorded_at": "记录时间",
+    "decided_on": "决定日期", "forms": "问责方式", "revoked_on": "撤销日期", "person_name": "姓名",
+    "form_id": "问责方式代码", "form_name": "问责方式", "text": "内容", "starts_on": "开始日期", "ends_on": "结束日期",
+    "number": "文号", "verification_code": "核验码", "sealed": "盖章", "issued_by": "签发人", "issued_at": "签发时间",
     "voided_at": "作废时间", "voided_by": "作废人", "void_reason": "作废原因"}
 SKIPPED = frozenset({"id", "case_id", "updated_at", "respondent_id", "event_id", "person_key", "attachment_id",
                      "recorded_by", "series", "year", "fonts"})
@@ -183,8 +183,10 @@ def flatten(record: dict) -> dict[str, tuple[str, str]]:
                     for sub, sub_value in value.items():
                         flat[f"{base}/data.{sub}"] = (f"{name} · {fields.get(sub, sub)}", _value(sub_value))
                     continue
-                if key in ("action",):
+                if key == "action":
                     value = label_of(str(value))
+                elif key in ("step_before", "step_after") and value:
+                    value = step_label(value)
                 flat[f"{base}/{key}"] = (f"{name} · {FIELD_LABELS.get(key, key)}", _value(value))
     return flat
 
@@ -225,6 +227,8 @@ class ConflictsDialog(RememberedDialog):
         self.diff_label = QLabel()
         self.diff = plain_table(["项目", "本地版本", "对方版本"])
         self.diff.setWordWrap(True)
+        for column in (1, 2):  # long text (事实) wraps in two equal columns instead of widening the table
+            self.diff.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.error = error_label()
         self.keep_local_button = QPushButton("保留本地版本")
         self.keep_local_button.clicked.connect(lambda _=False: self.resolve_selected("local"))

@@ -70,7 +70,7 @@ class ExportDialog(RememberedDialog):
             self, "选择保存数据包的文件夹", start)
         self.setWindowTitle("导出案件数据包")
         self.cases = QListWidget()
-        self.cases.setMaximumHeight(110)
+        self.cases.setMinimumHeight(60)
         for case_id in self.case_ids:
             case = self.ws.cases.get_case(case_id)
             self.cases.addItem(f"{case.number}　{case.title}")
@@ -114,7 +114,8 @@ class ExportDialog(RememberedDialog):
         self.file_name = QLineEdit(self.default_name())
         target = QGroupBox("保存位置")
         target_layout = QVBoxLayout(target)
-        target_layout.addWidget(QLabel("可移动磁盘："))
+        self.drives_label = QLabel()
+        target_layout.addWidget(self.drives_label)
         target_layout.addWidget(self.drives)
         folder_form = QFormLayout()
         folder_form.addRow("文件夹：", self.folder)
@@ -137,7 +138,7 @@ class ExportDialog(RememberedDialog):
         self.close_button.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"导出以下 {len(self.case_ids)} 件案件（含附件、文书和办理记录，加密并签名）："))
-        layout.addWidget(self.cases)
+        layout.addWidget(self.cases, 1)
         layout.addWidget(recipient)
         layout.addWidget(target)
         layout.addWidget(self.error)
@@ -162,6 +163,9 @@ class ExportDialog(RememberedDialog):
             item = QListWidgetItem(volume.label())
             item.setData(Qt.ItemDataRole.UserRole, volume.path)
             self.drives.addItem(item)
+        self.drives_label.setText("可移动磁盘：" if self.drives.count() else
+                                  "可移动磁盘：未发现（插入 U 盘后点“刷新”，或点“浏览…”选择文件夹）")
+        self.drives.setVisible(self.drives.count() > 0)
         if self.drives.count() and not self.folder.text():
             self.drives.setCurrentRow(0)
 
@@ -227,7 +231,8 @@ class ExportDialog(RememberedDialog):
     def _exported(self, result: ExportResult) -> None:
         self.result = result
         self.export_button.setEnabled(True)
-        self.output.setPlainText("数据包已导出。请将以下信息（特别是 SHA-256）随交接单告知接收方：\n" + result_text(result))
+        self.output.setPlainText("数据包已导出。请将以下信息（特别是 SHA-256）随交接单告知接收方：\n"
+                                 + result_text(result))
         self.output.show()
         self.copy_button.show()
         self.close_button.setText("关闭")

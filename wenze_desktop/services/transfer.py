@@ -259,11 +259,13 @@ class TransferService:
                     TransferConflict.case_id == case.id, TransferConflict.incoming_hash == case.content_hash)).one()
                 keeper.sender_name, keeper.sender_fingerprint = package.sender.office_name, package.sender.fingerprint
                 keeper.package_id, keeper.package_sha256 = package.package_id, package.sha256
+                keeper.received_at = keeper.updated_at = now
             elif plan.action != KNOWN_CONFLICT:
                 _remember(s, case.id, case.content_hash, "received", self.ctx)
             if case.id in state.written:
                 row = s.get(Case, case.id)
                 store_deadlines(s, row, case_view(s, row), load_profile(row.regulation_id), calendar, now)
+                self.ctx.touch(row)  # the registry lists what just arrived among the recently changed
             _keep_trail(s, case, own_id, package.sha256, now)
             if plan.action in (*WRITES, CONFLICT):
                 self.ctx.audit(s, "case.import", "case", case.id, new={
