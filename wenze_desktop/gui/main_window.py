@@ -151,7 +151,8 @@ class MainWindow(QMainWindow):
         if isinstance(page, CasePage) and page.case_id:  # on an open case's tab: that case
             case_ids = [page.case_id]
         if not case_ids:
-            QMessageBox.information(self, "导出到U盘", "请先在案件登记中选择要导出的案件（可按住 Ctrl 或 Shift 多选）。")
+            QMessageBox.information(self, "导出到U盘",
+                                    "请先在案件登记中选择要导出的案件（可按住 Ctrl 或 Shift 多选）。")
             return
         ExportDialog(self.ctx, case_ids, self, settings=self.settings).exec()
 
