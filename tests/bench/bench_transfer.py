@@ -225,6 +225,10 @@ def main(n: int, total_mb: int, profile_dir: Path | None) -> None:
                             ("**import** (`transfer.apply`, one transaction)", ph_apply, met(ph_apply.wall))):
         print(f"| {label} | {ph.wall:.1f} s | {rate(total, ph.wall)} | {rate(size, ph.wall)} | {ph.cpu:.1f} s "
               f"| {ph.peak_rss / 2**20:.0f} MiB | {f'≥ {TARGET} MB/s: {goal}' if goal else ''} |")
+    both = Phase(ph_inspect.wall + ph_apply.wall, ph_inspect.cpu + ph_apply.cpu,
+                 max(ph_inspect.peak_rss, ph_apply.peak_rss))
+    print(f"| import as the GUI does it (inspect, then apply) | {both.wall:.1f} s | {rate(total, both.wall)} "
+          f"| {rate(size, both.wall)} | {both.cpu:.1f} s | {both.peak_rss / 2**20:.0f} MiB | |")
     print("\nReference: Debian's age CLI on the same bytes (median of 3, including the fsync of its output):\n")
     print("| | age CLI | ours | ours / age |\n|---|---|---|---|")
     print(f"| encrypt (plaintext tar → package) | {age_enc:.2f} s, {rate(plain_size, age_enc)} | "

@@ -119,7 +119,7 @@ class OfficeKeyService:
     def remove(self, fingerprint: str) -> None:
         """Stop trusting an office: its packages are refused and nothing can be sent to it. Kept for the record."""
         with self.ctx.transaction(Permission.KEY_MANAGE, action="key.remove", object_type="office_key") as s:
-            row = self._find(s, fingerprint)
+            row = find_office(s, fingerprint)
             if row.own:
                 raise ValidationError("不能移除本单位自己的密钥。")
             row.removed_at = self.ctx.clock()
@@ -134,14 +134,15 @@ class OfficeKeyService:
 
     def find(self, name_or_fingerprint: str) -> OfficeInfo:
         with self.ctx.transaction() as s:
-            return _info(self._find(s, name_or_fingerprint))
+            return _info(find_office(s, name_or_fingerprint))
 
-    @staticmethod
-    def _find(s: Session, wanted: str) -> OfficeKey:
-        wanted = wanted.strip()
-        rows = [r for r in s.scalars(select(OfficeKey).where(OfficeKey.removed_at.is_(None)))
-                if wanted.upper().replace("-", "") in (r.fingerprint.replace("-", ""),) or wanted == r.office_name]
-        if len(rows) != 1:
-            raise ValidationError(f"找不到可信单位“{wanted}”（请用单位名称或公钥指纹）。" if not rows else
-                                  f"有多个单位名为“{wanted}”，请改用公钥指纹。")
-        return rows[0]
+
+def find_office(s: Session, wanted: str) -> OfficeKey:
+    """A trusted (or our own) office by its name or fingerprint (dashes optional)."""
+    wanted = wanted.strip()
+    rows = [r for r in s.scalars(select(OfficeKey).where(OfficeKey.removed_at.is_(None)))
+            if wanted.upper().replace("-", "") == r.fingerprint.replace("-", "") or wanted == r.office_name]
+    if len(rows) != 1:
+        raise ValidationError(f"找不到可信单位“{wanted}”（请用单位名称或公钥指纹）。" if not rows else
+                              f"有多个单位名为“{wanted}”，请改用公钥指纹。")
+    return rows[0]

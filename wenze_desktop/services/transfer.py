@@ -8,9 +8,7 @@ with a dry run first and then all or nothing in one transaction.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
-import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wenze_desktop.domain.exchange import CaseRevision, OfficeKey, ReceivedAuditEntry, TransferConflict
+from wenze_desktop.domain.exchange import ReceivedAuditEntry, TransferConflict
 from wenze_desktop.domain.models import Attachment, AuditEntry, Case, IssuedDocument, WorkspaceInfo
 from wenze_desktop.errors import IntegrityFailure, ValidationError, WenzeError
 from wenze_desktop.rules.profiles import load_profile
@@ -27,6 +25,7 @@ from wenze_desktop.services.calendar import load_calendar
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.office_keys import own_key_row, pair_of, public_of, trusted_row
 from wenze_desktop.services.procedure import case_view, store_deadlines
+from wenze_desktop.services.transfer_conflicts import ConflictKeeper, ConflictsMixin
 from wenze_desktop.services.transfer_plan import (
     CONFLICT,
     KNOWN_CONFLICT,
@@ -34,8 +33,8 @@ from wenze_desktop.services.transfer_plan import (
     CasePlan,
     history_of,
     plan_case,
+    remember,
 )
-from wenze_desktop.transfer import archive
 from wenze_desktop.transfer.keys import PublicOfficeKey
 from wenze_desktop.transfer.package import IncomingCase, OutgoingCase, Package, Progress, read_package, write_package
 from wenze_desktop.transfer.snapshot import CaseWriter, case_record, content_hash, encode, files_of, record_ids
@@ -78,19 +77,6 @@ class ImportPreview:
         return "，".join(parts) or "无案件"
 
 
-@dataclass(frozen=True)
-class ConflictInfo:
-    id: str
-    case_id: str
-    case_number: str
-    case_title: str
-    reason: str
-    sender_name: str
-    received_at: object
-    resolved_at: object | None
-    resolution: str | None
-
-
 @dataclass
 class _Apply:
     """State of one applying pass."""
@@ -100,7 +86,7 @@ class _Apply:
     written: list[str] = field(default_factory=list)
 
 
-class TransferService:
+class TransferService(ConflictsMixin):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
@@ -131,7 +117,7 @@ class TransferService:
             to_label = recipient.office_name if recipient else "口令"
             try:
                 for case in cases:
-                    _remember(s, case.id, case.content_hash, "sent", self.ctx)
+                    remember(s, case.id, case.content_hash, "sent", self.ctx)
                     self.ctx.audit(s, "case.export", "case", case.id, new={
                         "package": written.package_id, "to": to_label, "content_hash": case.content_hash})
                 self.ctx.audit(s, "transfer.export", "package", written.package_id, new={
@@ -147,7 +133,7 @@ class TransferService:
                             to_label)
 
     def _recipient(self, s: Session, to: str) -> PublicOfficeKey:
-        from wenze_desktop.services.office_keys import OfficeKeyService
+        from wenze_desktop.services.office_keys import find_office
         from wenze_desktop.transfer.keys import parse_key_text
 
         path = Path(to)
@@ -161,7 +147,7 @@ class TransferService:
                 raise ValidationError(f"“{key.office_name}”（指纹 {key.fingerprint}）尚未导入为可信单位，不能向其导出。"
                                       "请安全保密管理员先核对指纹并导入其公钥（wenze keys import）。")
             return public_of(row)
-        return public_of(OfficeKeyService._find(s, to))
+        return public_of(find_office(s, to))
 
     def _outgoing(self, s: Session, case_id: str, info: WorkspaceInfo) -> OutgoingCase:
         record = case_record(s, case_id)
@@ -244,7 +230,7 @@ class TransferService:
             state.written.append(case.id)
             return writer
         if plan.action == CONFLICT:
-            return _ConflictKeeper(state.session, case, plan)
+            return ConflictKeeper(state.session, case, plan)
         return None
 
     def _finish(self, s: Session, package: Package, state: _Apply) -> None:
@@ -261,7 +247,7 @@ class TransferService:
                 keeper.package_id, keeper.package_sha256 = package.package_id, package.sha256
                 keeper.received_at = keeper.updated_at = now
             elif plan.action != KNOWN_CONFLICT:
-                _remember(s, case.id, case.content_hash, "received", self.ctx)
+                remember(s, case.id, case.content_hash, "received", self.ctx)
             if case.id in state.written:
                 row = s.get(Case, case.id)
                 store_deadlines(s, row, case_view(s, row), load_profile(row.regulation_id), calendar, now)
@@ -299,101 +285,12 @@ class TransferService:
                              package.sender.office_name, package.sender.fingerprint, package.created_at,
                              package.exported_by, package.recipient.get("kind") == "passphrase", plans, applied)
 
-    # -- conflicts -------------------------------------------------------------------------------------------------
-
-    def conflicts(self, include_resolved: bool = False) -> list[ConflictInfo]:
-        with self.ctx.transaction(Permission.CASE_READ) as s:
-            q = select(TransferConflict).order_by(TransferConflict.received_at.desc())
-            if not include_resolved:
-                q = q.where(TransferConflict.resolved_at.is_(None))
-            return [ConflictInfo(c.id, c.case_id, c.case_number, c.case_title, c.reason, c.sender_name,
-                                 c.received_at, c.resolved_at, c.resolution) for c in s.scalars(q)]
-
-    def conflict_versions(self, conflict_id: str) -> tuple[dict | None, dict]:
-        """(the local case as it is now, or None; the case as the other office sent it)."""
-        with self.ctx.transaction(Permission.CASE_READ) as s:
-            conflict = self._conflict(s, conflict_id)
-            local = case_record(s, conflict.case_id) if s.get(Case, conflict.case_id) else None
-            return local, json.loads(conflict.incoming_record)
-
-    def resolve(self, conflict_id: str, keep: str) -> None:
-        """keep="local": ours stands and counts as newer than theirs; keep="incoming": theirs replaces ours."""
-        if keep not in ("local", "incoming"):
-            raise ValidationError("请选择保留本地版本或采用对方版本。")
-        with self.ctx.transaction(Permission.CASE_EDIT, action="transfer.resolve", object_type="case") as s:
-            conflict = self._conflict(s, conflict_id)
-            if conflict.resolved_at is not None:
-                raise ValidationError("此冲突已经处理过。")
-            record = json.loads(conflict.incoming_record)
-            if keep == "incoming":
-                if plan_clash := _number_clash(s, record):
-                    raise ValidationError(f"不能采用对方版本：{plan_clash}。")
-                writer = CaseWriter(s, record)
-                writer.begin()
-                with tarfile.open(fileobj=io.BytesIO(conflict.incoming_files), mode="r:") as tar:
-                    for member in tar:
-                        writer.file(member.name, tar.extractfile(member).read())
-                writer.finish()
-                row = s.get(Case, conflict.case_id)
-                store_deadlines(s, row, case_view(s, row), load_profile(row.regulation_id), load_calendar(s),
-                                self.ctx.clock())
-            for digest in (conflict.incoming_hash, conflict.local_hash):
-                if digest:
-                    _remember(s, conflict.case_id, digest, "resolved", self.ctx)
-            conflict.resolved_at, conflict.resolved_by = self.ctx.clock(), self.ctx.user.username
-            conflict.resolution = "took_incoming" if keep == "incoming" else "kept_local"
-            self.ctx.audit(s, "transfer.resolve", "case", conflict.case_id,
-                           new={"conflict": conflict.id, "resolution": conflict.resolution,
-                                "incoming_hash": conflict.incoming_hash, "from": conflict.sender_name})
-
-    @staticmethod
-    def _conflict(s: Session, conflict_id: str) -> TransferConflict:
-        conflict = s.get(TransferConflict, conflict_id)
-        if conflict is None:
-            raise ValidationError("找不到该冲突记录。")
-        return conflict
-
-
-class _ConflictKeeper:
-    """Collects a conflicting case's files and keeps the whole incoming version beside the local one."""
-
-    def __init__(self, session: Session, case: IncomingCase, plan: CasePlan) -> None:
-        self.session, self.case, self.plan = session, case, plan
-        self.buffer = io.BytesIO()
-        self.tar = tarfile.open(fileobj=self.buffer, mode="w:")  # noqa: SIM115 - closed in finish()
-
-    def file(self, sha256: str, data: bytes) -> None:
-        archive.add_entry(self.tar, sha256, data)
-
-    def finish(self) -> None:
-        self.tar.close()
-        c = self.case
-        self.session.add(TransferConflict(
-            case_id=c.id, case_number=c.number, case_title=c.title, reason=self.plan.reason, sender_name="",
-            sender_fingerprint="", package_id="", package_sha256="", local_hash=self.plan.local_hash,
-            incoming_hash=c.content_hash, incoming_history=c.history, incoming_record=c.record_bytes.decode(),
-            incoming_files=self.buffer.getvalue()))
-        self.session.flush()
-
-
-def _number_clash(s: Session, record: dict) -> str:
-    from wenze_desktop.services.transfer_plan import _clash
-
-    c = record["case"]
-    return _clash(s, IncomingCase(c["id"], c["number"], c["title"], c["regulation_id"], "", [], {}, record))
-
-
 def _load_file(s: Session, case_id: str, sha: str) -> bytes:
     for model in (Attachment, IssuedDocument):
         data = s.scalar(select(model.content).where(model.case_id == case_id, model.sha256 == sha).limit(1))
         if data is not None:
             return data
     raise IntegrityFailure(f"数据库中找不到哈希为 {sha[:12]}… 的文件。")
-
-
-def _remember(s: Session, case_id: str, digest: str, origin: str, ctx: ServiceContext) -> None:
-    if s.get(CaseRevision, (case_id, digest)) is None:
-        s.add(CaseRevision(case_id=case_id, content_hash=digest, origin=origin, recorded_at=ctx.clock()))
 
 
 def _entry_dict(entry) -> dict:
@@ -420,4 +317,4 @@ def _keep_trail(s: Session, case: IncomingCase, own_id: str, package_sha: str, n
                                  case_id=case.id, package_sha256=package_sha, received_at=now))
 
 
-__all__ = ["ConflictInfo", "ExportResult", "ImportPreview", "OfficeKey", "TransferService"]
+__all__ = ["ExportResult", "ImportPreview", "TransferService"]

@@ -65,7 +65,7 @@ def plan_case(session: Session, case: IncomingCase) -> CasePlan:
     if action == CONFLICT:
         reason = "双方在上次交换后都修改了此案件"
     elif action in WRITES:
-        reason = _clash(session, case)
+        reason = clash(session, case)
         if reason:
             action = CONFLICT
     if action == CONFLICT and session.scalars(select(TransferConflict.id).where(
@@ -74,7 +74,7 @@ def plan_case(session: Session, case: IncomingCase) -> CasePlan:
     return CasePlan(case.id, case.number, case.title, action, reason, local_hash or "", case.content_hash)
 
 
-def _clash(session: Session, case: IncomingCase) -> str:
+def clash(session: Session, case: IncomingCase) -> str:
     """Unique things the incoming case would take from another local case: its number, a document number."""
     other = session.scalars(select(Case.number).where(Case.number == case.number, Case.id != case.id)).first()
     if other is not None:
@@ -88,3 +88,8 @@ def _clash(session: Session, case: IncomingCase) -> str:
         if taken is not None:
             return f"文书 {doc['number']} 与本单位已有文书 {taken} 的文号或核验码重复"
     return ""
+
+
+def remember(s: Session, case_id: str, digest: str, origin: str, ctx) -> None:
+    if s.get(CaseRevision, (case_id, digest)) is None:
+        s.add(CaseRevision(case_id=case_id, content_hash=digest, origin=origin, recorded_at=ctx.clock()))

@@ -335,9 +335,11 @@ class _Reader:
             raise IntegrityFailure(f"案件 {case.number} 的记录与清单中的哈希不符。")
         try:
             record = json.loads(data)
-            assert record["case"]["id"] == case.id
-        except (ValueError, KeyError, TypeError, AssertionError) as exc:
+            same = record["case"]["id"] == case.id
+        except (ValueError, KeyError, TypeError) as exc:
             raise IntegrityFailure(f"案件 {case.number} 的记录无法解析。") from exc
+        if not same:
+            raise IntegrityFailure(f"案件 {case.number} 的记录与清单中的案件不是同一个。")
         case.record, case.record_bytes = record, data
         self.current = case
         self.sink = self.on_case(case) if self.on_case is not None else None
