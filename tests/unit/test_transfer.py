@@ -266,3 +266,19 @@ def test_the_received_trail_is_kept_as_the_senders_and_our_own_chain_still_verif
         actions = set(s.scalars(select(AuditEntry.action).where(AuditEntry.object_id == cid)))
     assert actions == {"case.import"}
     assert {row[4] for row in received_audit(b, cid)} >= {"case.create", "attachment.create", "document.issue"}
+
+
+def test_a_workspace_from_before_keys_gets_its_key_pair_on_first_use(ctx):
+    from sqlalchemy import delete
+
+    from wenze_desktop.domain.exchange import OfficeKey
+    from wenze_desktop.services.office_keys import OfficeKeyService
+
+    with ctx.workspace.session() as s, s.begin():  # as after the upgrade of a workspace made before keys existed
+        s.execute(delete(OfficeKey))
+    keys = OfficeKeyService(ctx)
+    first = keys.own()
+    assert keys.own() == first and len(first.fingerprint) == 39
+    with ctx.workspace.session() as s:
+        made = s.scalars(select(AuditEntry).where(AuditEntry.action == "key.create")).all()
+    assert len(made) == 2 and first.fingerprint in made[-1].new_values  # one at set-up, one now
