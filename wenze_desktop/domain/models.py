@@ -117,6 +117,10 @@ class Attachment(Record):
     """A file kept inside the encrypted database; its SHA-256 is checked on every read."""
 
     __tablename__ = "attachment"
+    # Listing a case's attachments must not read their contents: the row stores id/updated_at/version after the
+    # content, so without this covering index every listing would walk (and decrypt) every file.
+    __table_args__ = (Index("ix_attachment_listing", "case_id", "id", "filename", "media_type", "size", "sha256",
+                            "updated_at", "version"),)
 
     case_id: Mapped[str] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(260))

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from wenze_desktop.domain.exchange import ReceivedAuditEntry, TransferConflict
+from wenze_desktop.domain.exchange import CaseRevision, ReceivedAuditEntry, TransferConflict
 from wenze_desktop.domain.models import Attachment, AuditEntry, Case, IssuedDocument, WorkspaceInfo
 from wenze_desktop.errors import IntegrityFailure, ValidationError, WenzeError
 from wenze_desktop.rules.profiles import load_profile
@@ -29,15 +29,15 @@ from wenze_desktop.services.transfer_conflicts import ConflictKeeper, ConflictsM
 from wenze_desktop.services.transfer_plan import (
     CONFLICT,
     KNOWN_CONFLICT,
+    NEW,
     WRITES,
     CasePlan,
-    history_of,
     plan_case,
     remember,
 )
 from wenze_desktop.transfer.keys import PublicOfficeKey
 from wenze_desktop.transfer.package import IncomingCase, OutgoingCase, Package, Progress, read_package, write_package
-from wenze_desktop.transfer.snapshot import CaseWriter, case_record, content_hash, encode, files_of, record_ids
+from wenze_desktop.transfer.snapshot import CaseWriter, case_records, content_hash, encode, files_of, record_ids
 
 AUDIT_FIELDS = ("seq", "id", "user_id", "username", "action", "object_type", "object_id", "old_values",
                 "new_values", "success", "prev_hash", "hash")
@@ -107,7 +107,7 @@ class TransferService(ConflictsMixin):
             sender = pair_of(own_key_row(s, self.ctx))
             recipient = self._recipient(s, to) if to is not None else None
             info = s.scalars(select(WorkspaceInfo)).one()
-            cases = [self._outgoing(s, case_id, info) for case_id in dict.fromkeys(case_ids)]
+            cases = self._outgoing(s, list(dict.fromkeys(case_ids)), info)
             sender_info = {"workspace_id": info.id, "workspace_name": info.name, "organ_name": info.organ_name,
                            "office_name": sender.public.office_name}
             written = write_package(out, sender=sender, sender_info=sender_info, cases=cases,
@@ -149,24 +149,37 @@ class TransferService(ConflictsMixin):
             return public_of(row)
         return public_of(find_office(s, to))
 
-    def _outgoing(self, s: Session, case_id: str, info: WorkspaceInfo) -> OutgoingCase:
-        record = case_record(s, case_id)
-        data, digest = encode(record), content_hash(record)
-        ids = record_ids(record)
-        versions = {}
-        from wenze_desktop.transfer.snapshot import PARTS
-
-        for model in (Case, *PARTS.values()):
-            versions.update(s.execute(select(model.id, model.version).where(model.id.in_(ids))).all())
-        trail = [dict(_entry_dict(e), origin_id=info.id, origin_name=info.organ_name or info.name) for e in
-                 s.scalars(select(AuditEntry).where(AuditEntry.object_id.in_(ids)).order_by(AuditEntry.seq))]
-        trail += [dict(_entry_dict(e), origin_id=e.origin_id, origin_name=e.origin_name) for e in
-                  s.scalars(select(ReceivedAuditEntry).where(ReceivedAuditEntry.case_id == case_id)
-                            .order_by(ReceivedAuditEntry.origin_id, ReceivedAuditEntry.seq))]
-        history = sorted(set(history_of(s, case_id)) | {digest})
-        c = record["case"]
-        return OutgoingCase(case_id, c["number"], c["title"], c["regulation_id"], digest, history, versions, data,
-                            json.dumps(trail, ensure_ascii=False, indent=0).encode(), files_of(record))
+    def _outgoing(self, s: Session, case_ids: list[str], info: WorkspaceInfo) -> list[OutgoingCase]:
+        """The cases as they will travel, read in bulk (a few queries per table, not per case)."""
+        found = case_records(s, case_ids)
+        missing = [cid for cid in case_ids if cid not in found]
+        if missing:
+            raise ValidationError(f"找不到要导出的案件 {missing[0]}。")
+        owner = {rid: cid for cid, (record, _) in found.items() for rid in record_ids(record)}
+        trails: dict[str, list[dict]] = {cid: [] for cid in case_ids}
+        histories: dict[str, set[str]] = {cid: set() for cid in case_ids}
+        own = {"origin_id": info.id, "origin_name": info.organ_name or info.name}
+        ids = list(owner)
+        for i in range(0, len(ids), 500):
+            for e in s.scalars(select(AuditEntry).where(AuditEntry.object_id.in_(ids[i:i + 500]))):
+                trails[owner[e.object_id]].append({**_entry_dict(e), **own})
+        for i in range(0, len(case_ids), 500):
+            chunk = case_ids[i:i + 500]
+            for e in s.scalars(select(ReceivedAuditEntry).where(ReceivedAuditEntry.case_id.in_(chunk))):
+                trails[e.case_id].append({**_entry_dict(e), "origin_id": e.origin_id, "origin_name": e.origin_name})
+            for case_id, digest in s.execute(select(CaseRevision.case_id, CaseRevision.content_hash)
+                                             .where(CaseRevision.case_id.in_(chunk))):
+                histories[case_id].add(digest)
+        out = []
+        for case_id in case_ids:
+            record, versions = found[case_id]
+            data, digest = encode(record), content_hash(record)
+            trail = sorted(trails[case_id], key=lambda e: (e["origin_id"] != info.id, e["origin_id"], e["seq"]))
+            c = record["case"]
+            out.append(OutgoingCase(case_id, c["number"], c["title"], c["regulation_id"], digest,
+                                    sorted(histories[case_id] | {digest}), versions, data,
+                                    json.dumps(trail, ensure_ascii=False, indent=0).encode(), files_of(record)))
+        return out
 
     # -- import ----------------------------------------------------------------------------------------------------
 
@@ -225,7 +238,7 @@ class TransferService(ConflictsMixin):
         plan = plan_case(state.session, case)
         state.plans.append(plan)
         if plan.action in WRITES:
-            writer = CaseWriter(state.session, case.record)
+            writer = CaseWriter(state.session, case.record, new=plan.action == NEW)
             writer.begin()
             state.written.append(case.id)
             return writer
@@ -308,13 +321,16 @@ def _keep_trail(s: Session, case: IncomingCase, own_id: str, package_sha: str, n
     known = set()
     for i in range(0, len(ids), 500):
         known.update(s.scalars(select(ReceivedAuditEntry.id).where(ReceivedAuditEntry.id.in_(ids[i:i + 500]))))
+    rows = []
     for e in entries:
         if e["id"] in known:
             continue
         known.add(e["id"])
-        s.add(ReceivedAuditEntry(**{k: e[k] for k in AUDIT_FIELDS}, at=datetime.fromisoformat(e["at"]),
-                                 origin_id=str(e["origin_id"]), origin_name=str(e.get("origin_name", "")),
-                                 case_id=case.id, package_sha256=package_sha, received_at=now))
+        rows.append({**{k: e[k] for k in AUDIT_FIELDS}, "at": datetime.fromisoformat(e["at"]),
+                     "origin_id": str(e["origin_id"]), "origin_name": str(e.get("origin_name", "")),
+                     "case_id": case.id, "package_sha256": package_sha, "received_at": now})
+    if rows:  # in one statement: a case brings dozens of entries
+        s.execute(insert(ReceivedAuditEntry.__table__), rows)
 
 
 __all__ = ["ExportResult", "ImportPreview", "TransferService"]

@@ -13,7 +13,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, select
+from sqlalchemy import Date, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -75,14 +75,36 @@ def row_of(record: Record) -> dict[str, Any]:
 
 
 def case_record(session: Session, case_id: str) -> dict[str, Any]:
-    case = session.get(Case, case_id)
-    if case is None:
+    found = case_records(session, [case_id])
+    if case_id not in found:
         raise IntegrityFailure(f"找不到案件 {case_id}。")
-    record: dict[str, Any] = {"case": row_of(case)}
-    for key, model in PARTS.items():
-        rows = session.scalars(select(model).where(model.case_id == case_id).order_by(model.id))
-        record[key] = [row_of(r) for r in rows]
-    return record
+    return found[case_id][0]
+
+
+def case_records(session: Session, case_ids: list[str], chunk: int = 400
+                 ) -> dict[str, tuple[dict[str, Any], dict[str, int]]]:
+    """case id → (record, record id → version) for many cases at once: one query per table and chunk, never
+    reading file contents (so the attachment listing is served by its covering index)."""
+    found: dict[str, tuple[dict[str, Any], dict[str, int]]] = {}
+    for i in range(0, len(case_ids), chunk):
+        ids = case_ids[i:i + chunk]
+        table = Case.__table__
+        for row in session.execute(select(table).where(table.c.id.in_(ids))).mappings():
+            record = {"case": _plain_row(Case, row), **{key: [] for key in PARTS}}
+            found[row["id"]] = (record, {row["id"]: row["version"]})
+        for key, model in PARTS.items():
+            table = model.__table__
+            columns = [c for c in table.columns if c.key != "content"]
+            query = select(*columns).where(table.c.case_id.in_(ids)).order_by(table.c.id)
+            for row in session.execute(query).mappings():
+                record, versions = found[row["case_id"]]
+                record[key].append(_plain_row(model, row))
+                versions[row["id"]] = row["version"]
+    return found
+
+
+def _plain_row(model: type[Record], row) -> dict[str, Any]:
+    return {key: _plain(row[key]) for key in _columns(model)}
 
 
 def encode(record: dict[str, Any]) -> bytes:
@@ -106,13 +128,20 @@ class CaseWriter:
     """Writes an incoming record over the local case in the open transaction: rows are upserted by UUID, rows
     the sender no longer has are removed (documents excepted), and rows with files wait for their bytes."""
 
-    def __init__(self, session: Session, record: dict[str, Any]) -> None:
-        self.session, self.record = session, record
+    def __init__(self, session: Session, record: dict[str, Any], *, new: bool = False) -> None:
+        self.session, self.record, self.new = session, record, new
         self.waiting: dict[str, list[tuple[type[Record], dict]]] = {}
         self.changed = False
 
     def begin(self) -> None:
         s, record = self.session, self.record
+        if self.new:  # nothing of it is here yet: plain inserts, no row-by-row lookups
+            self._insert(Case, [record["case"]])
+            for key in WITH_FILES:
+                for row in record.get(key, []):
+                    self.waiting.setdefault(row["sha256"], []).append((PARTS[key], row))
+            self.changed = True
+            return
         self._upsert(Case, record["case"])
         s.flush()
         case_id = record["case"]["id"]
@@ -136,6 +165,10 @@ class CaseWriter:
         s.flush()
 
     def file(self, sha256: str, data: bytes) -> None:
+        if self.new:
+            for model, row in self.waiting.pop(sha256, []):
+                self._insert(model, [row], content=data)
+            return
         for model, row in self.waiting.pop(sha256, []):
             obj = self._upsert(model, row, content=data)
             self.session.flush()
@@ -145,10 +178,20 @@ class CaseWriter:
         if self.waiting:
             raise IntegrityFailure(f"案件 {self.record['case'].get('number')} 缺少附件或文书文件，拒绝导入。")
         for key, model in PARTS.items():
-            if key not in WITH_FILES:
-                for row in self.record.get(key, []):
-                    self._upsert(model, row)
-                self.session.flush()
+            if key in WITH_FILES:
+                continue
+            if self.new:
+                self._insert(model, self.record.get(key, []))
+                continue
+            for row in self.record.get(key, []):
+                self._upsert(model, row)
+            self.session.flush()
+
+    def _insert(self, model: type[Record], rows: list[dict[str, Any]], content: bytes | None = None) -> None:
+        if not rows:
+            return
+        extra = {"version": 1} if content is None else {"version": 1, "content": content}
+        self.session.execute(insert(model.__table__), [{**_typed(model, row), **extra} for row in rows])
 
     def _upsert(self, model: type[Record], row: dict[str, Any], content: bytes | None = None) -> Record:
         values = _typed(model, row)
