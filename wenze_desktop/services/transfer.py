@@ -247,31 +247,43 @@ class TransferService(ConflictsMixin):
         return None
 
     def _finish(self, s: Session, package: Package, state: _Apply) -> None:
+        """Deadlines of what was written, revisions, the sender's trail and our audit: batched, no autoflush
+        (a package may hold thousands of cases)."""
         now = self.ctx.clock()
         own_id = s.scalars(select(WorkspaceInfo.id)).one()
         calendar = load_calendar(s) if state.written else None
         plans = {p.case_id: p for p in state.plans}
-        for case in package.cases:
-            plan = plans[case.id]
-            if plan.action == CONFLICT:
-                keeper = s.scalars(select(TransferConflict).where(
-                    TransferConflict.case_id == case.id, TransferConflict.incoming_hash == case.content_hash)).one()
-                keeper.sender_name, keeper.sender_fingerprint = package.sender.office_name, package.sender.fingerprint
-                keeper.package_id, keeper.package_sha256 = package.package_id, package.sha256
-                keeper.received_at = keeper.updated_at = now
-            elif plan.action != KNOWN_CONFLICT:
-                remember(s, case.id, case.content_hash, "received", self.ctx)
-            if case.id in state.written:
-                row = s.get(Case, case.id)
-                store_deadlines(s, row, case_view(s, row), load_profile(row.regulation_id), calendar, now)
-                self.ctx.touch(row)  # the registry lists what just arrived among the recently changed
-            _keep_trail(s, case, own_id, package.sha256, now)
-            if plan.action in (*WRITES, CONFLICT):
-                self.ctx.audit(s, "case.import", "case", case.id, new={
-                    "result": plan.action, "reason": plan.reason, "from": package.sender.office_name,
-                    "package": package.package_id, "content_hash": case.content_hash})
-        self.ctx.audit(s, "transfer.import", "package", package.package_id,
-                       new=self._audit_summary(package.path, package, state.plans))
+        s.flush()
+        known = _known_revisions(s, [c.id for c in package.cases])
+        revisions = []
+        with s.no_autoflush:
+            for case in package.cases:
+                plan = plans[case.id]
+                if plan.action == CONFLICT:
+                    keeper = s.scalars(select(TransferConflict).where(
+                        TransferConflict.case_id == case.id,
+                        TransferConflict.incoming_hash == case.content_hash)).one()
+                    keeper.sender_name = package.sender.office_name
+                    keeper.sender_fingerprint = package.sender.fingerprint
+                    keeper.package_id, keeper.package_sha256 = package.package_id, package.sha256
+                    keeper.received_at = keeper.updated_at = now
+                elif plan.action != KNOWN_CONFLICT and (case.id, case.content_hash) not in known:
+                    known.add((case.id, case.content_hash))
+                    revisions.append({"case_id": case.id, "content_hash": case.content_hash, "origin": "received",
+                                      "recorded_at": now})
+                if case.id in state.written:
+                    row = s.get(Case, case.id)
+                    store_deadlines(s, row, case_view(s, row), load_profile(row.regulation_id), calendar, now)
+                    self.ctx.touch(row)  # the registry lists what just arrived among the recently changed
+                if plan.action in (*WRITES, CONFLICT):
+                    self.ctx.audit(s, "case.import", "case", case.id, new={
+                        "result": plan.action, "reason": plan.reason, "from": package.sender.office_name,
+                        "package": package.package_id, "content_hash": case.content_hash})
+            if revisions:
+                s.execute(insert(CaseRevision.__table__), revisions)
+            _keep_trails(s, package.cases, own_id, package.sha256, now)
+            self.ctx.audit(s, "transfer.import", "package", package.package_id,
+                           new=self._audit_summary(package.path, package, state.plans))
 
     @contextlib.contextmanager
     def _refusals_audited(self, path: Path, *, dry_run: bool):
@@ -312,25 +324,35 @@ def _entry_dict(entry) -> dict:
     return values
 
 
-def _keep_trail(s: Session, case: IncomingCase, own_id: str, package_sha: str, now) -> None:
-    """The sender's audit entries about the case, kept as theirs (ours that come back are already in our chain)."""
+def _known_revisions(s: Session, case_ids: list[str]) -> set[tuple[str, str]]:
+    known: set[tuple[str, str]] = set()
+    for i in range(0, len(case_ids), 500):
+        query = select(CaseRevision.case_id, CaseRevision.content_hash).where(
+            CaseRevision.case_id.in_(case_ids[i:i + 500]))
+        known.update((case_id, digest) for case_id, digest in s.execute(query))
+    return known
+
+
+def _keep_trails(s: Session, cases: list[IncomingCase], own_id: str, package_sha: str, now) -> None:
+    """The senders' audit entries about the cases, kept as theirs (ours that come back are already in our
+    chain; entries received before, by an earlier package, are not added twice)."""
     from datetime import datetime
 
-    entries = [e for e in case.audit if e.get("origin_id") != own_id]
-    ids = [e["id"] for e in entries]
+    entries = [(case.id, e) for case in cases for e in case.audit if e.get("origin_id") != own_id]
+    ids = [e["id"] for _, e in entries]
     known = set()
     for i in range(0, len(ids), 500):
         known.update(s.scalars(select(ReceivedAuditEntry.id).where(ReceivedAuditEntry.id.in_(ids[i:i + 500]))))
     rows = []
-    for e in entries:
+    for case_id, e in entries:
         if e["id"] in known:
             continue
         known.add(e["id"])
         rows.append({**{k: e[k] for k in AUDIT_FIELDS}, "at": datetime.fromisoformat(e["at"]),
                      "origin_id": str(e["origin_id"]), "origin_name": str(e.get("origin_name", "")),
-                     "case_id": case.id, "package_sha256": package_sha, "received_at": now})
-    if rows:  # in one statement: a case brings dozens of entries
-        s.execute(insert(ReceivedAuditEntry.__table__), rows)
+                     "case_id": case_id, "package_sha256": package_sha, "received_at": now})
+    for i in range(0, len(rows), 2000):
+        s.execute(insert(ReceivedAuditEntry.__table__), rows[i:i + 2000])
 
 
 __all__ = ["ExportResult", "ImportPreview", "TransferService"]

@@ -24,6 +24,18 @@ from wenze_desktop.errors import IntegrityFailure, ValidationError
 
 AGE_MAGIC = b"age-encryption.org/v1\n"
 CHUNK = 1 << 20
+PIPE_BYTES = 1 << 20  # the default ceiling for unprivileged users (/proc/sys/fs/pipe-max-size)
+
+
+def _pipe() -> tuple[BinaryIO, BinaryIO]:
+    """A pipe between the crypto thread and the tar side, widened where the OS allows (Linux), so that one
+    side can run ahead while the other waits on the database instead of both taking turns per 64 KiB."""
+    read_fd, write_fd = os.pipe()
+    with contextlib.suppress(ImportError, OSError, AttributeError):
+        import fcntl
+
+        fcntl.fcntl(write_fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_BYTES)
+    return os.fdopen(read_fd, "rb"), os.fdopen(write_fd, "wb")
 
 
 class HashingWriter(io.RawIOBase):
@@ -99,8 +111,7 @@ def tar_into(sink: BinaryIO, *, recipient: str | None = None, passphrase: str | 
         sink.write(pyrage.passphrase.encrypt(buffer.getbuffer().tobytes(), passphrase))
         return
     target = pyrage.x25519.Recipient.from_str(recipient)
-    read_fd, write_fd = os.pipe()
-    reader, writer = os.fdopen(read_fd, "rb"), os.fdopen(write_fd, "wb")
+    reader, writer = _pipe()
     failure: list[BaseException] = []
 
     def encrypt() -> None:
@@ -162,8 +173,7 @@ def open_tar(source: BinaryIO, *, identity: pyrage.x25519.Identity | None = None
         with tarfile.open(fileobj=io.BytesIO(plain), mode="r|") as tar:
             yield _entries(tar, None)
         return
-    read_fd, write_fd = os.pipe()
-    reader, writer = os.fdopen(read_fd, "rb"), os.fdopen(write_fd, "wb")
+    reader, writer = _pipe()
     failure: list[BaseException] = []
 
     def decrypt() -> None:
