@@ -170,6 +170,19 @@ def cmd_gui(args, secrets: SecretReader) -> int:
     return gui_main(data_dir=Path(args.data_dir) if args.data_dir else None)
 
 
+def command_adder(sub, common: argparse.ArgumentParser) -> Callable[..., argparse.ArgumentParser]:
+    """``add(name, func, help, user=True)``: a subcommand with the common options and, usually, ``--user``
+    (shared by the modules that register their own commands)."""
+    def add(name: str, func: Callable, help_text: str, user: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        if user:
+            p.add_argument("--user", required=True, metavar="NAME", help="用户名")
+        p.set_defaults(func=func)
+        return p
+
+    return add
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="DIR",
@@ -179,13 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wenze {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name: str, func: Callable, help_text: str, user: bool = True) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
-        if user:
-            p.add_argument("--user", required=True, metavar="NAME", help="用户名")
-        p.set_defaults(func=func)
-        return p
-
+    add = command_adder(sub, common)
     p = add("init", cmd_init, "建立新的加密工作区和第一位管理员")
     p.add_argument("--display-name", help="管理员姓名")
     p.add_argument("--workspace-name", help="工作区名称")

@@ -154,11 +154,9 @@ def cmd_letterhead(args, secrets) -> int:
 
 
 def register(sub, common: argparse.ArgumentParser) -> None:
-    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
-        p.add_argument("--user", required=True, metavar="NAME", help="用户名")
-        p.set_defaults(func=func)
-        return p
+    from wenze_desktop.cli import command_adder
+
+    add = command_adder(sub, common)
 
     kinds = "、".join(f"{k}（{v}）" for k, v in DOCUMENT_KINDS.items())
     p = add("document", cmd_document, "签发或重印案件的文书（PDF，GB/T 9704 格式）")

@@ -138,11 +138,9 @@ def cmd_conflicts(args, secrets) -> int:
 
 
 def register(sub, common: argparse.ArgumentParser) -> None:
-    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
-        p.add_argument("--user", required=True, metavar="NAME", help="用户名")
-        p.set_defaults(func=func)
-        return p
+    from wenze_desktop.cli import command_adder
+
+    add = command_adder(sub, common)
 
     p = add("export", cmd_export, "把案件导出为加密、签名的数据包（.wzpkg），用于U盘交换")
     p.add_argument("--case", required=True, nargs="+", action="extend", metavar="NUMBER", help="案件编号（可多个）")

@@ -23,19 +23,20 @@ from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.security.permissions import Permission
 from wenze_desktop.services.calendar import load_calendar
 from wenze_desktop.services.context import ServiceContext
-from wenze_desktop.services.office_keys import own_key_row, pair_of, public_of, trusted_row
+from wenze_desktop.services.office_keys import find_office, own_key_row, pair_of, public_of, trusted_row
 from wenze_desktop.services.procedure import case_view, store_deadlines
 from wenze_desktop.services.transfer_conflicts import ConflictKeeper, ConflictsMixin
 from wenze_desktop.services.transfer_plan import (
     CONFLICT,
     KNOWN_CONFLICT,
+    LABELS,
     NEW,
     WRITES,
     CasePlan,
     plan_case,
     remember,
 )
-from wenze_desktop.transfer.keys import PublicOfficeKey
+from wenze_desktop.transfer.keys import PublicOfficeKey, parse_key_text
 from wenze_desktop.transfer.package import IncomingCase, OutgoingCase, Package, Progress, read_package, write_package
 from wenze_desktop.transfer.snapshot import CaseWriter, case_records, content_hash, encode, files_of, record_ids
 
@@ -71,8 +72,6 @@ class ImportPreview:
         return sum(1 for c in self.cases if c.action in actions)
 
     def summary(self) -> str:
-        from wenze_desktop.services.transfer_plan import LABELS
-
         parts = [f"{label} {self.count(action)} 件" for action, label in LABELS.items() if self.count(action)]
         return "，".join(parts) or "无案件"
 
@@ -133,9 +132,6 @@ class TransferService(ConflictsMixin):
                             to_label)
 
     def _recipient(self, s: Session, to: str) -> PublicOfficeKey:
-        from wenze_desktop.services.office_keys import find_office
-        from wenze_desktop.transfer.keys import parse_key_text
-
         path = Path(to)
         if path.is_file():
             try:
