@@ -42,6 +42,15 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
 
 
+def exported_entry_hash(e: dict) -> str:
+    """``entry_hash`` of an audit entry as a package carries it (a dict, the time in ISO form)."""
+    from types import SimpleNamespace
+
+    fields = ("seq", "id", "user_id", "username", "action", "object_type", "object_id", "old_values", "new_values",
+              "success", "prev_hash")
+    return entry_hash(SimpleNamespace(at=datetime.fromisoformat(e["at"]), **{k: e[k] for k in fields}))
+
+
 def append(session: Session, *, at: datetime, user_id: str | None, username: str, action: str,
            object_type: str, object_id: str | None, old: dict | None = None, new: dict | None = None,
            success: bool = True) -> AuditEntry:

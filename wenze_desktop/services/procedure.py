@@ -51,10 +51,11 @@ def case_view(session: Session, case: Case) -> CaseView:
     events = session.scalars(select(ProcedureEvent).where(ProcedureEvent.case_id == case.id)
                              .order_by(ProcedureEvent.seq)).all()
     return CaseView(case.id, case.number, case.regulation_id, case.step, case.facts or "",
-                    tuple(respondent_view(r) for r in case.respondents),
-                    tuple(EventView(e.id, e.seq, e.action, e.occurred_on, e.path, frozen_data(e.data or {}),
-                              e.step_after)
-                          for e in events))
+                    tuple(respondent_view(r) for r in case.respondents), tuple(event_view(e) for e in events))
+
+
+def event_view(e: ProcedureEvent) -> EventView:
+    return EventView(e.id, e.seq, e.action, e.occurred_on, e.path, frozen_data(e.data or {}), e.step_after)
 
 
 def deadline_rows(case_id: str, computed: list[deadline_rules.Deadline], now: datetime) -> list[dict]:
@@ -84,7 +85,8 @@ def _new_signature(row: dict) -> tuple:
 def store_deadlines(session: Session, case: Case, view: CaseView, profile: Profile, calendar: WorkCalendar,
                     now: datetime) -> list[deadline_rules.Deadline]:
     computed = deadline_rules.compute(profile, view, calendar)
-    session.execute(delete(CaseDeadline).where(CaseDeadline.case_id == case.id))
+    # Core, like the insert: the ORM's synchronize step would walk the whole identity map (slow in a big import)
+    session.connection().execute(delete(CaseDeadline.__table__).where(CaseDeadline.case_id == case.id))
     rows = deadline_rows(case.id, computed, now)
     if rows:
         session.connection().execute(CaseDeadline.__table__.insert(), rows)
@@ -353,7 +355,7 @@ class ProcedureService:
                         next_dues.append({"b_id": case_id, "b_due": next_due(fresh)})
                 # Only cases whose deadlines moved are rewritten (after a year is entered, few are).
                 if changed:
-                    s.execute(delete(CaseDeadline).where(CaseDeadline.case_id.in_(changed)))
+                    s.connection().execute(delete(CaseDeadline.__table__).where(CaseDeadline.case_id.in_(changed)))
                 if rows:
                     s.connection().execute(CaseDeadline.__table__.insert(), rows)  # one executemany
                 if next_dues:

@@ -10,38 +10,25 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wenze_desktop.domain.exchange import CaseRevision, ReceivedAuditEntry, TransferConflict
-from wenze_desktop.domain.models import Attachment, AuditEntry, Case, IssuedDocument, WorkspaceInfo
+from wenze_desktop.domain.exchange import CaseRevision, ReceivedAuditEntry
+from wenze_desktop.domain.models import Attachment, AuditEntry, IssuedDocument, WorkspaceInfo
 from wenze_desktop.errors import IntegrityFailure, ValidationError, WenzeError
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.security.permissions import Permission
-from wenze_desktop.services.calendar import load_calendar
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.office_keys import find_office, own_key_row, pair_of, public_of, trusted_row
-from wenze_desktop.services.procedure import case_view, store_deadlines
-from wenze_desktop.services.transfer_conflicts import ConflictKeeper, ConflictsMixin
-from wenze_desktop.services.transfer_plan import (
-    CONFLICT,
-    KNOWN_CONFLICT,
-    LABELS,
-    NEW,
-    WRITES,
-    CasePlan,
-    plan_case,
-    remember,
-)
+from wenze_desktop.services.transfer_apply import AUDIT_FIELDS, ImportRun, constraint_failures
+from wenze_desktop.services.transfer_conflicts import ConflictsMixin
+from wenze_desktop.services.transfer_plan import LABELS, CasePlan, Planner, remember
 from wenze_desktop.transfer.keys import PublicOfficeKey, parse_key_text
-from wenze_desktop.transfer.package import IncomingCase, OutgoingCase, Package, Progress, read_package, write_package
-from wenze_desktop.transfer.snapshot import CaseWriter, case_records, content_hash, encode, files_of, record_ids
-
-AUDIT_FIELDS = ("seq", "id", "user_id", "username", "action", "object_type", "object_id", "old_values",
-                "new_values", "success", "prev_hash", "hash")
+from wenze_desktop.transfer.package import OutgoingCase, Package, Progress, read_package, write_package
+from wenze_desktop.transfer.snapshot import case_records, content_hash, encode, files_of, record_ids
 
 
 @dataclass(frozen=True)
@@ -74,15 +61,6 @@ class ImportPreview:
     def summary(self) -> str:
         parts = [f"{label} {self.count(action)} 件" for action, label in LABELS.items() if self.count(action)]
         return "，".join(parts) or "无案件"
-
-
-@dataclass
-class _Apply:
-    """State of one applying pass."""
-
-    session: Session
-    plans: list[CasePlan] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
 
 
 class TransferService(ConflictsMixin):
@@ -187,7 +165,8 @@ class TransferService(ConflictsMixin):
             self.ctx.require(Permission.CASE_TRANSFER, action="transfer.import", object_type="package")
             with self.ctx.workspace.session() as s:  # never committed: a dry run leaves nothing behind
                 package = self._read(s, path, passphrase, progress)
-                plans = [plan_case(s, case) for case in package.cases]
+                planner = Planner(s, package.cases)
+                plans = [planner.plan(case) for case in package.cases]
                 s.rollback()
             with self.ctx.transaction() as s:
                 self.ctx.audit(s, "transfer.inspect", "package", package.package_id,
@@ -198,18 +177,21 @@ class TransferService(ConflictsMixin):
               expect_sha256: str | None = None) -> ImportPreview:
         """Import in one transaction: every check again while writing; any failure leaves the workspace as it was."""
         path = Path(path)
-        with (self._refusals_audited(path, dry_run=False),
-              self.ctx.transaction(Permission.CASE_TRANSFER, action="transfer.import", object_type="package") as s):
-            state = _Apply(s)
-            package = self._read(s, path, passphrase, progress, on_case=lambda case: self._sink(state, case),
+        with (self._refusals_audited(path, dry_run=False), constraint_failures(),
+              self.ctx.transaction(Permission.CASE_TRANSFER, action="transfer.import", object_type="package") as s,
+              ImportRun(self.ctx, s) as run):
+            package = self._read(s, path, passphrase, progress, on_manifest=run.manifest, on_case=run.case,
                                  message="正在导入")
             if expect_sha256 is not None and package.sha256 != expect_sha256:
                 raise IntegrityFailure("数据包在预览之后被更换或改动过，未导入任何内容。请重新预览。")
-            self._finish(s, package, state)
-        return self._preview(package, state.plans, applied=True)
+            run.finish(package)
+            self.ctx.audit(s, "transfer.import", "package", package.package_id,
+                           new=self._audit_summary(package.path, package, run.plans))
+        return self._preview(package, run.plans, applied=True)
 
     def _read(self, s: Session, path: Path, passphrase: str | None, progress: Progress | None,
-              on_case: Callable | None = None, message: str = "正在校验数据包") -> Package:
+              on_manifest: Callable | None = None, on_case: Callable | None = None,
+              message: str = "正在校验数据包") -> Package:
         own = pair_of(own_key_row(s, self.ctx))
 
         def trust(sender: PublicOfficeKey) -> None:
@@ -220,8 +202,8 @@ class TransferService(ConflictsMixin):
                 raise IntegrityFailure(f"发送单位“{sender.office_name}”（公钥指纹 {sender.fingerprint}）不在本单位的"
                                        "可信单位名单中，拒绝导入。请安全保密管理员核对指纹后导入其公钥。")
 
-        package = read_package(path, own=own, passphrase=passphrase, trust=trust, on_case=on_case,
-                               progress=progress, message=message)
+        package = read_package(path, own=own, passphrase=passphrase, trust=trust, on_manifest=on_manifest,
+                               on_case=on_case, progress=progress, message=message)
         for case in package.cases:
             try:
                 load_profile(case.regulation_id)
@@ -229,57 +211,6 @@ class TransferService(ConflictsMixin):
                 raise ValidationError(f"案件 {case.number} 适用的规定（{case.regulation_id}）本程序不认识，"
                                       "请升级本程序后再导入。") from exc
         return package
-
-    def _sink(self, state: _Apply, case: IncomingCase):
-        plan = plan_case(state.session, case)
-        state.plans.append(plan)
-        if plan.action in WRITES:
-            writer = CaseWriter(state.session, case.record, new=plan.action == NEW)
-            writer.begin()
-            state.written.append(case.id)
-            return writer
-        if plan.action == CONFLICT:
-            return ConflictKeeper(state.session, case, plan)
-        return None
-
-    def _finish(self, s: Session, package: Package, state: _Apply) -> None:
-        """Deadlines of what was written, revisions, the sender's trail and our audit: batched, no autoflush
-        (a package may hold thousands of cases)."""
-        now = self.ctx.clock()
-        own_id = s.scalars(select(WorkspaceInfo.id)).one()
-        calendar = load_calendar(s) if state.written else None
-        plans = {p.case_id: p for p in state.plans}
-        s.flush()
-        known = _known_revisions(s, [c.id for c in package.cases])
-        revisions = []
-        with s.no_autoflush:
-            for case in package.cases:
-                plan = plans[case.id]
-                if plan.action == CONFLICT:
-                    keeper = s.scalars(select(TransferConflict).where(
-                        TransferConflict.case_id == case.id,
-                        TransferConflict.incoming_hash == case.content_hash)).one()
-                    keeper.sender_name = package.sender.office_name
-                    keeper.sender_fingerprint = package.sender.fingerprint
-                    keeper.package_id, keeper.package_sha256 = package.package_id, package.sha256
-                    keeper.received_at = keeper.updated_at = now
-                elif plan.action != KNOWN_CONFLICT and (case.id, case.content_hash) not in known:
-                    known.add((case.id, case.content_hash))
-                    revisions.append({"case_id": case.id, "content_hash": case.content_hash, "origin": "received",
-                                      "recorded_at": now})
-                if case.id in state.written:
-                    row = s.get(Case, case.id)
-                    store_deadlines(s, row, case_view(s, row), load_profile(row.regulation_id), calendar, now)
-                    self.ctx.touch(row)  # the registry lists what just arrived among the recently changed
-                if plan.action in (*WRITES, CONFLICT):
-                    self.ctx.audit(s, "case.import", "case", case.id, new={
-                        "result": plan.action, "reason": plan.reason, "from": package.sender.office_name,
-                        "package": package.package_id, "content_hash": case.content_hash})
-            if revisions:
-                s.execute(insert(CaseRevision.__table__), revisions)
-            _keep_trails(s, package.cases, own_id, package.sha256, now)
-            self.ctx.audit(s, "transfer.import", "package", package.package_id,
-                           new=self._audit_summary(package.path, package, state.plans))
 
     @contextlib.contextmanager
     def _refusals_audited(self, path: Path, *, dry_run: bool):
@@ -318,37 +249,6 @@ def _entry_dict(entry) -> dict:
     values = {name: getattr(entry, name) for name in AUDIT_FIELDS}
     values["at"] = entry.at.isoformat()
     return values
-
-
-def _known_revisions(s: Session, case_ids: list[str]) -> set[tuple[str, str]]:
-    known: set[tuple[str, str]] = set()
-    for i in range(0, len(case_ids), 500):
-        query = select(CaseRevision.case_id, CaseRevision.content_hash).where(
-            CaseRevision.case_id.in_(case_ids[i:i + 500]))
-        known.update((case_id, digest) for case_id, digest in s.execute(query))
-    return known
-
-
-def _keep_trails(s: Session, cases: list[IncomingCase], own_id: str, package_sha: str, now) -> None:
-    """The senders' audit entries about the cases, kept as theirs (ours that come back are already in our
-    chain; entries received before, by an earlier package, are not added twice)."""
-    from datetime import datetime
-
-    entries = [(case.id, e) for case in cases for e in case.audit if e.get("origin_id") != own_id]
-    ids = [e["id"] for _, e in entries]
-    known = set()
-    for i in range(0, len(ids), 500):
-        known.update(s.scalars(select(ReceivedAuditEntry.id).where(ReceivedAuditEntry.id.in_(ids[i:i + 500]))))
-    rows = []
-    for case_id, e in entries:
-        if e["id"] in known:
-            continue
-        known.add(e["id"])
-        rows.append({**{k: e[k] for k in AUDIT_FIELDS}, "at": datetime.fromisoformat(e["at"]),
-                     "origin_id": str(e["origin_id"]), "origin_name": str(e.get("origin_name", "")),
-                     "case_id": case_id, "package_sha256": package_sha, "received_at": now})
-    for i in range(0, len(rows), 2000):
-        s.execute(insert(ReceivedAuditEntry.__table__), rows[i:i + 2000])
 
 
 __all__ = ["ExportResult", "ImportPreview", "TransferService"]

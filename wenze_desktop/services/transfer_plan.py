@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from wenze_desktop.domain.exchange import CaseRevision, TransferConflict
 from wenze_desktop.domain.models import Case, IssuedDocument
 from wenze_desktop.transfer.package import IncomingCase
-from wenze_desktop.transfer.snapshot import case_record, content_hash
+from wenze_desktop.transfer.snapshot import case_records, content_hash
 
 NEW, UPDATED, UNCHANGED, LOCAL_NEWER, CONFLICT, KNOWN_CONFLICT = (
     "new", "updated", "unchanged", "local_newer", "conflict", "known_conflict")
@@ -56,38 +56,55 @@ def history_of(session: Session, case_id: str) -> list[str]:
                                 .order_by(CaseRevision.recorded_at, CaseRevision.content_hash)))
 
 
-def plan_case(session: Session, case: IncomingCase) -> CasePlan:
-    local = session.get(Case, case.id)
-    local_hash = content_hash(case_record(session, case.id)) if local is not None else None
-    action = classify(local_hash, set(history_of(session, case.id)) if local else set(), case.content_hash,
-                      case.history)
-    reason = ""
-    if action == CONFLICT:
-        reason = "双方在上次交换后都修改了此案件"
-    elif action in WRITES:
-        reason = clash(session, case)
-        if reason:
-            action = CONFLICT
-    if action == CONFLICT and session.scalars(select(TransferConflict.id).where(
-            TransferConflict.case_id == case.id, TransferConflict.incoming_hash == case.content_hash)).first():
-        action = KNOWN_CONFLICT
-    return CasePlan(case.id, case.number, case.title, action, reason, local_hash or "", case.content_hash)
+class Planner:
+    """Plans every case of one package. What is already here — which of its cases, their content hashes and
+    histories, which of its case numbers are taken — is read once for the whole package, in chunks."""
 
+    def __init__(self, session: Session, cases: list[IncomingCase], chunk: int = 400) -> None:
+        self.session = session
+        ids, numbers = [c.id for c in cases], [c.number for c in cases]
+        self.numbers: dict[str, str] = {}  # case number → the local case holding it
+        self.local_hash: dict[str, str] = {}
+        self.history: dict[str, set[str]] = {}
+        for i in range(0, len(ids), chunk):
+            self.numbers.update((number, case_id) for number, case_id in session.execute(
+                select(Case.number, Case.id).where(Case.number.in_(numbers[i:i + chunk]))))
+            for case_id, (record, _) in case_records(session, ids[i:i + chunk]).items():
+                self.local_hash[case_id] = content_hash(record)
+            for case_id, digest in session.execute(select(CaseRevision.case_id, CaseRevision.content_hash).where(
+                    CaseRevision.case_id.in_(ids[i:i + chunk]))):
+                self.history.setdefault(case_id, set()).add(digest)
 
-def clash(session: Session, case: IncomingCase) -> str:
-    """Unique things the incoming case would take from another local case: its number, a document number."""
-    other = session.scalars(select(Case.number).where(Case.number == case.number, Case.id != case.id)).first()
-    if other is not None:
-        return f"案件编号 {case.number} 已被本单位另一案件使用"
-    for doc in case.record.get("documents", []):
-        taken = session.scalars(select(IssuedDocument.number).where(
-            IssuedDocument.id != doc["id"],
-            or_(IssuedDocument.number == doc["number"], IssuedDocument.verification_code == doc["verification_code"],
-                (IssuedDocument.series == doc["series"]) & (IssuedDocument.year == doc["year"])
-                & (IssuedDocument.seq == doc["seq"])))).first()
-        if taken is not None:
-            return f"文书 {doc['number']} 与本单位已有文书 {taken} 的文号或核验码重复"
-    return ""
+    def plan(self, case: IncomingCase) -> CasePlan:
+        local_hash = self.local_hash.get(case.id)
+        action = classify(local_hash, self.history.get(case.id, set()), case.content_hash, case.history)
+        reason = ""
+        if action == CONFLICT:
+            reason = "双方在上次交换后都修改了此案件"
+        elif action in WRITES:
+            reason = self.clash(case)
+            if reason:
+                action = CONFLICT
+        if action == CONFLICT and self.session.scalars(select(TransferConflict.id).where(
+                TransferConflict.case_id == case.id, TransferConflict.incoming_hash == case.content_hash)).first():
+            action = KNOWN_CONFLICT
+        return CasePlan(case.id, case.number, case.title, action, reason, local_hash or "", case.content_hash)
+
+    def clash(self, case: IncomingCase) -> str:
+        """Unique things the incoming case would take from another local case: its number, a document number.
+        (Numbers as they were before this package: a clash with a case the package renames is a conflict too.)"""
+        if self.numbers.get(case.number, case.id) != case.id:
+            return f"案件编号 {case.number} 已被本单位另一案件使用"
+        for doc in case.record.get("documents", []):
+            taken = self.session.scalars(select(IssuedDocument.number).where(
+                IssuedDocument.id != doc["id"],
+                or_(IssuedDocument.number == doc["number"],
+                    IssuedDocument.verification_code == doc["verification_code"],
+                    (IssuedDocument.series == doc["series"]) & (IssuedDocument.year == doc["year"])
+                    & (IssuedDocument.seq == doc["seq"])))).first()
+            if taken is not None:
+                return f"文书 {doc['number']} 与本单位已有文书 {taken} 的文号或核验码重复"
+        return ""
 
 
 def remember(s: Session, case_id: str, digest: str, origin: str, ctx) -> None:

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import pyrage
 
 from wenze_desktop.errors import Cancelled, IntegrityFailure, ValidationError
-from wenze_desktop.security.audit import entry_hash
+from wenze_desktop.security.audit import exported_entry_hash
 from wenze_desktop.storage.atomic import fsync_dir
 from wenze_desktop.transfer import archive
 from wenze_desktop.transfer.keys import OfficeKeyPair, PublicOfficeKey, fingerprint_of
@@ -193,9 +193,11 @@ Trust = Callable[[PublicOfficeKey], None]  # raises when the sender is not trust
 
 
 def read_package(path: Path, *, own: OfficeKeyPair | None, passphrase: str | None, trust: Trust,
+                 on_manifest: Callable[[list[IncomingCase]], None] | None = None,
                  on_case: Callable[[IncomingCase], CaseSink | None] | None = None,
                  progress: Progress | None = None, message: str = "正在校验数据包") -> Package:
-    """Decrypt, check the signature and every entry; hand each verified case to ``on_case`` (the applying pass)."""
+    """Decrypt, check the signature and every entry; the applying pass gets the signed case list
+    (``on_manifest``), then each verified case (``on_case``)."""
     path = Path(path)
     kind = archive.sniff(path)
     if kind == "scrypt" and passphrase is None:
@@ -203,7 +205,7 @@ def read_package(path: Path, *, own: OfficeKeyPair | None, passphrase: str | Non
     if kind == "x25519" and own is None:
         raise ValidationError("本工作区尚无单位密钥，无法打开发给单位的数据包。")
     total = path.stat().st_size or 1
-    reader = _Reader(progress, total, on_case, trust, message)
+    reader = _Reader(progress, total, on_manifest, on_case, trust, message)
     try:
         with open(path, "rb") as raw:
             source = archive.HashingReader(raw, on_bytes=reader.tick)
@@ -232,8 +234,10 @@ def read_package(path: Path, *, own: OfficeKeyPair | None, passphrase: str | Non
 class _Reader:
     """The checks, entry by entry, in the order the manifest promises."""
 
-    def __init__(self, progress: Progress | None, total: int, on_case, trust: Trust, message: str) -> None:
-        self.progress, self.total, self.on_case, self.trust, self.message = progress, total, on_case, trust, message
+    def __init__(self, progress: Progress | None, total: int, on_manifest, on_case, trust: Trust,
+                 message: str) -> None:
+        self.progress, self.total, self.trust, self.message = progress, total, trust, message
+        self.on_manifest, self.on_case = on_manifest, on_case
         self.manifest: dict | None = None
         self.signature: bytes | None = None
         self.sender: PublicOfficeKey | None = None
@@ -299,6 +303,8 @@ class _Reader:
             self.cases.append(case)
             self.by_id[case.id] = case
         self.expected = list(entries)
+        if self.on_manifest is not None:
+            self.on_manifest(self.cases)
 
     def _entry(self, entry: archive.Entry) -> None:
         if self.position >= len(self.expected):
@@ -350,7 +356,7 @@ class _Reader:
         try:
             entries = json.loads(data)
             for e in entries:
-                if audit_entry_hash(e) != e["hash"]:
+                if exported_entry_hash(e) != e["hash"]:
                     raise IntegrityFailure(f"案件 {case.number} 的审计记录 {e.get('seq')} 与其哈希不符。")
         except (ValueError, KeyError, TypeError) as exc:
             raise IntegrityFailure(f"案件 {case.number} 的审计记录无法解析。") from exc
@@ -386,13 +392,3 @@ class _Reader:
             raise IntegrityFailure("数据包不完整：清单中的案件缺少记录。")
         self._end_case()
 
-
-def audit_entry_hash(e: dict) -> str:
-    """The sender's own hash of an exported audit entry (security.audit.entry_hash over the same fields)."""
-    from types import SimpleNamespace
-
-    return entry_hash(SimpleNamespace(seq=e["seq"], id=e["id"], at=datetime.fromisoformat(e["at"]),
-                                      user_id=e["user_id"], username=e["username"], action=e["action"],
-                                      object_type=e["object_type"], object_id=e["object_id"],
-                                      old_values=e["old_values"], new_values=e["new_values"], success=e["success"],
-                                      prev_hash=e["prev_hash"]))

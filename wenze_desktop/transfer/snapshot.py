@@ -56,7 +56,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _typed(model: type[Record], row: dict[str, Any]) -> dict[str, Any]:
+def typed_values(model: type[Record], row: dict[str, Any]) -> dict[str, Any]:
     values = {}
     for column in model.__table__.columns:
         if column.key not in row:
@@ -128,20 +128,13 @@ class CaseWriter:
     """Writes an incoming record over the local case in the open transaction: rows are upserted by UUID, rows
     the sender no longer has are removed (documents excepted), and rows with files wait for their bytes."""
 
-    def __init__(self, session: Session, record: dict[str, Any], *, new: bool = False) -> None:
-        self.session, self.record, self.new = session, record, new
+    def __init__(self, session: Session, record: dict[str, Any]) -> None:
+        self.session, self.record = session, record
         self.waiting: dict[str, list[tuple[type[Record], dict]]] = {}
         self.changed = False
 
     def begin(self) -> None:
         s, record = self.session, self.record
-        if self.new:  # nothing of it is here yet: plain inserts, no row-by-row lookups
-            self._insert(Case, [record["case"]])
-            for key in WITH_FILES:
-                for row in record.get(key, []):
-                    self.waiting.setdefault(row["sha256"], []).append((PARTS[key], row))
-            self.changed = True
-            return
         self._upsert(Case, record["case"])
         s.flush()
         case_id = record["case"]["id"]
@@ -165,36 +158,22 @@ class CaseWriter:
         s.flush()
 
     def file(self, sha256: str, data: bytes) -> None:
-        if self.new:
-            for model, row in self.waiting.pop(sha256, []):
-                self._insert(model, [row], content=data)
-            return
         for model, row in self.waiting.pop(sha256, []):
             obj = self._upsert(model, row, content=data)
             self.session.flush()
             self.session.expire(obj, ["content"])  # let the bytes go; the next file may be large too
 
     def finish(self) -> None:
-        if self.waiting:
-            raise IntegrityFailure(f"案件 {self.record['case'].get('number')} 缺少附件或文书文件，拒绝导入。")
+        _check_complete(self.record, self.waiting)
         for key, model in PARTS.items():
             if key in WITH_FILES:
-                continue
-            if self.new:
-                self._insert(model, self.record.get(key, []))
                 continue
             for row in self.record.get(key, []):
                 self._upsert(model, row)
             self.session.flush()
 
-    def _insert(self, model: type[Record], rows: list[dict[str, Any]], content: bytes | None = None) -> None:
-        if not rows:
-            return
-        extra = {"version": 1} if content is None else {"version": 1, "content": content}
-        self.session.execute(insert(model.__table__), [{**_typed(model, row), **extra} for row in rows])
-
     def _upsert(self, model: type[Record], row: dict[str, Any], content: bytes | None = None) -> Record:
-        values = _typed(model, row)
+        values = typed_values(model, row)
         obj = self.session.get(model, values["id"])
         if obj is None:
             obj = model(**values)
@@ -212,3 +191,57 @@ class CaseWriter:
                 flag_modified(obj, "updated_at")
             self.changed = True
         return obj
+
+
+class NewCases:
+    """Cases of which nothing is here yet, written with plain inserts and no row-by-row lookups: the case row
+    when the case begins, rows with files as their bytes arrive, and all other rows at the end in one statement
+    per table (``flush``)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.rows: dict[str, list[dict[str, Any]]] = {key: [] for key in PARTS if key not in WITH_FILES}
+
+    def writer(self, record: dict[str, Any], **local: Any) -> NewCaseSink:
+        """Insert the case row, with the ``local`` columns this office derives (next due date, stamp)."""
+        self.session.connection().execute(insert(Case.__table__),
+                                          [{**typed_values(Case, record["case"]), **local, "version": 1}])
+        return NewCaseSink(self, record)
+
+    def add(self, record: dict[str, Any]) -> None:
+        for key, rows in self.rows.items():
+            rows.extend({**typed_values(PARTS[key], r), "version": 1} for r in record.get(key, []))
+
+    def insert_file_row(self, model: type[Record], row: dict[str, Any], content: bytes) -> None:
+        self.session.connection().execute(insert(model.__table__),
+                                          [{**typed_values(model, row), "version": 1, "content": content}])
+
+    def flush(self) -> None:
+        for key, rows in self.rows.items():  # in foreign-key order
+            if rows:
+                self.session.connection().execute(insert(PARTS[key].__table__), rows)
+            self.rows[key] = []
+
+
+class NewCaseSink:
+    """One new case while its files arrive."""
+
+    def __init__(self, cases: NewCases, record: dict[str, Any]) -> None:
+        self.cases, self.record = cases, record
+        self.waiting: dict[str, list[tuple[type[Record], dict]]] = {}
+        for key in WITH_FILES:
+            for row in record.get(key, []):
+                self.waiting.setdefault(row["sha256"], []).append((PARTS[key], row))
+
+    def file(self, sha256: str, data: bytes) -> None:
+        for model, row in self.waiting.pop(sha256, []):
+            self.cases.insert_file_row(model, row, data)
+
+    def finish(self) -> None:
+        _check_complete(self.record, self.waiting)
+        self.cases.add(self.record)
+
+
+def _check_complete(record: dict[str, Any], waiting: dict) -> None:
+    if waiting:
+        raise IntegrityFailure(f"案件 {record['case'].get('number')} 缺少附件或文书文件，拒绝导入。")
