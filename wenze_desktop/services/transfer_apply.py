@@ -44,7 +44,6 @@ AUDIT_FIELDS = ("seq", "id", "user_id", "username", "action", "object_type", "ob
 # SQLite's default 2 MiB page cache spills hundreds of times in an import of hundreds of megabytes; with
 # 64 MiB the blob inserts run about a quarter faster (tests/bench/bench_transfer.py).
 IMPORT_CACHE_KIB = 65536
-DEFAULT_CACHE_KIB = 2000
 
 
 class ImportRun:
@@ -61,12 +60,15 @@ class ImportRun:
         self._calendar: WorkCalendar | None = None
 
     def __enter__(self) -> ImportRun:
-        self.session.connection().exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        self.dbapi = self.session.connection().connection.dbapi_connection
+        self.cache_size = self.dbapi.execute("PRAGMA cache_size").fetchone()[0]
+        self.dbapi.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         return self
 
     def __exit__(self, *_exc) -> None:
-        with contextlib.suppress(sa_exc.DBAPIError):  # the pooled connection goes back with the usual cache
-            self.session.connection().exec_driver_sql(f"PRAGMA cache_size = -{DEFAULT_CACHE_KIB}")
+        # The pooled connection goes back with its usual cache, whatever state a failed import left it in.
+        with contextlib.suppress(Exception):
+            self.dbapi.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
 
     def manifest(self, cases: list[IncomingCase]) -> None:
         self.planner = Planner(self.session, cases)
