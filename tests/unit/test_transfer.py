@@ -203,6 +203,23 @@ def test_passphrase_package_round_trip_and_wrong_passphrase(offices, tmp_path):
     assert record(b, cid) == record(a, cid)
 
 
+def test_passphrase_packages_are_kept_to_what_fits_in_memory(offices, tmp_path, monkeypatch):
+    from wenze_desktop.transfer import archive
+
+    a, b = offices
+    cid = rich_case(a, attachment=bytes(range(256)) * 6000)  # 1.5 MB
+    path = a.transfer.export([cid], tmp_path / "p.wzpkg", passphrase="交换口令-2026").path
+    monkeypatch.setattr(archive, "PASSPHRASE_MAX_BYTES", 100_000)
+    with pytest.raises(ValidationError, match=r"超过口令加密数据包的上限.*单位的密钥"):
+        a.transfer.export([cid], tmp_path / "big.wzpkg", passphrase="交换口令-2026")
+    assert not (tmp_path / "big.wzpkg").exists()
+    before = dump(b)
+    with pytest.raises(ValidationError, match="口令数据包过大"):
+        b.transfer.apply(path, passphrase="交换口令-2026")
+    assert dump(b) == before
+    assert a.transfer.export([cid], tmp_path / "keyed.wzpkg", to="乙市纪委").size > 1_500_000  # no such limit
+
+
 def test_a_full_disk_leaves_no_file_and_says_so(offices, tmp_path, monkeypatch):
     import errno
 

@@ -40,6 +40,7 @@ from wenze_desktop.gui.transfer_dialogs import (
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.facade import Workspace
 from wenze_desktop.services.transfer import ExportResult
+from wenze_desktop.transfer.archive import PASSPHRASE_MAX_BYTES
 
 SUFFIX = ".wzpkg"
 MIN_PASSPHRASE = 8
@@ -90,7 +91,8 @@ class ExportDialog(RememberedDialog):
         self.no_office.setVisible(self.office.count() == 0)
         self.passphrase = password_field(f"至少 {MIN_PASSPHRASE} 个字符")
         self.passphrase_again = password_field("再输入一次")
-        hint = QLabel("口令请另行告知接收方（如电话），不要与数据包放在一起。")
+        hint = QLabel(f"口令请另行告知接收方（如电话），不要与数据包放在一起。口令数据包在内存中生成，"
+                      f"不超过 {PASSPHRASE_MAX_BYTES >> 20} MB；更大的请发给对方单位的密钥。")
         hint.setWordWrap(True)
         recipient = QGroupBox("接收方")
         grid = QFormLayout(recipient)

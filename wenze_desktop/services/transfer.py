@@ -26,6 +26,7 @@ from wenze_desktop.services.office_keys import find_office, own_key_row, pair_of
 from wenze_desktop.services.transfer_apply import AUDIT_FIELDS, ImportRun, constraint_failures
 from wenze_desktop.services.transfer_conflicts import ConflictsMixin
 from wenze_desktop.services.transfer_plan import LABELS, CasePlan, Planner, remember
+from wenze_desktop.transfer import archive
 from wenze_desktop.transfer.keys import PublicOfficeKey, parse_key_text
 from wenze_desktop.transfer.package import OutgoingCase, Package, Progress, read_package, write_package
 from wenze_desktop.transfer.snapshot import case_records, content_hash, encode, files_of, record_ids
@@ -85,6 +86,8 @@ class TransferService(ConflictsMixin):
             recipient = self._recipient(s, to) if to is not None else None
             info = s.scalars(select(WorkspaceInfo)).one()
             cases = self._outgoing(s, list(dict.fromkeys(case_ids)), info)
+            if passphrase is not None:
+                _fits_in_memory(cases)
             sender_info = {"workspace_id": info.id, "workspace_name": info.name, "organ_name": info.organ_name,
                            "office_name": sender.public.office_name}
             written = write_package(out, sender=sender, sender_info=sender_info, cases=cases,
@@ -236,6 +239,14 @@ class TransferService(ConflictsMixin):
         return ImportPreview(package.path, package.package_id, package.sha256, package.size,
                              package.sender.office_name, package.sender.fingerprint, package.created_at,
                              package.exported_by, package.recipient.get("kind") == "passphrase", plans, applied)
+
+def _fits_in_memory(cases: list[OutgoingCase]) -> None:
+    size = sum(len(c.record) + len(c.audit) + sum(c.files.values()) for c in cases)
+    if size > archive.PASSPHRASE_MAX_BYTES:
+        raise ValidationError(f"所选案件连同附件约 {size / 2**20:,.0f} MB，超过口令加密数据包的上限 "
+                              f"{archive.PASSPHRASE_MAX_BYTES >> 20} MB（口令数据包须在内存中生成）。"
+                              "请改为发给对方单位的密钥（不限大小），或分批导出。")
+
 
 def _load_file(s: Session, case_id: str, sha: str) -> bytes:
     for model in (Attachment, IssuedDocument):

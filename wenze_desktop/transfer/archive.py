@@ -28,6 +28,9 @@ PIPE_BYTES = 1 << 20  # the default ceiling for unprivileged users (/proc/sys/fs
 # tarfile's stream reader takes 10 KiB at a time; each small read (a header) copies what is left of the block,
 # so the block is kept moderate: 64 KiB cuts the reads sixfold without large copies.
 TAR_READ_BYTES = 64 << 10
+# A passphrase package is built and opened in memory (twice its size at the peak), so it is kept small enough
+# for the 4 GB machines in the offices; larger transfers go to an office key, which streams.
+PASSPHRASE_MAX_BYTES = 256 << 20
 
 
 def _pipe() -> tuple[BinaryIO, BinaryIO]:
