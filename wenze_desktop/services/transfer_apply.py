@@ -140,8 +140,8 @@ class ImportRun:
 
 
 def record_view(record: dict[str, Any]) -> CaseView:
-    """The procedure's view of a case as an incoming record holds it (what ``case_view`` reads from the
-    database; the record lists respondents in the order they are stored)."""
+    """The procedure's view of a case as an incoming record holds it: what ``case_view`` reads from the database
+    once the record is stored (the record lists respondents by id, and an import stores them in that order)."""
     c = record["case"]
     respondents = (respondent_view(SimpleNamespace(**typed_values(Respondent, r))) for r in record["respondents"])
     events = sorted((SimpleNamespace(**typed_values(ProcedureEvent, e)) for e in record["events"]),
