@@ -204,17 +204,29 @@ def test_passphrase_package_round_trip_and_wrong_passphrase(offices, tmp_path):
 
 
 def test_passphrase_packages_are_kept_to_what_fits_in_memory(offices, tmp_path, monkeypatch):
+    import pyrage
+
     from wenze_desktop.transfer import archive
 
     a, b = offices
     cid = rich_case(a, attachment=bytes(range(256)) * 6000)  # 1.5 MB
     path = a.transfer.export([cid], tmp_path / "p.wzpkg", passphrase="交换口令-2026").path
-    monkeypatch.setattr(archive, "PASSPHRASE_MAX_BYTES", 100_000)
-    with pytest.raises(ValidationError, match=r"超过口令加密数据包的上限.*单位的密钥"):
+    tar_size = len(pyrage.passphrase.decrypt(path.read_bytes(), "交换口令-2026"))
+
+    monkeypatch.setattr(archive, "PASSPHRASE_MAX_BYTES", 100_000)  # refused before anything is built
+    with pytest.raises(ValidationError, match=r"超过上限.*对方单位的密钥"):
         a.transfer.export([cid], tmp_path / "big.wzpkg", passphrase="交换口令-2026")
-    assert not (tmp_path / "big.wzpkg").exists()
+    monkeypatch.setattr(archive, "PASSPHRASE_MAX_BYTES", tar_size - 1)  # the tar's own headers tip it over
+    with pytest.raises(ValidationError, match="超过上限"):
+        a.transfer.export([cid], tmp_path / "big.wzpkg", passphrase="交换口令-2026")
+    assert not list(tmp_path.glob("big.wzpkg*"))
+
+    monkeypatch.setattr(archive, "PASSPHRASE_MAX_BYTES", tar_size)  # what export allows, import opens
+    assert a.transfer.export([cid], tmp_path / "edge.wzpkg", passphrase="交换口令-2026").size == path.stat().st_size
+    assert b.transfer.inspect(tmp_path / "edge.wzpkg", passphrase="交换口令-2026").cases[0].action == "new"
+    monkeypatch.setattr(archive, "PASSPHRASE_MAX_BYTES", tar_size - 10_000)
     before = dump(b)
-    with pytest.raises(ValidationError, match="口令数据包过大"):
+    with pytest.raises(ValidationError, match="超过上限"):
         b.transfer.apply(path, passphrase="交换口令-2026")
     assert dump(b) == before
     assert a.transfer.export([cid], tmp_path / "keyed.wzpkg", to="乙市纪委").size > 1_500_000  # no such limit

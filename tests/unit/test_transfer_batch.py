@@ -8,12 +8,13 @@ from datetime import date
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from tests.unit.procedure_helpers import new_case
 from tests.unit.test_transfer import blobs, deadlines, record, send
 from tests.unit.transfer_helpers import befriend, dump, office, rich_case
 from wenze_desktop.domain.models import Case
-from wenze_desktop.errors import IntegrityFailure
+from wenze_desktop.errors import IntegrityFailure, ValidationError
 from wenze_desktop.services import walkthrough
 from wenze_desktop.services.procedure import case_view
 from wenze_desktop.services.transfer_apply import record_view
@@ -104,3 +105,48 @@ def test_a_record_the_database_refuses_is_a_clear_refusal_that_changes_nothing(o
         refused = conn.execute(text("SELECT new_values FROM audit_entry WHERE action = 'transfer.import' "
                                     "AND success = 0")).scalars().all()
     assert refused and "约束" in refused[-1]
+
+
+def test_no_other_connection_can_change_a_case_between_its_plan_and_its_write(offices, tmp_path):
+    a, b = offices
+    big, cid = rich_case(a, "张一", attachment=bytes(range(256)) * 12_000), rich_case(a, "张二")
+    b.transfer.apply(send(a, b, [big, cid], tmp_path / "1.wzpkg"))
+    a.cases.update_case(cid, title="甲方补充")
+    path = send(a, b, [big, cid], tmp_path / "2.wzpkg")
+    refused = []
+
+    def progress(done, total, _message):
+        if not refused and done > total // 3:  # while the unchanged big case streams, before the changed one
+            with b.ctx.workspace.engine.connect() as other:  # another connection: the CLI, a second window
+                other.exec_driver_sql("PRAGMA busy_timeout = 50")
+                with pytest.raises(OperationalError, match="locked"):
+                    other.execute(text("UPDATE case_file SET title = '乙方同时修改' WHERE id = :id"), {"id": cid})
+                other.rollback()
+                other.exec_driver_sql("PRAGMA busy_timeout = 5000")
+            refused.append(done)
+        return True
+
+    preview = b.transfer.apply(path, progress=progress)
+    assert refused and [p.action for p in preview.cases] == ["unchanged", "updated"]
+    assert record(b, cid) == record(a, cid)
+
+
+def test_a_case_under_a_regulation_we_do_not_know_is_refused_before_anything_is_written(offices, tmp_path,
+                                                                                       monkeypatch):
+    import wenze_desktop.services.transfer as transfer_service
+
+    a, b = offices
+    path = send(a, b, [rich_case(a)], tmp_path / "p.wzpkg")
+    known = transfer_service.load_profile
+
+    def newer_program(profile_id):
+        if profile_id == "gz2009":
+            raise KeyError(profile_id)
+        return known(profile_id)
+
+    monkeypatch.setattr(transfer_service, "load_profile", newer_program)
+    before = dump(b)
+    for attempt in (b.transfer.inspect, b.transfer.apply):
+        with pytest.raises(ValidationError, match="本程序不认识，请升级本程序后再导入"):
+            attempt(path)
+    assert dump(b) == before

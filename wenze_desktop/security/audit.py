@@ -34,6 +34,10 @@ def _plain(value: Any) -> Any:
         return sorted(value)
     return str(value)
 
+# What an entry's hash covers, besides its time.
+ENTRY_FIELDS = ("seq", "id", "user_id", "username", "action", "object_type", "object_id", "old_values",
+                "new_values", "success", "prev_hash")
+
 
 def entry_hash(entry: AuditEntry) -> str:
     body = [entry.seq, entry.id, entry.at.isoformat(), entry.user_id, entry.username, entry.action,
@@ -46,9 +50,7 @@ def exported_entry_hash(e: dict) -> str:
     """``entry_hash`` of an audit entry as a package carries it (a dict, the time in ISO form)."""
     from types import SimpleNamespace
 
-    fields = ("seq", "id", "user_id", "username", "action", "object_type", "object_id", "old_values", "new_values",
-              "success", "prev_hash")
-    return entry_hash(SimpleNamespace(at=datetime.fromisoformat(e["at"]), **{k: e[k] for k in fields}))
+    return entry_hash(SimpleNamespace(at=datetime.fromisoformat(e["at"]), **{k: e[k] for k in ENTRY_FIELDS}))
 
 
 def append(session: Session, *, at: datetime, user_id: str | None, username: str, action: str,

@@ -28,7 +28,7 @@ from wenze_desktop.services.transfer_conflicts import ConflictsMixin
 from wenze_desktop.services.transfer_plan import LABELS, CasePlan, Planner, remember
 from wenze_desktop.transfer import archive
 from wenze_desktop.transfer.keys import PublicOfficeKey, parse_key_text
-from wenze_desktop.transfer.package import OutgoingCase, Package, Progress, read_package, write_package
+from wenze_desktop.transfer.package import IncomingCase, OutgoingCase, Package, Progress, read_package, write_package
 from wenze_desktop.transfer.snapshot import case_records, content_hash, encode, files_of, record_ids
 
 
@@ -205,15 +205,18 @@ class TransferService(ConflictsMixin):
                 raise IntegrityFailure(f"发送单位“{sender.office_name}”（公钥指纹 {sender.fingerprint}）不在本单位的"
                                        "可信单位名单中，拒绝导入。请安全保密管理员核对指纹后导入其公钥。")
 
-        package = read_package(path, own=own, passphrase=passphrase, trust=trust, on_manifest=on_manifest,
-                               on_case=on_case, progress=progress, message=message)
-        for case in package.cases:
-            try:
-                load_profile(case.regulation_id)
-            except (KeyError, ValueError, WenzeError) as exc:
-                raise ValidationError(f"案件 {case.number} 适用的规定（{case.regulation_id}）本程序不认识，"
-                                      "请升级本程序后再导入。") from exc
-        return package
+        def manifest(cases: list[IncomingCase]) -> None:
+            for case in cases:  # before anything is written
+                try:
+                    load_profile(case.regulation_id)
+                except (KeyError, ValueError, WenzeError) as exc:
+                    raise ValidationError(f"案件 {case.number} 适用的规定（{case.regulation_id}）本程序不认识，"
+                                          "请升级本程序后再导入。") from exc
+            if on_manifest is not None:
+                on_manifest(cases)
+
+        return read_package(path, own=own, passphrase=passphrase, trust=trust, on_manifest=manifest,
+                            on_case=on_case, progress=progress, message=message)
 
     @contextlib.contextmanager
     def _refusals_audited(self, path: Path, *, dry_run: bool):
@@ -241,11 +244,10 @@ class TransferService(ConflictsMixin):
                              package.exported_by, package.recipient.get("kind") == "passphrase", plans, applied)
 
 def _fits_in_memory(cases: list[OutgoingCase]) -> None:
-    size = sum(len(c.record) + len(c.audit) + sum(c.files.values()) for c in cases)
-    if size > archive.PASSPHRASE_MAX_BYTES:
-        raise ValidationError(f"所选案件连同附件约 {size / 2**20:,.0f} MB，超过口令加密数据包的上限 "
-                              f"{archive.PASSPHRASE_MAX_BYTES >> 20} MB（口令数据包须在内存中生成）。"
-                              "请改为发给对方单位的密钥（不限大小），或分批导出。")
+    """Before anything is built: the cases and their files alone (the tar adds its headers, checked after)."""
+    if reason := archive.passphrase_too_large(sum(len(c.record) + len(c.audit) + sum(c.files.values())
+                                                  for c in cases)):
+        raise ValidationError(reason)
 
 
 def _load_file(s: Session, case_id: str, sha: str) -> bytes:

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from wenze_desktop.domain.exchange import CaseRevision, ReceivedAuditEntry, TransferConflict
@@ -24,6 +24,7 @@ from wenze_desktop.procedure import deadlines as deadline_rules
 from wenze_desktop.procedure.view import CaseView
 from wenze_desktop.rules.calendar import WorkCalendar
 from wenze_desktop.rules.profiles import load_profile
+from wenze_desktop.security.audit import ENTRY_FIELDS
 from wenze_desktop.services.calendar import load_calendar
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.procedure import (
@@ -39,8 +40,7 @@ from wenze_desktop.services.transfer_plan import CONFLICT, KNOWN_CONFLICT, NEW, 
 from wenze_desktop.transfer.package import CaseSink, IncomingCase, Package
 from wenze_desktop.transfer.snapshot import CaseWriter, NewCases, typed_values
 
-AUDIT_FIELDS = ("seq", "id", "user_id", "username", "action", "object_type", "object_id", "old_values",
-                "new_values", "success", "prev_hash", "hash")
+AUDIT_FIELDS = (*ENTRY_FIELDS, "hash")
 # SQLite's default 2 MiB page cache spills hundreds of times in an import of hundreds of megabytes; with
 # 64 MiB the blob inserts run about a quarter faster (tests/bench/bench_transfer.py).
 IMPORT_CACHE_KIB = 65536
@@ -60,7 +60,11 @@ class ImportRun:
         self._calendar: WorkCalendar | None = None
 
     def __enter__(self) -> ImportRun:
-        self.dbapi = self.session.connection().connection.dbapi_connection
+        connection = self.session.connection()
+        # Take the write lock now, before anything is planned: another connection (the CLI, a second window)
+        # must not change a case between its plan and its write, or a change on both sides would be overwritten.
+        connection.execute(update(WorkspaceInfo).values(audit_head_seq=WorkspaceInfo.audit_head_seq))
+        self.dbapi = connection.connection.dbapi_connection
         self.cache_size = self.dbapi.execute("PRAGMA cache_size").fetchone()[0]
         self.dbapi.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         return self
@@ -114,7 +118,7 @@ class ImportRun:
     def _bookkeeping(self, package: Package, now: datetime) -> None:
         s = self.session
         plans = {p.case_id: p for p in self.plans}
-        known = _known_revisions(s, [c.id for c in package.cases])
+        known = {(case_id, digest) for case_id, digests in self.planner.history.items() for digest in digests}
         revisions = []
         for case in package.cases:
             plan = plans[case.id]
@@ -143,8 +147,9 @@ def record_view(record: dict[str, Any]) -> CaseView:
     """The procedure's view of a case as an incoming record holds it: what ``case_view`` reads from the database
     once the record is stored (the record lists respondents by id, and an import stores them in that order)."""
     c = record["case"]
-    respondents = (respondent_view(SimpleNamespace(**typed_values(Respondent, r))) for r in record["respondents"])
-    events = sorted((SimpleNamespace(**typed_values(ProcedureEvent, e)) for e in record["events"]),
+    respondents = (respondent_view(SimpleNamespace(**typed_values(Respondent, r)))
+                   for r in record.get("respondents", []))
+    events = sorted((SimpleNamespace(**typed_values(ProcedureEvent, e)) for e in record.get("events", [])),
                     key=lambda e: e.seq)
     return CaseView(c["id"], c["number"], c["regulation_id"], c["step"], c.get("facts") or "", tuple(respondents),
                     tuple(event_view(e) for e in events))
@@ -152,21 +157,13 @@ def record_view(record: dict[str, Any]) -> CaseView:
 
 @contextlib.contextmanager
 def constraint_failures():
-    """A record that breaks the database's rules (checked at the commit) refuses the package like any other."""
+    """A record that breaks the database's rules (a foreign key, a unique number) refuses the package like any
+    other fault, inside the import's transaction."""
     try:
         yield
     except sa_exc.IntegrityError as exc:
         raise IntegrityFailure("数据包中的记录不满足本单位数据库的约束（引用缺失或编号重复），未导入任何内容。"
                                f"（{exc.orig}）") from exc
-
-
-def _known_revisions(s: Session, case_ids: list[str]) -> set[tuple[str, str]]:
-    known: set[tuple[str, str]] = set()
-    for i in range(0, len(case_ids), 500):
-        query = select(CaseRevision.case_id, CaseRevision.content_hash).where(
-            CaseRevision.case_id.in_(case_ids[i:i + 500]))
-        known.update((case_id, digest) for case_id, digest in s.execute(query))
-    return known
 
 
 def _keep_trails(s: Session, cases: list[IncomingCase], own_id: str, package_sha: str, now: datetime) -> None:

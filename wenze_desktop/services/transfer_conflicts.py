@@ -18,7 +18,7 @@ from wenze_desktop.security.permissions import Permission
 from wenze_desktop.services.calendar import load_calendar
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.procedure import case_view, store_deadlines
-from wenze_desktop.services.transfer_plan import CasePlan, Planner, remember
+from wenze_desktop.services.transfer_plan import CasePlan, clash, remember
 from wenze_desktop.transfer import archive
 from wenze_desktop.transfer.package import IncomingCase
 from wenze_desktop.transfer.snapshot import CaseWriter, case_record
@@ -117,5 +117,4 @@ class ConflictKeeper:
 
 def _number_clash(s: Session, record: dict) -> str:
     c = record["case"]
-    incoming = IncomingCase(c["id"], c["number"], c["title"], c["regulation_id"], "", [], {}, record)
-    return Planner(s, [incoming]).clash(incoming)
+    return clash(s, IncomingCase(c["id"], c["number"], c["title"], c["regulation_id"], "", [], {}, record))

@@ -51,11 +51,6 @@ def classify(local_hash: str | None, local_history: set[str], incoming_hash: str
     return CONFLICT
 
 
-def history_of(session: Session, case_id: str) -> list[str]:
-    return list(session.scalars(select(CaseRevision.content_hash).where(CaseRevision.case_id == case_id)
-                                .order_by(CaseRevision.recorded_at, CaseRevision.content_hash)))
-
-
 class Planner:
     """Plans every case of one package. What is already here — which of its cases, their content hashes and
     histories, which of its case numbers are taken — is read once for the whole package, in chunks."""
@@ -91,20 +86,27 @@ class Planner:
         return CasePlan(case.id, case.number, case.title, action, reason, local_hash or "", case.content_hash)
 
     def clash(self, case: IncomingCase) -> str:
-        """Unique things the incoming case would take from another local case: its number, a document number.
-        (Numbers as they were before this package: a clash with a case the package renames is a conflict too.)"""
-        if self.numbers.get(case.number, case.id) != case.id:
-            return f"案件编号 {case.number} 已被本单位另一案件使用"
-        for doc in case.record.get("documents", []):
-            taken = self.session.scalars(select(IssuedDocument.number).where(
-                IssuedDocument.id != doc["id"],
-                or_(IssuedDocument.number == doc["number"],
-                    IssuedDocument.verification_code == doc["verification_code"],
-                    (IssuedDocument.series == doc["series"]) & (IssuedDocument.year == doc["year"])
-                    & (IssuedDocument.seq == doc["seq"])))).first()
-            if taken is not None:
-                return f"文书 {doc['number']} 与本单位已有文书 {taken} 的文号或核验码重复"
-        return ""
+        return clash(self.session, case, self.numbers)
+
+
+def clash(session: Session, case: IncomingCase, numbers: dict[str, str] | None = None) -> str:
+    """Unique things the incoming case would take from another local case: its number, a document number.
+    ``numbers`` (number → case id) are the package's numbers as they were before it (a clash with a case the
+    package renumbers is a conflict too); without them the database is asked."""
+    if numbers is None:
+        numbers = {number: case_id for number, case_id in session.execute(
+            select(Case.number, Case.id).where(Case.number == case.number))}
+    if numbers.get(case.number, case.id) != case.id:
+        return f"案件编号 {case.number} 已被本单位另一案件使用"
+    for doc in case.record.get("documents", []):
+        taken = session.scalars(select(IssuedDocument.number).where(
+            IssuedDocument.id != doc["id"],
+            or_(IssuedDocument.number == doc["number"], IssuedDocument.verification_code == doc["verification_code"],
+                (IssuedDocument.series == doc["series"]) & (IssuedDocument.year == doc["year"])
+                & (IssuedDocument.seq == doc["seq"])))).first()
+        if taken is not None:
+            return f"文书 {doc['number']} 与本单位已有文书 {taken} 的文号或核验码重复"
+    return ""
 
 
 def remember(s: Session, case_id: str, digest: str, origin: str, ctx) -> None:

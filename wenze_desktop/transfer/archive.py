@@ -31,6 +31,21 @@ TAR_READ_BYTES = 64 << 10
 # A passphrase package is built and opened in memory (twice its size at the peak), so it is kept small enough
 # for the 4 GB machines in the offices; larger transfers go to an office key, which streams.
 PASSPHRASE_MAX_BYTES = 256 << 20
+AGE_CHUNK, AGE_CHUNK_OVERHEAD, AGE_HEADER_MAX = 64 << 10, 16, 4096  # payload chunks and their tags; header
+
+
+def passphrase_too_large(plain_size: int) -> str:
+    """Why a passphrase package of ``plain_size`` tar bytes is refused, or "" when it is not."""
+    if plain_size <= PASSPHRASE_MAX_BYTES:
+        return ""
+    return (f"口令加密的数据包约 {plain_size / 2**20:,.0f} MB，超过上限 {PASSPHRASE_MAX_BYTES / 2**20:,.0f} MB"
+            "（口令数据包须在内存中生成和打开）。请改用对方单位的密钥（不限大小），或分批导出。")
+
+
+def plain_size_of(package_size: int) -> int:
+    """At least how many tar bytes an age file of ``package_size`` bytes holds."""
+    payload = max(package_size - AGE_HEADER_MAX, 0)
+    return payload - AGE_CHUNK_OVERHEAD * -(-payload // (AGE_CHUNK + AGE_CHUNK_OVERHEAD))
 
 
 def _pipe() -> tuple[BinaryIO, BinaryIO]:
@@ -114,6 +129,8 @@ def tar_into(sink: BinaryIO, *, recipient: str | None = None, passphrase: str | 
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
             yield tar
+        if reason := passphrase_too_large(buffer.tell()):
+            raise ValidationError(reason)
         sink.write(pyrage.passphrase.encrypt(buffer.getbuffer().tobytes(), passphrase))
         return
     target = pyrage.x25519.Recipient.from_str(recipient)

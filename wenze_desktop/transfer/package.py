@@ -202,8 +202,8 @@ def read_package(path: Path, *, own: OfficeKeyPair | None, passphrase: str | Non
     kind = archive.sniff(path)
     if kind == "scrypt" and passphrase is None:
         raise ValidationError("此数据包以口令加密，请输入发送方告知的口令。")
-    if kind == "scrypt" and path.stat().st_size > archive.PASSPHRASE_MAX_BYTES + (1 << 20):
-        raise ValidationError("此口令数据包过大，本程序只在内存中处理不超过 256 MB 的口令数据包。")
+    if kind == "scrypt" and (reason := archive.passphrase_too_large(archive.plain_size_of(path.stat().st_size))):
+        raise ValidationError(reason)
     if kind == "x25519" and own is None:
         raise ValidationError("本工作区尚无单位密钥，无法打开发给单位的数据包。")
     total = path.stat().st_size or 1

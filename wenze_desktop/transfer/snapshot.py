@@ -131,7 +131,6 @@ class CaseWriter:
     def __init__(self, session: Session, record: dict[str, Any]) -> None:
         self.session, self.record = session, record
         self.waiting: dict[str, list[tuple[type[Record], dict]]] = {}
-        self.changed = False
 
     def begin(self) -> None:
         s, record = self.session, self.record
@@ -145,7 +144,6 @@ class CaseWriter:
             for row in s.scalars(select(model).where(model.case_id == case_id)):
                 if row.id not in wanted:
                     s.delete(row)
-                    self.changed = True
             s.flush()
         for key in WITH_FILES:
             model = PARTS[key]
@@ -180,7 +178,6 @@ class CaseWriter:
             if content is not None:
                 obj.content = content
             self.session.add(obj)
-            self.changed = True
             return obj
         if content is not None:
             obj.content = content
@@ -189,7 +186,6 @@ class CaseWriter:
                 setattr(obj, key, value)
             if "updated_at" in values:  # keep the sender's stamp (an unchanged value would let onupdate in)
                 flag_modified(obj, "updated_at")
-            self.changed = True
         return obj
 
 
@@ -204,17 +200,16 @@ class NewCases:
 
     def writer(self, record: dict[str, Any], **local: Any) -> NewCaseSink:
         """Insert the case row, with the ``local`` columns this office derives (next due date, stamp)."""
-        self.session.connection().execute(insert(Case.__table__),
-                                          [{**typed_values(Case, record["case"]), **local, "version": 1}])
+        self.insert(Case, record["case"], **local)
         return NewCaseSink(self, record)
 
     def add(self, record: dict[str, Any]) -> None:
         for key, rows in self.rows.items():
             rows.extend({**typed_values(PARTS[key], r), "version": 1} for r in record.get(key, []))
 
-    def insert_file_row(self, model: type[Record], row: dict[str, Any], content: bytes) -> None:
-        self.session.connection().execute(insert(model.__table__),
-                                          [{**typed_values(model, row), "version": 1, "content": content}])
+    def insert(self, model: type[Record], row: dict[str, Any], **local: Any) -> None:
+        self.session.connection().execute(insert(model.__table__), [{**typed_values(model, row), **local,
+                                                                     "version": 1}])
 
     def flush(self) -> None:
         for key, rows in self.rows.items():  # in foreign-key order
@@ -235,7 +230,7 @@ class NewCaseSink:
 
     def file(self, sha256: str, data: bytes) -> None:
         for model, row in self.waiting.pop(sha256, []):
-            self.cases.insert_file_row(model, row, data)
+            self.cases.insert(model, row, content=data)
 
     def finish(self) -> None:
         _check_complete(self.record, self.waiting)
