@@ -11,15 +11,6 @@ from wenze_desktop.errors import Cancelled, IntegrityFailure, PermissionDenied, 
 from wenze_desktop.transfer.snapshot import case_record
 
 
-@pytest.fixture
-def offices(tmp_path, clock):
-    a, b = office(tmp_path, "甲县纪委", clock), office(tmp_path, "乙市纪委", clock)
-    befriend(a, b)
-    yield a, b
-    a.close()
-    b.close()
-
-
 def record(ws, case_id):
     with ws.ctx.workspace.session() as s:
         return case_record(s, case_id)

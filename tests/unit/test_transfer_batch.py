@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from tests.unit.procedure_helpers import new_case
 from tests.unit.test_transfer import blobs, deadlines, record, send
-from tests.unit.transfer_helpers import befriend, dump, office, rich_case
+from tests.unit.transfer_helpers import dump, rich_case
 from wenze_desktop.domain.models import Case
 from wenze_desktop.errors import IntegrityFailure, ValidationError
 from wenze_desktop.services import walkthrough
@@ -20,15 +20,6 @@ from wenze_desktop.services.procedure import case_view
 from wenze_desktop.services.transfer_apply import record_view
 from wenze_desktop.services.transfer_plan import Planner
 from wenze_desktop.transfer.snapshot import case_record
-
-
-@pytest.fixture
-def offices(tmp_path, clock):
-    a, b = office(tmp_path, "甲县纪委", clock), office(tmp_path, "乙市纪委", clock)
-    befriend(a, b)
-    yield a, b
-    a.close()
-    b.close()
 
 
 def cache_size(ws) -> int:
