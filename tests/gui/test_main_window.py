@@ -31,8 +31,10 @@ def test_idle_session_locks_and_asks_for_the_password(qtbot, ctx, gui_settings):
     assert not window.menuBar().isEnabled()
     lock = window.lock_dialog
     ok = lock.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    assert "长时间未操作" in lock.info.text()
     lock.password.setText("wrong-password")
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not lock.busy, timeout=3000)
     assert window.is_locked and "密码错误" in lock.error.text()
     lock.password.setText(ADMIN_PASSWORD)
     with qtbot.waitSignal(window.session_unlocked, timeout=3000):
@@ -53,6 +55,55 @@ def test_ctrl_l_locks_at_once(qtbot, ctx, gui_settings):
     window = make_window(qtbot, ctx, gui_settings)
     window.lock_action.trigger()
     assert window.is_locked and window.lock_dialog.isVisible()
+    text = window.lock_dialog.info.text()
+    assert "会话已锁定；请输入密码继续" in text and "长时间未操作" not in text  # the clerk locked it, not the timer
+    assert "管理员（admin）" in text
+
+
+def test_escape_on_the_lock_screen_does_not_quit(qtbot, ctx, gui_settings):
+    window = make_window(qtbot, ctx, gui_settings)
+    closed = []
+    window.closed.connect(lambda: closed.append(True))
+    window.lock()
+    lock = window.lock_dialog
+    qtbot.keyClick(lock, Qt.Key.Key_Escape)
+    lock.close()  # the window's close button neither
+    qtbot.wait(20)
+    assert lock.isVisible() and window.isVisible() and window.is_locked and not closed
+    quit_button = lock.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel)
+    assert quit_button.text() == "退出程序"
+    qtbot.mouseClick(quit_button, Qt.MouseButton.LeftButton)  # only the explicit button quits
+    assert closed and not window.isVisible()
+
+
+def test_unlocking_runs_off_the_gui_thread(qtbot, ctx, gui_settings, monkeypatch):
+    import threading
+
+    from wenze_desktop.gui import login as login_module
+
+    threads, release = [], threading.Event()
+    real = login_module.recheck_password
+
+    def slow_recheck(*args):
+        threads.append(threading.current_thread())
+        release.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(login_module, "recheck_password", slow_recheck)
+    window = make_window(qtbot, ctx, gui_settings)
+    window.lock()
+    lock = window.lock_dialog
+    ok = lock.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    lock.password.setText(ADMIN_PASSWORD)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(threads), timeout=3000)
+    assert threads[0] is not threading.main_thread()
+    assert lock.working.isVisible() and lock.working.label.text() == "正在验证密码…"
+    assert not ok.isEnabled() and not lock.password.isEnabled()
+    assert all(not b.isEnabled() for b in lock.findChild(QDialogButtonBox).buttons())
+    with qtbot.waitSignal(window.session_unlocked, timeout=5000):
+        release.set()
+    assert not window.is_locked and len(threads) == 1
 
 
 def test_window_layout_is_remembered(qtbot, ctx, gui_settings):
@@ -67,3 +118,14 @@ def test_cjk_font_registered_from_the_shipped_fonts():
     family = register_cjk_font(QApplication.instance())
     assert family and family in QFontDatabase.families()
     assert QFontDatabase.writingSystems(family).count(QFontDatabase.WritingSystem.SimplifiedChinese)
+
+
+def test_quit_button_on_the_lock_screen_keeps_unsaved_edits_when_asked(qtbot, ctx, gui_settings):
+    window = make_window(qtbot, ctx, gui_settings)
+    page = window.new_case()
+    page.form.title.setText("尚未保存的案件")
+    page.form.ask_discard = lambda _parent: False  # keep the edits
+    window.lock()
+    quit_button = window.lock_dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel)
+    qtbot.mouseClick(quit_button, Qt.MouseButton.LeftButton)
+    assert window.isVisible() and window.is_locked and window.lock_dialog.isVisible()

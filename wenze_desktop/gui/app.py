@@ -1,11 +1,15 @@
-"""Start-up: Qt application, CJK font, style sheet, first run or login, then the main window."""
+"""Start-up: Qt application, CJK font, style sheet; then the session loop: first run or login, the main window,
+and login again on 文件 → 切换用户."""
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog
 
 from wenze_desktop import APP_NAME, APP_TITLE
@@ -14,7 +18,8 @@ from wenze_desktop.gui.first_run import FirstRunDialog
 from wenze_desktop.gui.fonts import register_cjk_font
 from wenze_desktop.gui.login import LoginDialog
 from wenze_desktop.gui.main_window import MainWindow
-from wenze_desktop.gui.messages import install_excepthook
+from wenze_desktop.gui.messages import install_excepthook, show_error
+from wenze_desktop.gui.ops import run_op
 from wenze_desktop.gui.settings import GuiSettings
 from wenze_desktop.paths import default_data_dir, ui_dir
 from wenze_desktop.services.context import ServiceContext
@@ -33,16 +38,97 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def sign_in(data_dir: Path, settings: GuiSettings) -> ServiceContext | None:
-    """First-run set-up when there is no workspace, otherwise the login dialog."""
-    if not Workspace.exists(data_dir):
-        dialog = FirstRunDialog(data_dir)
-    else:
-        dialog = LoginDialog(data_dir, username=settings.last_username())
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.ctx is None:
-        return None
-    settings.set_last_username(dialog.ctx.user.username)
-    return dialog.ctx
+class SessionLoop(QObject):
+    """Sign-in, the main window, and sign-in again when the window asks to switch user — in one running program.
+
+    Every step is shown with ``open()`` (no nested event loops). The program ends when the window is closed or a
+    sign-in dialog is cancelled (``finished`` then carries the exit code, and the application is told to exit).
+    Switching user closes the old user's workspace on the database worker, after any work still queued for it.
+    """
+
+    finished = Signal(int)
+    window_opened = Signal(object)  # the new MainWindow
+
+    def __init__(self, data_dir: Path, settings: GuiSettings, *, window_options: dict | None = None,
+                 exit_app: Callable[[int], None] = QApplication.exit, parent: QObject | None = None):
+        super().__init__(parent)
+        self.data_dir, self.settings, self._exit_app = Path(data_dir), settings, exit_app
+        self.window_options = window_options or {}  # passed to MainWindow (tests: idle_minutes)
+        self.dialog: QDialog | None = None
+        self.window: MainWindow | None = None
+        self.ctx: ServiceContext | None = None
+        self.ended = False
+
+    def start(self) -> None:
+        """First-run set-up when there is no workspace, otherwise the login dialog (last user filled in)."""
+        self._sign_in(self.settings.last_username())
+
+    def _sign_in(self, username: str) -> None:
+        if not Workspace.exists(self.data_dir):
+            dialog: QDialog = FirstRunDialog(self.data_dir)
+        else:
+            dialog = LoginDialog(self.data_dir, username=username)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.accepted.connect(lambda: self._signed_in(dialog.ctx))
+        dialog.rejected.connect(lambda: self._end(0))
+        self.dialog = dialog
+        dialog.open()
+
+    def _signed_in(self, ctx: ServiceContext | None) -> None:
+        self.dialog = None
+        if ctx is None:
+            self._end(0)
+            return
+        self.settings.set_last_username(ctx.user.username)
+        try:
+            window = MainWindow(ctx, self.settings, **self.window_options)
+        except Exception as error:  # a window that cannot be built must not leave a program with no window
+            show_error(None, error)
+            self._close_workspace(ctx)
+            self._end(1)
+            return
+        self.ctx, self.window = ctx, window
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.closed.connect(self._window_closed)
+        window.switch_user_requested.connect(self._switch_user)
+        window.show()
+        self.window_opened.emit(window)
+
+    def _window_closed(self) -> None:
+        self._drop_session()
+        self._end(0)
+
+    def _switch_user(self) -> None:
+        """The old window is closing (and then deleted): close its workspace, then ask who signs in now."""
+        self._drop_session()
+        QTimer.singleShot(0, lambda: self._sign_in(""))  # once the old window is off the screen
+
+    def _drop_session(self) -> None:
+        self.window = None
+        if self.ctx is not None:
+            self._close_workspace(self.ctx)
+            self.ctx = None
+
+    @staticmethod
+    def _close_workspace(ctx: ServiceContext) -> None:
+        # On the database worker: after whatever the old window still had queued there, before the next login.
+        run_op(None, "", ctx.workspace.close, busy_dialog=False, on_failure=lambda _e: None)
+
+    def _end(self, code: int) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        self.finished.emit(code)
+        self._exit_app(code)
+
+    def shutdown(self, timeout: float = 60.0) -> None:
+        """At exit: close a workspace still open, and wait until the worker has done what was queued for it."""
+        self._drop_session()
+        answered: list[bool] = []
+        run_op(None, "", lambda: None, lambda _r: answered.append(True), busy_dialog=False)
+        deadline = time.monotonic() + timeout
+        while not answered and time.monotonic() < deadline:
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
 
 def main(data_dir: Path | None = None) -> int:
@@ -50,16 +136,14 @@ def main(data_dir: Path | None = None) -> int:
     app = make_application()
     install_excepthook()
     remove_stale_viewer_copies()
-    settings = GuiSettings()
-    ctx = sign_in(Path(data_dir) if data_dir else default_data_dir(), settings)
-    if ctx is None:
-        return 0
-    window = MainWindow(ctx, settings)
-    window.show()
+    # The session loop decides when the program ends: between two users no window is open for a moment.
+    app.setQuitOnLastWindowClosed(False)
+    loop = SessionLoop(Path(data_dir) if data_dir else default_data_dir(), GuiSettings())
+    loop.start()
     try:
         return app.exec()
     finally:
-        ctx.workspace.close()
+        loop.shutdown()
 
 
 if __name__ == "__main__":  # the windowed executable of the Windows bundle starts here

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from wenze_desktop.domain.base import utcnow
-from wenze_desktop.errors import ValidationError, WenzeError
+from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.forms import dialog_buttons, error_label, password_field, show_message
+from wenze_desktop.gui.login import WorkingDialog
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.security.kdf import Argon2Params
@@ -36,7 +37,7 @@ DEMO_CREDENTIALS = (f"用户名 <b>{demo.DEMO_USERNAME}</b>，密码 <b>{demo.DE
                     f"（承办人账户 {demo.DEMO_CLERK_USERNAME} 使用同一密码）")
 
 
-class FirstRunDialog(QDialog):
+class FirstRunDialog(WorkingDialog):
     def __init__(self, data_dir: Path, parent=None, *, kdf_params: Argon2Params | None = None,
                  clock: Clock = utcnow):
         super().__init__(parent)
@@ -65,6 +66,7 @@ class FirstRunDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.working)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         layout.addWidget(self._demo_box())
@@ -83,9 +85,14 @@ class FirstRunDialog(QDialog):
         layout.addWidget(self.demo_button)
         return box
 
+    def busy_widgets(self) -> list:
+        return [*super().busy_widgets(), self.demo_button]  # neither choice while the other is being made
+
     def build_demo(self) -> None:
         """Build the demo off the GUI thread (a few seconds) with a progress dialog, then sign in as its admin."""
-        self.demo_button.setEnabled(False)
+        if self.busy:
+            return
+        self.set_busy("正在建立演示工作区…", self.busy_widgets())
         data_dir, params, clock = self.data_dir, self._kdf_params, self._clock
 
         def work(report):
@@ -95,6 +102,8 @@ class FirstRunDialog(QDialog):
                                  on_failure=self._demo_failed)
 
     def _demo_built(self, ws) -> None:
+        self.clear_busy()
+        self.demo_button.setEnabled(False)  # built: no second demo while the notice is read
         self.ctx, self.recovery_key = ws.ctx, ws.recovery_key or ""
         self.demo_cancelled = self.demo_relay.was_cancelled
         # Finish from the event loop: the progress dialog and the relay are deleted (deleteLater) before this
@@ -112,29 +121,39 @@ class FirstRunDialog(QDialog):
         self.demo_notice.open()  # window-modal, without a nested event loop
 
     def _demo_failed(self, error: BaseException) -> None:
-        self.demo_button.setEnabled(True)
+        self.clear_busy()
         if isinstance(error, WenzeError):
             show_message(self.error, f"未能建立演示工作区：{error}")
         else:
             show_error(self, error)
 
     def create(self) -> None:
-        try:
-            if self.password.text() != self.confirm.text():
-                raise ValidationError("两次输入的密码不一致。")
-            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
-                self.ctx, self.recovery_key = create_workspace(
-                    self.data_dir, self.username.text().strip(), self.password.text(),
-                    display_name=self.display_name.text().strip(), workspace_name=self.workspace_name.text().strip(),
-                    organ_name=self.organ_name.text().strip(), params=self._kdf_params, clock=self._clock)
-            finally:
-                QGuiApplication.restoreOverrideCursor()
-        except WenzeError as err:
-            show_message(self.error, str(err))
+        """Create the workspace on the database worker (Argon2id calibration and key wrapping take seconds)."""
+        if self.password.text() != self.confirm.text():
+            show_message(self.error, "两次输入的密码不一致。")
             return
-        RecoveryKeyDialog(self.recovery_key, self).exec()
-        self.accept()
+        show_message(self.error, "")
+        data_dir, params, clock = self.data_dir, self._kdf_params, self._clock
+        username, password = self.username.text().strip(), self.password.text()
+        names = {"display_name": self.display_name.text().strip(),
+                 "workspace_name": self.workspace_name.text().strip(), "organ_name": self.organ_name.text().strip()}
+
+        def work():
+            return create_workspace(data_dir, username, password, params=params, clock=clock, **names)
+
+        self.run_work("正在建立加密工作区…", work, self._created,
+                      lambda err: show_message(self.error, str(err)))
+
+    def _created(self, answer: tuple[ServiceContext, str]) -> None:
+        self.ctx, self.recovery_key = answer
+        self.demo_button.setEnabled(False)
+        # Shown from the event loop, window-modal without a nested loop; this dialog closes once it is confirmed.
+        QTimer.singleShot(0, self._show_recovery_key)
+
+    def _show_recovery_key(self) -> None:
+        self.recovery_dialog = RecoveryKeyDialog(self.recovery_key, self)
+        self.recovery_dialog.finished.connect(self.accept)
+        self.recovery_dialog.open()
 
 
 class RecoveryKeyDialog(QDialog):

@@ -1,35 +1,133 @@
-"""The login dialog, and the lock screen shown after the idle period."""
+"""The login dialog, the lock screen, and the dialogs whose Argon2id work runs on the database worker."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from wenze_desktop.domain.base import utcnow
 from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.forms import dialog_buttons, error_label, password_field, show_message
+from wenze_desktop.gui.messages import show_error
+from wenze_desktop.gui.ops import run_op
 from wenze_desktop.services.auth import login, recheck_password
 from wenze_desktop.services.context import Clock, ServiceContext
 
 
-def _busy(func, *args, **kwargs):
-    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        return func(*args, **kwargs)
-    finally:
-        QGuiApplication.restoreOverrideCursor()
+class WorkingIndicator(QWidget):
+    """An indeterminate bar with what is being done (正在验证密码…); keeps its place in the layout when hidden."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("workingIndicator")
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)  # indeterminate: Argon2 reports no progress of its own
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumHeight(12)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar, 1)
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the dialog does not jump when it starts or stops working
+        self.setSizePolicy(policy)
+        self.hide()
+
+    def start(self, text: str) -> None:
+        self.label.setText(text)
+        self.show()
+
+    def stop(self) -> None:
+        self.hide()
 
 
-class LoginDialog(QDialog):
+class WorkingDialog(QDialog):
+    """A dialog whose slow work (Argon2id: sign-in, unlock, password change, set-up) runs on the database worker.
+
+    Meanwhile it says what it is doing, its inputs and buttons are disabled (a second click cannot start a second
+    attempt) and it cannot be closed — so the answer always finds the dialog that asked. The window repaints.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.working = WorkingIndicator(self)  # the subclass places it in its layout
+        self.busy = False
+        self.work_relay = None
+        self._locked_widgets: list[tuple[QWidget, bool]] = []
+
+    def set_busy(self, text: str, widgets: Iterable[QWidget]) -> None:
+        """Disable ``widgets`` (remembering which were enabled) and show ``text`` with a moving bar."""
+        self.busy = True
+        self._locked_widgets = [(widget, widget.isEnabled()) for widget in widgets]
+        for widget, _enabled in self._locked_widgets:
+            widget.setEnabled(False)
+        self.setCursor(Qt.CursorShape.BusyCursor)
+        self.working.start(text)
+
+    def clear_busy(self) -> None:
+        for widget, enabled in self._locked_widgets:
+            widget.setEnabled(enabled)
+        self._locked_widgets = []
+        self.busy = False
+        self.unsetCursor()
+        self.working.stop()
+
+    def busy_widgets(self) -> list[QWidget]:
+        """What is disabled while working: every input and the dialog's buttons."""
+        widgets: list[QWidget] = list(self.findChildren(QLineEdit))
+        for box in self.findChildren(QDialogButtonBox):
+            widgets.extend(box.buttons())
+        return widgets
+
+    def run_work(self, text: str, work: Callable[[], Any], on_success: Callable[[Any], None],
+                 on_error: Callable[[WenzeError], None]) -> None:
+        """Run ``work`` on the database worker; ``on_error`` gets a refusal in Chinese, anything else is a dialog."""
+        if self.busy:
+            return
+        self.set_busy(text, self.busy_widgets())
+
+        def succeeded(result: Any) -> None:
+            self.clear_busy()
+            on_success(result)
+
+        def failed(error: BaseException) -> None:
+            self.clear_busy()
+            if isinstance(error, WenzeError):
+                on_error(error)
+            else:
+                show_error(self, error)
+
+        self.work_relay = run_op(self, text, work, succeeded, on_failure=failed, busy_dialog=False)
+
+    def reject(self) -> None:
+        if self.busy:  # Esc or the close button while working: the answer must find this dialog
+            return
+        super().reject()
+
+
+class LoginDialog(WorkingDialog):
     def __init__(self, data_dir: Path, parent=None, *, username: str = "", clock: Clock = utcnow):
         super().__init__(parent)
         self.data_dir, self._clock = Path(data_dir), clock
         self.ctx: ServiceContext | None = None
         self.setWindowTitle("登录 — 问责案件办理系统")
+        self.setMinimumWidth(360)
         where = QLabel(f"工作区：{self.data_dir}")
         where.setWordWrap(True)
         self.username = QLineEdit(username)
@@ -42,48 +140,76 @@ class LoginDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(where)
         layout.addLayout(form)
+        layout.addWidget(self.working)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         (self.password if username else self.username).setFocus()
 
     def attempt(self) -> None:
-        try:
-            self.ctx = _busy(login, self.data_dir, self.username.text().strip(), self.password.text(),
-                             clock=self._clock)
-        except WenzeError as err:
-            show_message(self.error, str(err))
-            self.password.clear()
-            self.password.setFocus()
-            return
+        data_dir, username, password, clock = (self.data_dir, self.username.text().strip(), self.password.text(),
+                                               self._clock)
+        show_message(self.error, "")
+        self.run_work("正在验证密码…", lambda: login(data_dir, username, password, clock=clock),
+                      self._signed_in, self._refused)
+
+    def _signed_in(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
         self.accept()
 
+    def _refused(self, error: WenzeError) -> None:
+        show_message(self.error, str(error))
+        self.password.clear()
+        (self.password if self.username.text().strip() else self.username).setFocus()
 
-class LockDialog(QDialog):
-    """Shown over a hidden main window: only the signed-in user's password reopens the session."""
 
-    def __init__(self, ctx: ServiceContext, parent=None):
+class LockDialog(WorkingDialog):
+    """Shown over a hidden main window: only the signed-in user's password reopens the session.
+
+    Esc and the window's close button do nothing here; only 退出程序 leaves (``quit_requested``, and ``rejected``).
+    """
+
+    quit_requested = Signal()
+
+    def __init__(self, ctx: ServiceContext, parent=None, *, idle: bool = True):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("会话已锁定")
+        self.setMinimumWidth(360)
         self.setModal(True)
         who = f"{ctx.user.display_name}（{ctx.user.username}）"
-        info = QLabel(f"长时间未操作，会话已锁定。\n请输入用户「{who}」的密码继续。")
-        info.setWordWrap(True)
+        why = "长时间未操作，会话已锁定" if idle else "会话已锁定"
+        self.info = QLabel(f"{why}；请输入密码继续。\n用户：{who}")
+        self.info.setWordWrap(True)
         self.password = password_field()
         self.error = error_label()
-        buttons = dialog_buttons("解锁", "退出程序", self.attempt, self.reject)
+        buttons = dialog_buttons("解锁", "退出程序", self.attempt, self.quit_program)
         layout = QVBoxLayout(self)
-        for widget in (info, self.password, self.error, buttons):
+        for widget in (self.info, self.password, self.working, self.error, buttons):
             layout.addWidget(widget)
+        self.password.setFocus()
 
     def attempt(self) -> None:
-        try:
-            self.ctx = _busy(recheck_password, self.ctx, self.password.text())
-        except WenzeError as err:
-            show_message(self.error, str(err))
-            self.password.clear()
-            return
+        ctx, password = self.ctx, self.password.text()
+        show_message(self.error, "")
+        self.run_work("正在验证密码…", lambda: recheck_password(ctx, password), self._unlocked, self._refused)
+
+    def _unlocked(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
         self.accept()
+
+    def _refused(self, error: WenzeError) -> None:
+        show_message(self.error, str(error))
+        self.password.clear()
+        self.password.setFocus()
+
+    def reject(self) -> None:
+        """Esc or closing the window: stay. Quitting is the 退出程序 button's alone."""
+
+    def quit_program(self) -> None:
+        if self.busy:
+            return
+        self.quit_requested.emit()
+        self.done(QDialog.DialogCode.Rejected)
 
 
 class IdleWatcher(QObject):

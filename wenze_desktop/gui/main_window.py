@@ -43,6 +43,8 @@ DESK, LOCKED = 0, 1
 class MainWindow(QMainWindow):
     session_locked = Signal()
     session_unlocked = Signal()
+    closed = Signal()  # the window closed for good (退出, or 退出程序 on the lock screen)
+    switch_user_requested = Signal()  # the window closed so that another user can sign in (文件 → 切换用户)
 
     def __init__(self, ctx: ServiceContext, settings: GuiSettings | None = None, *,
                  idle_minutes: float | None = None):
@@ -86,7 +88,8 @@ class MainWindow(QMainWindow):
 
         minutes = idle_minutes if idle_minutes is not None else ctx.workspace.keyring.policy.idle_minutes
         self.idle = IdleWatcher(minutes, self)
-        self.idle.idle_timed_out.connect(self.lock)
+        self.idle.idle_timed_out.connect(self._lock_idle)
+        self._switching = False
         self.idle.start()
         self._restore_layout()
 
@@ -101,8 +104,10 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("文件(&F)")
-        self.lock_action = self._action("锁定(&L)", self.lock, "Ctrl+L")
+        self.lock_action = self._action("锁定(&L)", lambda: self.lock(), "Ctrl+L")
+        self.switch_user_action = self._action("切换用户(&U)…", self.switch_user)
         file_menu.addAction(self.lock_action)
+        file_menu.addAction(self.switch_user_action)
         file_menu.addSeparator()
         self.export_action = self._action("导出到U盘(&E)…", self.export_cases, "Ctrl+Shift+E")
         self.import_action = self._action("导入数据包(&I)…", self.import_package, "Ctrl+Shift+I")
@@ -229,13 +234,41 @@ class MainWindow(QMainWindow):
         self.settings.save_window_state("main", self.saveGeometry(), self.saveState())
         self.idle.stop()
         super().closeEvent(event)
+        if event.isAccepted():
+            switching, self._switching = self._switching, False
+            (self.switch_user_requested if switching else self.closed).emit()
+
+    # -- ending the session -----------------------------------------------------------------------
+    def switch_user(self) -> bool:
+        """Close this user's window so that another can sign in; False when the clerk kept unsaved edits.
+
+        The case tabs are asked first; after that nothing of this user's cases stays on screen. Whoever listens to
+        ``switch_user_requested`` (the application's session loop) closes the workspace and shows the login.
+        """
+        if self.is_locked:
+            return False
+        pages = self.case_pages()
+        if any(not page.may_close() for page in pages):
+            return False
+        for page in pages:  # already asked: closing the window must not ask again
+            self.desk.removeTab(self.desk.indexOf(page))
+            page.deleteLater()
+        self._switching = True
+        if not self.close():
+            self._switching = False
+            return False
+        return True
 
     # -- session lock -----------------------------------------------------------------------------
     @property
     def is_locked(self) -> bool:
         return self.pages.currentIndex() == LOCKED
 
-    def lock(self) -> None:
+    def _lock_idle(self) -> None:
+        self.lock(idle=True)
+
+    def lock(self, *, idle: bool = False) -> None:
+        """Hide every case and ask for the password; ``idle``: the idle timer locked it, not the clerk (Ctrl+L)."""
         if self.is_locked:
             return
         self.idle.timer.stop()
@@ -249,7 +282,7 @@ class MainWindow(QMainWindow):
         for widget in self._hidden_while_locked:
             widget.hide()
         self.session_locked.emit()
-        self.lock_dialog = LockDialog(self.ctx, self)
+        self.lock_dialog = LockDialog(self.ctx, self, idle=idle)
         self.lock_dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.lock_dialog.accepted.connect(self._unlocked)
         self.lock_dialog.rejected.connect(self._quit_from_lock)
