@@ -15,7 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wenze_desktop.procedure.actions import ACTION_FIELDS, label_of  # noqa: E402
+from wenze_desktop.procedure import fields  # noqa: E402
+from wenze_desktop.procedure.actions import ACTION_LABELS, label_of  # noqa: E402
 from wenze_desktop.rules.profiles import load_profile, profile_ids  # noqa: E402
 from wenze_desktop.security.kdf import FAST_TEST_PARAMS  # noqa: E402
 from wenze_desktop.services import Workspace, walkthrough  # noqa: E402
@@ -78,22 +79,37 @@ Respondents: `{"kind": "person", "name", "unit", "post", "rank", "gender", "ethn
 "id_number"}` or `{"kind": "unit", "name", "principal"}`. A person is the same person across cases by
 `id_number`, else name + birth date, else name + unit.
 
-Dates: `on` defaults to today; an action may not be dated before the case's previous record. A wrongly typed
-record is corrected with `ws.procedure.amend(case_id, event_id, on=…, **data)`; deadlines follow.
+Dates: `on` defaults to today; an action may not be dated before the case's previous record.
+
+Who records, who decides: a handler (承办人) records every step, approvals and decisions included; each approval
+or decision names who decided (`decided_by`, `approved_by`, `approver`, or the meeting and `organ` of a decision)
+and the signed paper — `paper_ref` (呈批表编号) or `paper_scan` (the id of the case's attachment holding the
+scan, stored with its name and SHA-256). The account that typed it in is kept apart as the record's 录入人.
+
+Corrections: `ws.procedure.amend(case_id, event_id, on=…, reason="…", **data)` corrects a record (a value of
+`None` removes a field). The earlier version stays with the record (`EventView.revisions`); the guards run again on
+the corrected record and every later one; deadlines, after-effects (影响期) and a decision's derived data follow. A
+record an issued, unvoided document rests on is refused: void the document, correct, reissue.
+`ws.procedure.withdraw_record(case_id, event_id, reason="…")` withdraws the latest record; the case returns to
+the step before, and the record is kept among the case's withdrawn records. Both are audited.
 
 ## The data each action takes
 
-`*` marks what the guards require (where the profile uses that guard). Other keys are kept with the record.
+From the registry of action fields (`wenze_desktop/procedure/fields.py`). Need: **always** — every record has it;
+**guarded** — required where the profile puts a guard on the transition that reads it; **signed** — who decided,
+required of every approval and decision; optional otherwise. Unknown keys are refused.
 
-| action | label | data |
+| action | label | data (key, label, kind, need) |
 |---|---|---|
 """
 
 
 def action_table() -> str:
     rows = []
-    for action, fields in ACTION_FIELDS.items():
-        data = "; ".join(f"`{key}` {text}" for key, text in fields.items())
+    for action in ACTION_LABELS:
+        data = "; ".join(f"`{'`/`'.join(f.stored_keys)}` {f.label} ({f.kind}" + ("" if f.need == "optional" else
+                                                                               f", **{f.need}**") + ")"
+                         for f in fields.fields_of(action))
         rows.append(f"| `{action}` | {label_of(action)} | {data} |")
     return "\n".join(rows) + "\n"
 

@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import ADMIN, ADMIN_PASSWORD
 from tests.e2e.test_cli import wenze
+from tests.unit.procedure_helpers import PAPER
 from wenze_desktop.services import Workspace
 
 
@@ -55,7 +56,7 @@ def test_calendar_import_makes_workspace_deadlines_exact(data_dir, workspace, tm
     case_id = ws.cases.create(profile="gz2009", title="跨年案件", clue_source="media", received_on=date(2026, 12, 1),
                               respondents=[{"kind": "person", "name": "张三", "unit": "某局", "post": "局长"}])
     ws.procedure.perform(case_id, "preliminary_check", on=date(2026, 12, 18))
-    ws.procedure.perform(case_id, "file_case", on=date(2026, 12, 20), approved_by="书记")
+    ws.procedure.perform(case_id, "file_case", on=date(2026, 12, 20), approved_by="书记", paper_ref=PAPER)
     ws.close()
     common = ["--data-dir", str(data_dir), "--user", ADMIN]
     before = wenze("deadline", "--from", "2026-12-20", "--working-days", "30", "--json", *common,

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 
+from tests.unit.procedure_helpers import PAPER
 from wenze_desktop.gui.changes import ChangeHub, Changes
 from wenze_desktop.gui.wizard import CaseWizard
 from wenze_desktop.services import walkthrough
@@ -127,7 +128,7 @@ def test_a_refused_action_is_disabled_with_the_engines_reason(qtbot, wizard, ctx
     case_id = new_case(ctx)
     procedure = ProcedureService(ctx)
     procedure.perform(case_id, "preliminary_check", on=TODAY)
-    procedure.perform(case_id, "file_case", on=TODAY, approved_by="主要领导")
+    procedure.perform(case_id, "file_case", on=TODAY, approved_by="主要领导", paper_ref=PAPER)
     procedure.perform(case_id, "assign_investigators", on=TODAY, staff=["调查员甲"])
     wizard.show_case(case_id)
 
@@ -173,7 +174,7 @@ def test_deadlines_show_days_left_or_overdue_and_follow_the_hub(qtbot, wizard, c
     procedure = ProcedureService(ctx)
     late = new_case(ctx, received=date(2026, 9, 1))
     procedure.perform(late, "preliminary_check", on=date(2026, 10, 9))
-    procedure.perform(late, "file_case", on=date(2026, 10, 9), approved_by="主要领导")
+    procedure.perform(late, "file_case", on=date(2026, 10, 9), approved_by="主要领导", paper_ref=PAPER)
     wizard.show_case(late)
     notice = next(d for d in procedure.deadlines(late) if d.rule_id == "notice")
     text = wizard.timeline["notified"].text()
@@ -185,7 +186,7 @@ def test_deadlines_show_days_left_or_overdue_and_follow_the_hub(qtbot, wizard, c
     procedure.perform(fresh, "preliminary_check", on=TODAY)
     wizard.show_case(fresh)
     assert "notified" in wizard.timeline and "期限" not in wizard.timeline["notified"].text()
-    procedure.perform(fresh, "file_case", on=TODAY, approved_by="主要领导")
+    procedure.perform(fresh, "file_case", on=TODAY, approved_by="主要领导", paper_ref=PAPER)
     hub.publish(Changes.case(late))  # another case: nothing to redraw
     assert "期限" not in wizard.timeline["notified"].text()
     hub.publish(Changes.case(fresh))
@@ -198,7 +199,7 @@ def test_recusal_extension_and_appeal_forms_record_what_the_services_take(qtbot,
     procedure = ProcedureService(ctx)
     case_id = new_case(ctx)
     procedure.perform(case_id, "preliminary_check", on=TODAY)
-    procedure.perform(case_id, "file_case", on=TODAY, approved_by="主要领导")
+    procedure.perform(case_id, "file_case", on=TODAY, approved_by="主要领导", paper_ref=PAPER)
     procedure.perform(case_id, "assign_investigators", on=TODAY, staff=["调查员甲", "调查员乙"])
     wizard.show_case(case_id)
 

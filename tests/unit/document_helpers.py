@@ -62,13 +62,15 @@ def issue_all_kinds(ws: Workspace, profile_id: str, start: date = date(2026, 3, 
             values = walkthrough.sample_values(profile, appeal_on)
             ws.procedure.perform(case_id, "lodge_appeal", on=appeal_on, review_kind=values["review_kind"],
                                  reason="认为处理过重")
-            ws.procedure.perform(case_id, "decide_appeal", on=appeal_on, outcome="维持", reason="事实清楚，依据充分")
+            ws.procedure.perform(case_id, "decide_appeal", on=appeal_on, outcome="uphold", reason="事实清楚，依据充分",
+                                 decided_by="书记", paper_ref="呈批〔2026〕3号")
             issue_ready(case_id)
 
     walkthrough.walk(ws.procedure, case_id, start=start, on_step=after, until="archived")
     if "withdrawal_decision" in wanted:
         other = new_case(ws, profile_id, name="李四", received=start)
         walkthrough.walk(ws.procedure, other, start=start, until="filed")
-        ws.procedure.perform(other, "withdraw", on=start + timedelta(days=5), reason="被调查对象已去世，无需继续调查")
+        ws.procedure.perform(other, "withdraw", on=start + timedelta(days=5), reason="被调查对象已去世，无需继续调查",
+                             decided_by="书记", paper_ref="呈批〔2026〕4号")
         issue_ready(other)
     return issued

@@ -8,6 +8,8 @@ from wenze_desktop.rules.profiles import Profile
 from wenze_desktop.services import Workspace, walkthrough
 
 MEETING_ATTENDEES = walkthrough.ATTENDEES
+PAPER = "呈批〔2026〕1号"
+SIGNED = {"decided_by": "书记", "paper_ref": PAPER}  # who decided an approval or decision, and the signed paper
 
 
 def new_case(ws: Workspace, profile: str = "gz2009", *, name: str = "张三", kind: str = "person",
@@ -20,9 +22,9 @@ def new_case(ws: Workspace, profile: str = "gz2009", *, name: str = "张三", ki
                            respondents=[fields], facts="对群众反映强烈的问题能够解决而不及时解决")
 
 
-def full_data(profile: Profile, on: date, kind: str = "person", light: bool = False) -> dict:
-    """Data that satisfies every action's guards (each action takes what it needs)."""
-    return walkthrough.sample_values(profile, on, kind, light)
+def full_data(profile: Profile, on: date, kind: str = "person", light: bool = False, action: str = "decide") -> dict:
+    """Data for ``action`` that satisfies its guards: a value for every field it records."""
+    return walkthrough.sample_data(profile, action, on, kind, light)
 
 
 def walk(ws: Workspace, case_id: str, **options) -> list[str]:

@@ -106,7 +106,7 @@ def decided_without_evidence(ws, profile="gz2009") -> str:
     on = steps[-1][1]
     data = walkthrough.sample_values(load_profile(profile), on)
     ws.procedure.perform(case_id, "decide", on=on, forms=data["forms"], meeting=data["meeting"], facts="事实清楚",
-                         responsibility="主要领导责任", basis="第七条")
+                         responsibility="主要领导责任", basis="第七条", organ="市委", paper_ref="会议纪要第3号")
     return case_id
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.procedure_helpers import full_data, new_case, walk
+from tests.unit.procedure_helpers import PAPER, SIGNED, full_data, new_case, walk
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.services import Workspace
 
@@ -30,8 +30,8 @@ def test_jt2019_admonition_bars_promotion_for_six_months(ws):
     case_id = new_case(ws, "jt2019", name="王五", id_number="320482198001011234")
     walk(ws, case_id, until="reported")
     on = date(2026, 4, 15)
-    ws.procedure.perform(case_id, "decide", on=on, **{**full_data(profile, on), "forms": ["诫勉"],
-                                                       "recommended_forms": ["诫勉"]}, harsher_reason="另查明新事实")
+    ws.procedure.perform(case_id, "decide", on=on, **{**full_data(profile, on), "forms": ["诫勉"]},
+                         harsher_reason="另查明新事实")
     rows = ws.procedure.restrictions(id_number="320482198001011234")
     by_kind = {r.kind: r for r in rows}
     assert by_kind["no_promotion"].ends_on == date(2026, 10, 15)
@@ -81,10 +81,10 @@ def test_repeat_flag_in_a_profile_without_the_rule_is_only_advisory(ws):
 def test_deadlines_follow_an_amended_date(ws):
     case_id = new_case(ws, "gz2009")
     ws.procedure.perform(case_id, "preliminary_check", on=date(2026, 9, 20))
-    event_id = ws.procedure.perform(case_id, "file_case", on=date(2026, 9, 25), approved_by="书记")
+    event_id = ws.procedure.perform(case_id, "file_case", on=date(2026, 9, 25), approved_by="书记", paper_ref=PAPER)
     notice = {d.rule_id: d for d in ws.procedure.deadlines(case_id)}["notice"]
     assert notice.due == date(2026, 9, 30)
-    ws.procedure.amend(case_id, event_id, on=date(2026, 9, 28))
+    ws.procedure.amend(case_id, event_id, on=date(2026, 9, 28), reason="立项日期录错")
     notice = {d.rule_id: d for d in ws.procedure.deadlines(case_id)}["notice"]
     assert notice.due == date(2026, 10, 8)
     assert [d.due for d in ws.procedure.overdue(today=date(2026, 10, 9)) if d.rule_id == "notice"] \
@@ -110,7 +110,7 @@ def test_overdue_and_due_soon_across_the_workspace(ws):
 def test_deadline_crossing_into_2027_is_provisional_until_the_year_is_entered(ws, tmp_path: Path):
     case_id = new_case(ws, "gz2009")
     ws.procedure.perform(case_id, "preliminary_check", on=date(2026, 12, 18))
-    ws.procedure.perform(case_id, "file_case", on=date(2026, 12, 20), approved_by="书记")
+    ws.procedure.perform(case_id, "file_case", on=date(2026, 12, 20), approved_by="书记", paper_ref=PAPER)
     report = {d.rule_id: d for d in ws.procedure.deadlines(case_id)}["report"]
     assert report.provisional and report.unknown_years == (2027,) and report.due == date(2027, 1, 29)
     stored = [d for d in ws.procedure.open_deadlines() if d.rule_id == "report"]
@@ -127,7 +127,7 @@ def test_withdrawn_case_has_no_open_deadlines(ws):
     case_id = new_case(ws, "gz2009")
     walk(ws, case_id, until="filed", start=date(2026, 9, 1))
     assert ws.procedure.open_deadlines()
-    ws.procedure.perform(case_id, "withdraw", on=date(2026, 9, 10), reason="问责事项已不存在")
+    ws.procedure.perform(case_id, "withdraw", on=date(2026, 9, 10), reason="问责事项已不存在", **SIGNED)
     assert ws.procedure.open_deadlines() == []
     assert all(d.moot for d in ws.procedure.deadlines(case_id))
 

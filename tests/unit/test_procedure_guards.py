@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.unit.procedure_helpers import MEETING_ATTENDEES, full_data, new_case, walk
+from tests.unit.procedure_helpers import MEETING_ATTENDEES, PAPER, SIGNED, full_data, new_case, walk
 from wenze_desktop.errors import PermissionDenied, ProcedureRefused, ValidationError
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.services import Workspace
@@ -49,7 +49,7 @@ def test_filing_needs_approval(ws):
     ws.procedure.perform(case_id, "preliminary_check", on=D)
     error = refused(ws, case_id, "file_case")
     assert error.article == "第十九条" and "市委或市政府主要领导" in error.message
-    ws.procedure.perform(case_id, "file_case", on=D, approved_by="市委书记")
+    ws.procedure.perform(case_id, "file_case", on=D, approved_by="市委书记", paper_ref=PAPER)
 
 
 def test_wf2011_needs_two_investigators(ws):
@@ -72,14 +72,14 @@ def test_no_investigation_until_everyone_declared_and_recusals_decided(ws):
     p.perform(case_id, "declare_interest", on=D, staff="调查员甲", interest=False)
     p.perform(case_id, "declare_interest", on=D, staff="调查员乙", interest=True, note="系被调查人的表弟")
     assert "利害关系" in refused(ws, case_id, "serve_notice").message
-    p.perform(case_id, "decide_recusal", on=D, staff="调查员乙", granted=True, replacement="调查员丙")
+    p.perform(case_id, "decide_recusal", on=D, staff="调查员乙", granted=True, replacement="调查员丙", **SIGNED)
     assert "调查员丙" in refused(ws, case_id, "serve_notice").message  # the replacement has not declared
     p.perform(case_id, "declare_interest", on=D, staff="调查员丙", interest=False)
 
     assert "不是本案的调查人员" in refused(ws, case_id, "apply_recusal", staff="局外人", reason="怀疑").message
     p.perform(case_id, "apply_recusal", on=D, staff="调查员甲", reason="曾与被调查人共事")
     assert "尚未作出决定" in refused(ws, case_id, "serve_notice").message
-    p.perform(case_id, "decide_recusal", on=D, staff="调查员甲", granted=False, reason="共事不构成利害关系")
+    p.perform(case_id, "decide_recusal", on=D, staff="调查员甲", granted=False, reason="共事不构成利害关系", **SIGNED)
     p.perform(case_id, "serve_notice", on=D)
     assert ws.cases.get_case(case_id).step == "notified"
 
@@ -95,9 +95,8 @@ def test_wf2011_recusal_leaving_one_investigator_blocks_the_report(ws):
     ws.procedure.perform(case_id, "assign_investigators", on=D, staff=["调查员甲", "调查员乙"])
     ws.procedure.perform(case_id, "declare_interest", on=D, staff=["调查员甲", "调查员乙"], interest=False)
     ws.procedure.perform(case_id, "apply_recusal", on=D, staff="调查员乙", reason="利害关系")
-    ws.procedure.perform(case_id, "decide_recusal", on=D, staff="调查员乙", granted=True)
-    data = full_data(WF, D)
-    data.pop("staff")
+    ws.procedure.perform(case_id, "decide_recusal", on=D, staff="调查员乙", granted=True, **SIGNED)
+    data = full_data(WF, D, action="submit_report")
     assert "至少 2 名" in refused(ws, case_id, "submit_report", **data).message
 
 
@@ -174,7 +173,7 @@ def test_harsher_than_recommended_after_defence_needs_a_written_reason(ws, repor
     assert recommended == ["诫勉谈话"]
     data = {**full_data(GZ, D), "forms": ["免职或建议免职"]}
     error = refused(ws, reported, "decide", **data)
-    assert "harsher_reason" in error.message and error.article == "第二十二条"
+    assert "加重的理由" in error.message and error.article == "第二十二条"
     ws.procedure.perform(reported, "decide", on=D, **data, harsher_reason="调查报告遗漏了造成重大损失的事实")
 
 
@@ -197,7 +196,8 @@ def test_decision_document_elements_must_be_present_before_service(ws, reported)
         assert label in error.message
     assert ws.procedure.missing_decision_elements(reported) == ["存在问责情形的证据", "责任的认定", "问责的依据"]
     decision = ws.procedure.history(reported)[-1]
-    ws.procedure.amend(reported, decision.id, evidence="会议记录", responsibility="主要领导责任", basis="第九条（一）")
+    ws.procedure.amend(reported, decision.id, evidence="会议记录", responsibility="主要领导责任", basis="第九条（一）",
+                       reason="补录决定书内容")
     ws.procedure.perform(reported, "serve_decision", on=D)
 
 
@@ -220,8 +220,8 @@ def test_review_outcome_is_uphold_change_or_revoke(ws):
     ws.procedure.perform(case_id, "lodge_appeal", on=on, review_kind="复核", reason="不服")
     error = refused(ws, case_id, "decide_appeal", on=on, outcome="驳回")
     assert error.article == "第二十九条" and "维持、变更、撤销" in error.message
-    assert "变更后的问责方式" in refused(ws, case_id, "decide_appeal", on=on, outcome="变更").message
-    ws.procedure.perform(case_id, "decide_appeal", on=on, outcome="变更", forms=["责令作出书面检查"])
+    assert "变更后的问责方式" in refused(ws, case_id, "decide_appeal", on=on, outcome="modify").message
+    ws.procedure.perform(case_id, "decide_appeal", on=on, outcome="modify", forms=["责令作出书面检查"], **SIGNED)
     restrictions = ws.procedure.restrictions(name="张三")
     assert {r.form_name for r in restrictions} == {"责令作出书面检查"}  # the old form's effects were lifted
 
@@ -232,7 +232,7 @@ def test_revoked_decision_lifts_restrictions_and_needs_no_execution(ws):
     on = ws.procedure.history(case_id)[-1].on
     assert ws.procedure.restrictions(name="张三")
     ws.procedure.perform(case_id, "lodge_appeal", on=on, review_kind="复查", reason="不服")
-    ws.procedure.perform(case_id, "decide_appeal", on=on, outcome="撤销", reason="事实不清")
+    ws.procedure.perform(case_id, "decide_appeal", on=on, outcome="revoke", reason="事实不清", **SIGNED)
     assert ws.procedure.restrictions(name="张三") == []
     ws.procedure.perform(case_id, "archive", on=on)
 
@@ -258,7 +258,7 @@ def test_archive_needs_every_record_of_the_path(ws):
     walk(ws, case_id, until="served")
     on = ws.procedure.history(case_id)[-1].on
     ws.procedure.perform(case_id, "lodge_appeal", on=on, review_kind="复核", reason="不服")
-    ws.procedure.perform(case_id, "decide_appeal", on=on, outcome="维持")
+    ws.procedure.perform(case_id, "decide_appeal", on=on, outcome="uphold", **SIGNED)
     error = refused(ws, case_id, "archive", on=on)
     assert error.article == "第三十条第二款" and "执行情况报告" in error.message
     ws.procedure.perform(case_id, "report_execution", on=on)
@@ -275,7 +275,7 @@ def test_wf2011_extension_capped_at_30_working_days_in_total(ws):
                                **{**args, "approver": ""}, working_days=5).message
     error = refused(ws, case_id, "extend_deadline", on=date(2026, 9, 10), **args, working_days=21)
     assert "30个工作日" in error.message and error.article.startswith("第十条")
-    ws.procedure.perform(case_id, "extend_deadline", on=date(2026, 9, 10), **args, working_days=20)
+    ws.procedure.perform(case_id, "extend_deadline", on=date(2026, 9, 10), **args, working_days=20, paper_ref=PAPER)
     [investigation] = ws.procedure.deadlines(case_id)
     assert investigation.extended == 1
     assert investigation.due == ws.calendar.calendar().add_working_days(date(2026, 9, 1), 30).due
@@ -283,25 +283,39 @@ def test_wf2011_extension_capped_at_30_working_days_in_total(ws):
 
 
 def test_permission_is_checked_separately_from_guards(ws, ctx):
-    AccountService(ctx).create_user("clerk", "办事员", ["handler"], "Clerk-密码-2026")
-    case_id = new_case(ws)
+    """A handler records decisions (naming who decided); a leader may too; an account with no case duties may not,
+    and sees why before any form opens."""
+    accounts = AccountService(ctx)
+    accounts.create_user("clerk", "办事员", ["handler"], "Clerk-密码-2026")
+    accounts.create_user("boss", "领导", ["leader"], "Boss-密码-2026")
+    case_id, other = new_case(ws), new_case(ws, name="李四")
     walk(ws, case_id, until="reported")
+    walk(ws, other, until="reported")
     from wenze_desktop.services.auth import login
 
-    clerk = Workspace(login(ctx.workspace.data_dir, "clerk", "Clerk-密码-2026"))
-    try:
-        assert [a.id for a in clerk.procedure.actions(case_id, today=D)]  # may read
+    def signed_in(name: str, password: str) -> Workspace:
+        return Workspace(login(ctx.workspace.data_dir, name, password))
+
+    with signed_in("clerk", "Clerk-密码-2026") as clerk:
+        options = {a.id: a for a in clerk.procedure.actions(case_id, today=D)}
+        assert options["decide"].enabled
+        clerk.procedure.perform(case_id, "decide", on=D, **full_data(GZ, D))
+        recorded = clerk.procedure.history(case_id)[-1]
+        assert recorded.recorded_by == "办事员" and recorded.get("organ") == GZ.deciding_organ
+    with signed_in("boss", "Boss-密码-2026") as boss:
+        boss.procedure.perform(other, "decide", on=D, **full_data(GZ, D))
+        # a leader does not record the handling steps
+        options = {a.id: a for a in boss.procedure.actions(other, today=D)}
+        assert not options["serve_decision"].enabled and "办理案件" in options["serve_decision"].refusal.message
         with pytest.raises(PermissionDenied):
-            clerk.procedure.perform(case_id, "decide", on=D, **full_data(GZ, D))
-    finally:
-        clerk.close()
+            boss.procedure.perform(other, "serve_decision", on=D)
 
 
 def test_dates_must_not_go_backwards(ws):
     case_id = new_case(ws)
     ws.procedure.perform(case_id, "preliminary_check", on=date(2026, 4, 10))
     with pytest.raises(ValidationError, match="早于"):
-        ws.procedure.perform(case_id, "file_case", on=date(2026, 4, 9), approved_by="书记")
+        ws.procedure.perform(case_id, "file_case", on=date(2026, 4, 9), approved_by="书记", paper_ref=PAPER)
 
 
 def test_refusals_are_audited_as_failures(ws, ctx):

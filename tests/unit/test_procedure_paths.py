@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tests.unit.procedure_helpers import full_data, new_case, walk
+from tests.unit.procedure_helpers import SIGNED, full_data, new_case, walk
 from wenze_desktop.errors import ProcedureRefused
 from wenze_desktop.rules.profiles import load_profile, profile_ids
 from wenze_desktop.services import Workspace
@@ -39,7 +39,7 @@ def test_withdrawn_case_accepts_nothing(ws, profile_id):
     withdraw = next(t for t in profile.transitions if t.action == "withdraw")
     case_id = new_case(ws, profile_id)
     walk(ws, case_id, until=withdraw.sources[0])
-    ws.procedure.perform(case_id, "withdraw", on=date(2026, 4, 1), reason="问责事项已不存在")
+    ws.procedure.perform(case_id, "withdraw", on=date(2026, 4, 1), reason="问责事项已不存在", **SIGNED)
     assert ws.cases.get_case(case_id).step == "withdrawn"
     assert ws.procedure.actions(case_id) == []
     for action in ("decide", "archive", withdraw.action):
@@ -54,12 +54,14 @@ def test_appeal_path_then_archive(ws, profile_id):
     case_id = new_case(ws, profile_id, kind=kind, name="张三" if kind == "person" else "某某学校")
     walk(ws, case_id, until="served", kind=kind)
     served_on = ws.procedure.history(case_id)[-1].on
-    data = full_data(profile, served_on, kind)
-    ws.procedure.perform(case_id, "lodge_appeal", on=served_on, **data)
-    ws.procedure.perform(case_id, "decide_appeal", on=served_on, **{**data, "outcome": "维持"})
+    def data(action: str) -> dict:
+        return full_data(profile, served_on, kind, action=action)
+
+    ws.procedure.perform(case_id, "lodge_appeal", on=served_on, **data("lodge_appeal"))
+    ws.procedure.perform(case_id, "decide_appeal", on=served_on, **{**data("decide_appeal"), "outcome": "uphold"})
     assert ws.cases.get_case(case_id).step == "appeal_decided"
-    ws.procedure.perform(case_id, "report_execution", on=served_on, **data)
-    ws.procedure.perform(case_id, "archive", on=served_on, **data)
+    ws.procedure.perform(case_id, "report_execution", on=served_on, **data("report_execution"))
+    ws.procedure.perform(case_id, "archive", on=served_on, **data("archive"))
     assert ws.cases.get_case(case_id).step == "archived"
 
 
@@ -69,8 +71,7 @@ def test_gz2009_direct_decision_path(ws):
     profile = load_profile("gz2009")
     on = date(2026, 4, 1)
     with pytest.raises(ProcedureRefused) as refused:
-        ws.procedure.perform(case_id, "decide", on=on, **{**full_data(profile, on), "direct_reason": "",
-                                                           "reason": ""})
+        ws.procedure.perform(case_id, "decide", on=on, **{**full_data(profile, on), "direct_reason": ""})
     assert refused.value.article == "第二十四条第二款"
     ws.procedure.perform(case_id, "waive_defence", on=on, text="本人明确表示放弃陈述申辩")
     ws.procedure.perform(case_id, "decide", on=on, **full_data(profile, on))

@@ -9,7 +9,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from wenze_desktop.documents.spec import Colophon, DocumentSpec, FieldTable, Para, Signature
+from wenze_desktop.domain.glossary import ReviewOutcome
 from wenze_desktop.procedure.actions import DOCUMENT_KINDS
+from wenze_desktop.procedure.fields import outcome_code
 from wenze_desktop.procedure.view import CaseView, EventView, names, team_of
 from wenze_desktop.rules.profiles import Profile
 
@@ -225,8 +227,8 @@ def review_body(f: DocumentFacts) -> list[Para]:
         body.append(Para(f"你于{cn_date(lodged.on)}对{decided}提出{kind}申请"
                          + (f"，理由是：{lodged.get('reason')}" if lodged.get("reason") else "") + "。"))
     body += paragraphs(f.event.get("reason"))
-    outcome = str(f.event.get("outcome", ""))
-    result = {"维持": "决定维持原问责决定。", "撤销": "决定撤销原问责决定。"}.get(
+    outcome = outcome_code(f.event.get("outcome"))
+    result = {ReviewOutcome.UPHOLD: "决定维持原问责决定。", ReviewOutcome.REVOKE: "决定撤销原问责决定。"}.get(
         outcome, "决定将原问责决定变更为：" + "、".join(names(f.event.get("forms"))) + "。")
     body.append(Para(f"根据《{f.profile.title}》{f.profile.appeal.outcomes_article}的规定，经{kind}，{result}"))
     return body

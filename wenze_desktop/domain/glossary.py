@@ -34,6 +34,14 @@ class ClueSource(StrEnum):
     OTHER = "other"
 
 
+class ReviewOutcome(StrEnum):
+    """The outcome of a review (复核/复查) of a decision."""
+
+    UPHOLD = "uphold"
+    MODIFY = "modify"
+    REVOKE = "revoke"
+
+
 TERMS: dict[str, str] = {
     # roles (三员 and business users)
     Role.SYSTEM_ADMIN: "系统管理员",
@@ -53,6 +61,9 @@ TERMS: dict[str, str] = {
     ClueSource.COMPLAINT: "公民、法人或其他组织检举控告",
     ClueSource.INSPECTION: "督查检查发现",
     ClueSource.OTHER: "其他",
+    ReviewOutcome.UPHOLD: "维持",
+    ReviewOutcome.MODIFY: "变更",
+    ReviewOutcome.REVOKE: "撤销",
     # domain nouns
     "case": "案件",
     "clue": "问责线索",

@@ -62,6 +62,8 @@ class Case(Record):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The earliest open deadline, kept by the procedure service whenever deadlines are stored (sort/filter column).
     next_due: Mapped[date | None] = mapped_column(Date, index=True)
+    # records withdrawn (撤回) from the procedure, kept whole with the reason, who and when
+    withdrawn_records: Mapped[list | None] = mapped_column(JSON)
 
     clues: Mapped[list[Clue]] = relationship(back_populates="case", cascade="all, delete-orphan")
     respondents: Mapped[list[Respondent]] = relationship(back_populates="case", cascade="all, delete-orphan")
@@ -165,6 +167,9 @@ class ProcedureEvent(Record):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     recorded_by: Mapped[str | None] = mapped_column(String(36))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_name: Mapped[str | None] = mapped_column(String(100))  # the 录入人, as named when recorded
+    # earlier versions of a corrected record: [{on, data, reason, by, at}], oldest first
+    revisions: Mapped[list | None] = mapped_column(JSON)
 
 
 class CaseDeadline(Record):

@@ -11,7 +11,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 
+from wenze_desktop.gui.changes import ChangeHub
 from wenze_desktop.gui.messages import show_error
+from wenze_desktop.services import changes as change_notes
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wenze-db")
 _pending: set[QObject] = set()  # relays whose work has not answered yet
@@ -36,13 +38,17 @@ class _Relay(QObject):
 
 def run_op(parent: QWidget, label: str, work: Callable[..., Any],
            on_success: Callable[[Any], None] | None = None, *, progress: bool = False,
-           on_failure: Callable[[BaseException], None] | None = None, busy_dialog: bool = True) -> _Relay:
+           on_failure: Callable[[BaseException], None] | None = None, busy_dialog: bool = True,
+           hub: ChangeHub | None = None) -> _Relay:
     """Run ``work`` on the database worker with a busy dialog; success or error is handled on the GUI thread.
 
     ``progress=True``: ``work(report)`` is called with a thread-safe ``report(done, total, message) -> bool`` (the
     core's progress protocol); the dialog shows a determinate bar and a 取消 button, after which ``report`` returns
     False. ``on_failure`` replaces the default error dialog. ``busy_dialog=False`` runs quietly (views refreshing
     themselves). The returned relay's ``finished``/``failed`` signals fire after the callbacks.
+
+    What the services noted as changed (``ctx.changed``) is published to ``hub`` after the callbacks — also after
+    a failure, for what was committed before it. This is the one place the GUI publishes changes.
     """
     # The relay has no Qt parent: the worker may still emit on it after the widget that asked is gone (a closed
     # dialog or tab). It is kept alive here until the answer has been delivered, then dropped.
@@ -75,7 +81,7 @@ def run_op(parent: QWidget, label: str, work: Callable[..., Any],
         if message:
             dialog.setLabelText(f"{message}（{done}/{total}）")
 
-    def finish(callback: Callable[[], None]) -> None:
+    def finish(callback: Callable[[], None], changed: change_notes.Changes) -> None:
         close_dialog()
         try:
             if parent is None or isValid(parent):  # the asking widget may have been closed meanwhile
@@ -83,12 +89,16 @@ def run_op(parent: QWidget, label: str, work: Callable[..., Any],
         finally:
             _pending.discard(relay)
             relay.deleteLater()
+            if hub is not None and isValid(hub):
+                hub.publish(changed)
 
-    def done(result: Any) -> None:
-        finish(lambda: on_success(result) if on_success else None)
+    def done(answer: tuple[Any, change_notes.Changes]) -> None:
+        result, changed = answer
+        finish(lambda: on_success(result) if on_success else None, changed)
 
-    def failed(error: BaseException) -> None:
-        finish(lambda: on_failure(error) if on_failure else show_error(parent, error))
+    def failed(answer: tuple[BaseException, change_notes.Changes]) -> None:
+        error, changed = answer
+        finish(lambda: on_failure(error) if on_failure else show_error(parent, error), changed)
 
     # Connected before the caller's own slots, so the callbacks have run when those see the signal.
     relay.finished.connect(done)
@@ -100,12 +110,13 @@ def run_op(parent: QWidget, label: str, work: Callable[..., Any],
         return not relay.cancel_requested.is_set()
 
     def task() -> None:
-        try:
-            result = work(report) if progress else work()
-        except BaseException as exc:
-            relay.failed.emit(exc)
-        else:
-            relay.finished.emit(result)
+        with change_notes.collect() as collected:
+            try:
+                result = work(report) if progress else work()
+            except BaseException as exc:
+                relay.failed.emit((exc, collected.changes))
+            else:
+                relay.finished.emit((result, collected.changes))
 
     _executor.submit(task)
     return relay

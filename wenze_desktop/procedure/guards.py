@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from wenze_desktop.domain.glossary import ReviewOutcome, term
 from wenze_desktop.procedure import decisions
+from wenze_desktop.procedure.fields import outcome_code
 from wenze_desktop.procedure.actions import label_of
 from wenze_desktop.procedure.view import CaseView, names, team_of
 from wenze_desktop.rules.calendar import WorkCalendar
@@ -50,16 +52,22 @@ class GuardSpec:
     check: Guard
     needs_data: bool
     article_key: str = ""  # the [procedure] key whose article the guard cites, if not the transition's
+    reads: tuple[str, ...] = ()  # the action fields (procedure/fields.py) the guard reads
 
 
 GUARDS: dict[str, GuardSpec] = {}
 
 
-def guard(name: str, *, needs_data: bool = False, article_key: str = ""):
+def guard(name: str, *, needs_data: bool = False, article_key: str = "", reads: tuple[str, ...] = ()):
     def register(check: Guard) -> Guard:
-        GUARDS[name] = GuardSpec(check, needs_data, article_key)
+        GUARDS[name] = GuardSpec(check, needs_data, article_key, reads)
         return check
     return register
+
+
+def reads_of(guard_names) -> set[str]:
+    """The action fields the named guards read (what a form must ask for before the action can pass)."""
+    return {key for name in guard_names for key in GUARDS[name].reads}
 
 
 def cite(p: Proposal, key: str) -> str:
@@ -77,7 +85,7 @@ def case_open(case: CaseView, p: Proposal) -> Refusal | None:
 
 # -- investigation team and recusal --------------------------------------------------------------------------------
 
-@guard("investigators_minimum", needs_data=True, article_key="investigators_article")
+@guard("investigators_minimum", needs_data=True, article_key="investigators_article", reads=("staff",))
 def investigators_minimum(case: CaseView, p: Proposal) -> Refusal | None:
     staff = list(dict.fromkeys(names((p.data or {}).get("staff"))))
     need = p.profile.procedure.min_investigators
@@ -107,7 +115,7 @@ def investigators_cleared(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("staff_assigned")
+@guard("staff_assigned", reads=("staff",))
 def staff_assigned(case: CaseView, p: Proposal) -> Refusal | None:
     team = team_of(case)
     if not team.members:
@@ -123,7 +131,7 @@ def staff_assigned(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("recusal_pending")
+@guard("recusal_pending", reads=("staff",))
 def recusal_pending(case: CaseView, p: Proposal) -> Refusal | None:
     team = team_of(case)
     open_matters = team.pending_recusals + [n for n in team.interested() if n not in team.pending_recusals]
@@ -139,27 +147,27 @@ def recusal_pending(case: CaseView, p: Proposal) -> Refusal | None:
 
 # -- filing, report, defence ---------------------------------------------------------------------------------------
 
-@guard("filing_approved", needs_data=True, article_key="filing_article")
+@guard("filing_approved", needs_data=True, article_key="filing_article", reads=("approved_by",))
 def filing_approved(case: CaseView, p: Proposal) -> Refusal | None:
     if not p.text("approved_by"):
         by = p.profile.procedure.filing_approval or "决定机关"
-        return Refusal(f"立项须报{by}批准，请填写批准人（approved_by）。", cite(p, "filing_article"))
+        return Refusal(f"立项须报{by}批准，请填写批准人。", cite(p, "filing_article"))
     return None
 
 
-@guard("report_complete", needs_data=True)
+@guard("report_complete", needs_data=True, reads=("facts", "conclusion", "accountable", "recommended_forms"))
 def report_complete(case: CaseView, p: Proposal) -> Refusal | None:
     data = p.data or {}
     if not (p.text("facts") or case.facts.strip()):
         return Refusal("调查报告须写明问责情形的具体事实。", p.transition.article)
     if not p.text("conclusion"):
-        return Refusal("调查报告须写明基本结论（conclusion）。", p.transition.article)
+        return Refusal("调查报告须写明基本结论。", p.transition.article)
     if "accountable" not in data:
-        return Refusal("调查报告须提出是否问责的建议（accountable）。", p.transition.article)
+        return Refusal("调查报告须提出是否问责的建议。", p.transition.article)
     if data["accountable"]:
         recommended = data.get("recommended_forms") or []
         if not recommended:
-            return Refusal("建议问责的，调查报告须写明建议采用的问责方式（recommended_forms）。", p.transition.article)
+            return Refusal("建议问责的，调查报告须写明建议采用的问责方式。", p.transition.article)
         unknown = [str(f) for f in recommended if p.profile.form(str(f)) is None]
         if unknown:
             return Refusal(f"「{'、'.join(unknown)}」不是本规定的问责方式。", decisions.forms_article(p.profile))
@@ -173,37 +181,37 @@ def defence_heard_or_waived(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("reason_given", needs_data=True)
+@guard("reason_given", needs_data=True, reads=("reason", "text"))
 def reason_given(case: CaseView, p: Proposal) -> Refusal | None:
     if not p.text("reason", "text"):
         if p.transition.action == "waive_defence":
-            return Refusal("放弃陈述申辩须由被调查人明确表示，请录入其书面表示（text）。", p.transition.article)
-        return Refusal("请写明理由（reason）。", p.transition.article)
+            return Refusal("放弃陈述申辩须由被调查人明确表示，请录入其书面表示。", p.transition.article)
+        return Refusal("请写明理由。", p.transition.article)
     return None
 
 
-@guard("direct_decision_reason", needs_data=True)
+@guard("direct_decision_reason", needs_data=True, reads=("direct_reason",))
 def direct_decision_reason(case: CaseView, p: Proposal) -> Refusal | None:
-    if not p.text("direct_reason", "reason"):
-        return Refusal("不经调查直接作出决定的，须写明情况特殊或事实清楚的理由（direct_reason）。",
+    if not p.text("direct_reason"):
+        return Refusal("不经调查直接作出决定的，须写明情况特殊或事实清楚的理由。",
                        p.transition.article)
     return None
 
 
 # -- the decision ---------------------------------------------------------------------------------------------------
 
-@guard("collective_meeting", needs_data=True, article_key="collective_article")
+@guard("collective_meeting", needs_data=True, article_key="collective_article", reads=("meeting",))
 def collective_meeting(case: CaseView, p: Proposal) -> Refusal | None:
     article = cite(p, "collective_article")
     body = p.profile.procedure.collective_body or "领导班子"
     meeting = (p.data or {}).get("meeting")
     if not isinstance(meeting, Mapping) or not meeting.get("date"):
-        return Refusal(f"问责决定须经{body}集体讨论，请登记会议日期、出席人员和持不同意见的成员（meeting）。", article)
+        return Refusal(f"问责决定须经{body}集体讨论，请登记会议日期、出席人员和持不同意见的成员。", article)
     if not names(meeting.get("attendees")):
-        return Refusal("请登记出席会议的人员（attendees）。", article)
+        return Refusal("请登记出席会议的人员。", article)
     dissent_key = next((k for k in ("dissenting", "dissent", "dissenters") if k in meeting), None)
     if dissent_key is None:
-        return Refusal("请登记持不同意见的成员（dissenting，没有则填空列表）。", article)
+        return Refusal("请登记持不同意见的成员（没有则写明无人持不同意见）。", article)
     strangers = [n for n in names(meeting[dissent_key]) if n not in names(meeting.get("attendees"))]
     if strangers:
         return Refusal(f"持不同意见的「{'、'.join(strangers)}」不在出席人员之中。", article)
@@ -213,7 +221,7 @@ def collective_meeting(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("forms_of_profile", needs_data=True)
+@guard("forms_of_profile", needs_data=True, reads=("forms",))
 def forms_of_profile(case: CaseView, p: Proposal) -> Refusal | None:
     try:
         decisions.resolve_forms(p.profile, case, (p.data or {}).get("forms"))
@@ -222,7 +230,7 @@ def forms_of_profile(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("dissenters_not_held", needs_data=True, article_key="dissent_article")
+@guard("dissenters_not_held", needs_data=True, article_key="dissent_article", reads=("meeting", "forms"))
 def dissenters_not_held(case: CaseView, p: Proposal) -> Refusal | None:
     meeting = (p.data or {}).get("meeting") or {}
     if not isinstance(meeting, Mapping):
@@ -238,7 +246,7 @@ def dissenters_not_held(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("harsher_needs_reason", needs_data=True, article_key="no_harsher_article")
+@guard("harsher_needs_reason", needs_data=True, article_key="no_harsher_article", reads=("forms", "harsher_reason"))
 def harsher_needs_reason(case: CaseView, p: Proposal) -> Refusal | None:
     if not case.has("record_defence"):
         return None
@@ -249,12 +257,12 @@ def harsher_needs_reason(case: CaseView, p: Proposal) -> Refusal | None:
         return None
     if recommended is not None and decisions.severity(held) > recommended and not p.text("harsher_reason"):
         article = p.profile.procedure.no_harsher_article or cite(p, "defence_article")
-        return Refusal("决定重于调查报告的建议，而被问责对象已作陈述申辩：须写明加重的理由（harsher_reason），"
+        return Refusal("决定重于调查报告的建议，而被问责对象已作陈述申辩：须写明加重的理由，"
                        "且不得因其申辩而加重。", article)
     return None
 
 
-@guard("simplified_forms_only", needs_data=True)
+@guard("simplified_forms_only", needs_data=True, reads=("forms",))
 def simplified_forms_only(case: CaseView, p: Proposal) -> Refusal | None:
     try:
         held = decisions.resolve_forms(p.profile, case, (p.data or {}).get("forms"))
@@ -290,7 +298,7 @@ def appeal_window_due(case: CaseView, profile: Profile, calendar: WorkCalendar):
     return calendar.add_days(trigger.on, rules.window_days)
 
 
-@guard("appeal_window")
+@guard("appeal_window", reads=("review_kind",))
 def appeal_window(case: CaseView, p: Proposal) -> Refusal | None:
     rules = p.profile.appeal
     if not rules.allowed:
@@ -307,14 +315,14 @@ def appeal_window(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("review_outcome", needs_data=True)
+@guard("review_outcome", needs_data=True, reads=("outcome", "forms"))
 def review_outcome(case: CaseView, p: Proposal) -> Refusal | None:
-    outcomes = p.profile.appeal.outcomes or ("维持", "变更", "撤销")
+    outcomes = p.profile.appeal.outcomes or tuple(ReviewOutcome)
     article = p.profile.appeal.outcomes_article or p.transition.article
-    outcome = p.text("outcome")
+    outcome = outcome_code(p.text("outcome"))
     if outcome not in outcomes:
-        return Refusal(f"复核/复查决定只能是{'、'.join(outcomes)}原问责决定之一。", article)
-    if outcome == "变更":
+        return Refusal(f"复核/复查决定只能是{'、'.join(term(o) for o in outcomes)}原问责决定之一。", article)
+    if outcome == ReviewOutcome.MODIFY:
         try:
             decisions.resolve_forms(p.profile, case, (p.data or {}).get("forms"))
         except decisions.FormProblem as problem:
@@ -327,7 +335,7 @@ def appeal_pending(case: CaseView) -> bool:
     return len(lodged) > len(decided)
 
 
-@guard("execution_not_paused")
+@guard("execution_not_paused", reads=())
 def execution_not_paused(case: CaseView, p: Proposal) -> Refusal | None:
     if not appeal_pending(case):
         return None
@@ -340,7 +348,7 @@ def execution_not_paused(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("extension_allowed", needs_data=True)
+@guard("extension_allowed", needs_data=True, reads=("deadline", "extension", "approver", "reason"))
 def extension_allowed(case: CaseView, p: Proposal) -> Refusal | None:
     from wenze_desktop.procedure.deadlines import extension_problem  # deadlines imports this module
 
@@ -353,7 +361,7 @@ def archive_complete(case: CaseView, p: Proposal) -> Refusal | None:
     article = p.profile.archive_article or p.transition.article
     missing = [a for a in p.profile.archive_requirements(case.path) if not case.has(a)]
     decision = case.last("decide")
-    revoked = any(e.get("outcome") == "撤销" for e in case.all("decide_appeal"))
+    revoked = any(outcome_code(e.get("outcome")) == ReviewOutcome.REVOKE for e in case.all("decide_appeal"))
     if decision is not None:
         if not case.has("serve_decision") and "serve_decision" in p.profile.actions():
             missing.append("serve_decision")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from wenze_desktop.domain.glossary import ReviewOutcome
 from wenze_desktop.procedure.actions import ACTIONS, DOCUMENT_KINDS, PATHS, RESTRICTIONS
 from wenze_desktop.procedure.guards import GUARDS
 from wenze_desktop.rules.profiles import PERSON, UNIT, Profile
@@ -12,7 +13,7 @@ ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇\d]+[条章]|�
 CIRCUMSTANCE_KINDS = {"aggravating", "mitigating", "exempting"}
 ELEMENTS = {"respondent_info", "facts", "evidence", "responsibility", "basis", "decision", "appeal_route", "organ",
             "date", "document_number", "title", "seal"}
-OUTCOMES = {"维持", "变更", "撤销"}
+OUTCOMES = {o.value for o in ReviewOutcome}
 PAUSES = {"no", "may", "yes", "silent"}
 # guards whose refusal cites a [procedure] article that the profile must then give
 GUARD_NEEDS = {"investigators_cleared": "recusal_article", "collective_meeting": "collective_article",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -41,6 +41,10 @@ class EventView:
     path: str = "main"
     data: Mapping[str, Any] = field(default_factory=dict)
     step_after: str = ""  # the step the action led to, as recorded ("" where only deadlines are computed)
+    recorded_by: str = ""  # the 录入人 (who typed it in), not who decided — that is in the data
+    recorded_at: datetime | None = None
+    revisions: tuple[Mapping[str, Any], ...] = ()  # earlier versions of a corrected record, oldest first
+    step_before: str = ""
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)

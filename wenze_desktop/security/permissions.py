@@ -82,5 +82,21 @@ def require(roles: Iterable[str], permission: Permission, username: str = "") ->
         raise PermissionDenied(f"{who}没有“{PERMISSION_NAMES[permission]}”的权限，请联系系统管理员。")
 
 
+def require_any(roles: Iterable[str], permissions: Iterable[Permission], username: str = "") -> None:
+    """At least one of ``permissions``; the refusal names the first (the one the office would grant)."""
+    wanted = tuple(permissions)
+    if not set(wanted) & permissions_of(roles):
+        require(roles, wanted[0], username)
+
+
+def refusal_of(roles: Iterable[str], permissions: Iterable[Permission], username: str = "") -> str:
+    """Why a user may not do something that needs one of ``permissions`` ("" when they may)."""
+    try:
+        require_any(roles, permissions, username)
+    except PermissionDenied as refusal:
+        return str(refusal)
+    return ""
+
+
 def role_names(roles: Iterable[str]) -> str:
     return "、".join(term(r) for r in roles) or "（无角色）"

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from wenze_desktop.domain.base import Record, utcnow
 from wenze_desktop.errors import PermissionDenied
 from wenze_desktop.security import audit
-from wenze_desktop.security.permissions import Permission, require
+from wenze_desktop.security.permissions import Permission, require_any
+from wenze_desktop.services import changes as change_notes
+from wenze_desktop.services.changes import Changes
 from wenze_desktop.storage.workspace import Workspace
 
 Clock = Callable[[], datetime]
@@ -34,11 +36,13 @@ class ServiceContext:
     user: CurrentUser
     clock: Clock = field(default=utcnow)
 
-    def require(self, permission: Permission, *, action: str = "", object_type: str = "",
+    def require(self, permission: Permission | tuple[Permission, ...], *, action: str = "", object_type: str = "",
                 object_id: str | None = None) -> None:
-        """Check a permission; a refusal is itself audited (as a failure) before it is raised."""
+        """Check a permission (or any one of several); a refusal is itself audited (as a failure) before it is
+        raised."""
         try:
-            require(self.user.roles, permission, self.user.username)
+            require_any(self.user.roles, permission if isinstance(permission, tuple) else (permission,),
+                        self.user.username)
         except PermissionDenied as refusal:
             with self.workspace.session() as session, session.begin():
                 self.audit(session, action or str(permission), object_type or "permission", object_id,
@@ -46,7 +50,7 @@ class ServiceContext:
             raise
 
     @contextmanager
-    def transaction(self, permission: Permission | None = None, *, action: str = "",
+    def transaction(self, permission: Permission | tuple[Permission, ...] | None = None, *, action: str = "",
                     object_type: str = "", object_id: str | None = None) -> Iterator[Session]:
         """One unit of work, after the permission check."""
         if permission is not None:
@@ -59,6 +63,10 @@ class ServiceContext:
         audit.append(session, at=self.clock(), user_id=self.user.id, username=self.user.username,
                      action=action, object_type=object_type, object_id=object_id, old=old, new=new,
                      success=success)
+
+    def changed(self, changes: Changes) -> None:
+        """Note what this operation changed; the GUI publishes it once the operation is over."""
+        change_notes.note(changes)
 
     def touch(self, record: Record) -> None:
         record.updated_at = self.clock()

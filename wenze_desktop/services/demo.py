@@ -18,7 +18,9 @@ from typing import Any
 from wenze_desktop.documents.seal_image import demo_seal_png
 from wenze_desktop.domain.base import utcnow
 from wenze_desktop.domain.glossary import Role
+from wenze_desktop.procedure.actions import DECIDING_ACTIONS
 from wenze_desktop.procedure.engine import open_transitions
+from wenze_desktop.procedure.fields import signed_fields
 from wenze_desktop.procedure.view import team_of
 from wenze_desktop.rules.calendar import WorkCalendar
 from wenze_desktop.rules.profiles import Profile, load_profile
@@ -44,12 +46,15 @@ DECIDING = {"gz2009": "中共示范市委", "wf2011": "示范市教育局", "jt2
             "ccp2016": "中共示范市委", "jc2017": "示范市人民政府", "sh2022": "示范市纪委监委",
             "bx2019": "示范市高新区党工委"}
 # What each action records besides what its guards need (see docs/procedure.md).
-EXTRA_KEYS = {"preliminary_check": ["summary"], "file_case": ["summary", "approved_by"],
+EXTRA_KEYS = {"preliminary_check": ["summary"], "file_case": ["summary", "approved_by", "paper_ref"],
               "assign_investigators": ["leader"], "serve_notice": ["served_to", "method"],
               "receive_explanation": ["summary"], "inform_findings": ["summary"], "record_defence": ["adopted"],
               "decide": ["organ"], "serve_decision": ["recipients", "method"], "report_execution": ["summary"],
               "archive": ["archive_no", "location"], "withdraw": ["served_on"],
               "lodge_appeal": ["pause_execution"], "decide_appeal": ["reason"]}
+for _action in DECIDING_ACTIONS:  # who decided and the signed paper, as a clerk records them
+    EXTRA_KEYS.setdefault(_action, []).extend(f.key for f in signed_fields(_action))
+    EXTRA_KEYS[_action].append("paper_ref")
 
 
 SUMMARIES = {"preliminary_check": "经初核，反映的问题基本属实，建议立项调查。",
@@ -77,7 +82,8 @@ def values_for(spec: DemoCase, profile: Profile, action: str, on: date, serial: 
         evidence="谈话笔录、书面说明、工作台账、会议记录及现场照片", responsibility=f"负有{responsibility}",
         basis=f"《{profile.title}》{article}", organ=DECIDING[profile.id],
         meeting={"date": on.isoformat(), "attendees": MEETING, "dissenting": []},
-        direct_reason="事实清楚、证据确凿，当事人无异议", outcome="维持", pause_execution=False,
+        direct_reason="事实清楚、证据确凿，当事人无异议", outcome="uphold", pause_execution=False,
+        decided_by="周建国", approver="周建国", paper_ref=f"示纪呈〔{on.year}〕{serial}号",
         review_kind=review_kinds[0] if review_kinds else "申诉", served_to=names, recipients=names.split("、"),
         method="直接送达", archive_no=f"WZ-{on.year}-{serial:03d}", location=f"{DEMO_ORGAN}档案室")
 

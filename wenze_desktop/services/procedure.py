@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -17,16 +17,27 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from wenze_desktop.domain.base import new_uuid
-from wenze_desktop.domain.models import Accountability, Case, CaseDeadline, ProcedureEvent, Respondent, Restriction
+from wenze_desktop.domain.models import (
+    Accountability,
+    Attachment,
+    Case,
+    CaseDeadline,
+    IssuedDocument,
+    ProcedureEvent,
+    Respondent,
+    Restriction,
+)
 from wenze_desktop.errors import ProcedureRefused, ValidationError
 from wenze_desktop.procedure import deadlines as deadline_rules
-from wenze_desktop.procedure import decisions, effects, engine, guards
-from wenze_desktop.procedure.actions import permission_for
+from wenze_desktop.domain.glossary import ReviewOutcome, term
+from wenze_desktop.procedure import decisions, effects, engine, fields, guards
+from wenze_desktop.procedure.actions import label_of, permissions_for
 from wenze_desktop.procedure.view import CaseView, EventView, LazyJSON, RespondentView, frozen_data
 from wenze_desktop.rules.calendar import Due, WorkCalendar
 from wenze_desktop.rules.profiles import Profile, load_profile
-from wenze_desktop.security.permissions import Permission
+from wenze_desktop.security.permissions import Permission, refusal_of
 from wenze_desktop.services.calendar import load_calendar
+from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext
 
 Progress = Callable[[int, int, str], bool | None]  # return False to cancel
@@ -55,7 +66,9 @@ def case_view(session: Session, case: Case) -> CaseView:
 
 
 def event_view(e: ProcedureEvent) -> EventView:
-    return EventView(e.id, e.seq, e.action, e.occurred_on, e.path, frozen_data(e.data or {}), e.step_after)
+    return EventView(e.id, e.seq, e.action, e.occurred_on, e.path, frozen_data(e.data or {}), e.step_after,
+                     e.recorded_by_name or ("外单位" if e.recorded_by else ""), e.recorded_at,
+                     tuple(frozen_data(r) for r in e.revisions or ()), e.step_before)
 
 
 def deadline_rows(case_id: str, computed: list[deadline_rules.Deadline], now: datetime) -> list[dict]:
@@ -137,9 +150,17 @@ class ProcedureService:
             return self._load(s, case_id)[2]
 
     def actions(self, case_id: str, today: date | None = None) -> list[engine.ActionOption]:
+        """The actions of the current step; one the signed-in user may not record is disabled with the reason."""
         with self.ctx.transaction(Permission.CASE_READ) as s:
             _, profile, view = self._load(s, case_id)
-            return engine.available(profile, view, load_calendar(s), today or self.today())
+            options = engine.available(profile, view, load_calendar(s), today or self.today())
+        return [self._permitted(o) for o in options]
+
+    def _permitted(self, option: engine.ActionOption) -> engine.ActionOption:
+        refusal = refusal_of(self.ctx.user.roles, permissions_for(option.id), self.ctx.user.username)
+        if not refusal:
+            return option
+        return replace(option, enabled=False, refusal=guards.Refusal(refusal, ""))
 
     def deadlines(self, case_id: str) -> list[deadline_rules.Deadline]:
         with self.ctx.transaction(Permission.CASE_READ) as s:
@@ -224,11 +245,13 @@ class ProcedureService:
     def perform(self, case_id: str, action: str, on: date | None = None, **data: Any) -> str:
         """Record ``action`` for the case on ``on`` (default today). Returns the event id."""
         on = on or self.today()
-        permission = permission_for(action)
-        self.ctx.require(permission, action=f"procedure.{action}", object_type="case", object_id=case_id)
+        self.ctx.require(permissions_for(action), action=f"procedure.{action}", object_type="case",
+                         object_id=case_id)
         try:
             with self.ctx.transaction() as s:
-                return self._perform(s, case_id, action, on, data)
+                event_id = self._perform(s, case_id, action, on, data)
+            self.ctx.changed(Changes.case(case_id))
+            return event_id
         except ProcedureRefused as refusal:
             with self.ctx.transaction() as s:
                 self.ctx.audit(s, f"procedure.{action}", "case", case_id,
@@ -239,11 +262,64 @@ class ProcedureService:
     def _perform(self, s: Session, case_id: str, action: str, on: date, data: dict) -> str:
         case, profile, view = self._load(s, case_id)
         calendar = load_calendar(s)
+        data = self._checked_data(s, case_id, action, data)
         transition = engine.evaluate(profile, view, action, on, data, calendar)
-        stored = jsonable(data)
-        held: list[decisions.Held] = []
-        if action == "decide" or (action == "decide_appeal" and data.get("outcome") == "变更"):
-            held = decisions.resolve_forms(profile, view, data.get("forms"))
+        self._check_signature(action, data)
+        stored = self._derived(s, profile, view, action, on, jsonable(data))
+        now = self.ctx.clock()
+        seq = (s.scalar(select(func.max(ProcedureEvent.seq)).where(ProcedureEvent.case_id == case.id)) or 0) + 1
+        before = case.step
+        event = ProcedureEvent(case_id=case.id, seq=seq, action=action, path=transition.path, step_before=before,
+                               step_after=transition.to or before, occurred_on=on, data=stored,
+                               recorded_by=self.ctx.user.id, recorded_by_name=self.ctx.user.display_name,
+                               recorded_at=now, updated_at=now)
+        s.add(event)
+        case.step = transition.to or before
+        self.ctx.touch(case)
+        outcome = fields.outcome_code(data.get("outcome"))
+        if action == "decide_appeal" and outcome in (ReviewOutcome.MODIFY, ReviewOutcome.REVOKE):
+            self._revoke(s, case.id, on, f"复核/复查决定{term(outcome)}原问责决定")
+        if stored.get("held"):
+            self._hold(s, profile, case.id, decisions.resolve_forms(profile, view, data.get("forms")), on)
+        s.flush()
+        store_deadlines(s, case, case_view(s, case), profile, calendar, now)
+        self.ctx.audit(s, f"procedure.{action}", "case", case.id, {"step": before},
+                       {"step": case.step, "on": on.isoformat(), "event_id": event.id, "data": stored})
+        return event.id
+
+    def _checked_data(self, s: Session, case_id: str, action: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The action's data as the registry of fields knows it: no unknown keys, who decided and the signed paper
+        for approvals and decisions, the paper's scan as the case's attachment (name and SHA-256)."""
+        known = fields.stored_keys(action)
+        strangers = [k for k in data if k not in known]
+        if strangers:
+            raise ValidationError(f"「{label_of(action)}」没有这些登记项：{'、'.join(strangers)}。")
+        data = dict(data)
+        if "outcome" in data:
+            data["outcome"] = fields.outcome_code(data["outcome"])
+        scan = data.get("paper_scan")
+        if scan and not isinstance(scan, Mapping):
+            attachment = s.get(Attachment, str(scan))
+            if attachment is None or attachment.case_id != case_id:
+                raise ValidationError("所选的呈批表扫描件不是本案的附件；请先在案件信息中添加附件。")
+            data["paper_scan"] = {"attachment_id": attachment.id, "filename": attachment.filename,
+                                  "sha256": attachment.sha256}
+        return data
+
+    @staticmethod
+    def _check_signature(action: str, data: Mapping[str, Any]) -> None:
+        """After the regulation's rules (they say what is wrong with the procedure first)."""
+        missing = fields.missing_signature(action, data)
+        if missing:
+            raise ValidationError(missing)
+
+    def _derived(self, s: Session, profile: Profile, view: CaseView, action: str, on: date,
+                 stored: dict[str, Any]) -> dict[str, Any]:
+        """What the service adds to a decision's record: the forms per respondent (held) and 从重 (aggravation)."""
+        stored = {k: v for k, v in stored.items() if k not in fields.DERIVED}
+        modifies = action == "decide_appeal" and stored.get("outcome") == ReviewOutcome.MODIFY
+        if action == "decide" or modifies:
+            held = decisions.resolve_forms(profile, view, stored.get("forms"))
             stored["held"] = [{"respondent_id": h.respondent.id, "respondent": h.respondent.name,
                                "form_id": h.form.id, "form": h.form.name} for h in held]
         if action == "decide":
@@ -251,24 +327,7 @@ class ProcedureService:
                                       "prior_on": a.prior_on.isoformat(), "article": a.article,
                                       "binding": a.binding, "message": a.message}
                                      for a in self._aggravations(s, profile, view, on)]
-        now = self.ctx.clock()
-        seq = (s.scalar(select(func.max(ProcedureEvent.seq)).where(ProcedureEvent.case_id == case.id)) or 0) + 1
-        before = case.step
-        event = ProcedureEvent(case_id=case.id, seq=seq, action=action, path=transition.path, step_before=before,
-                               step_after=transition.to or before, occurred_on=on, data=stored,
-                               recorded_by=self.ctx.user.id, recorded_at=now, updated_at=now)
-        s.add(event)
-        case.step = transition.to or before
-        self.ctx.touch(case)
-        if action == "decide_appeal" and data.get("outcome") in ("变更", "撤销"):
-            self._revoke(s, case.id, on, f"复核/复查决定{data.get('outcome')}原问责决定")
-        if held:
-            self._hold(s, profile, case.id, held, on)
-        s.flush()
-        store_deadlines(s, case, case_view(s, case), profile, calendar, now)
-        self.ctx.audit(s, f"procedure.{action}", "case", case.id, {"step": before},
-                       {"step": case.step, "on": on.isoformat(), "event_id": event.id, "data": stored})
-        return event.id
+        return stored
 
     def _hold(self, s: Session, profile: Profile, case_id: str, held: list[decisions.Held], on: date) -> None:
         now = self.ctx.clock()
@@ -293,30 +352,155 @@ class ProcedureService:
         s.execute(update(Restriction).where(Restriction.case_id == case_id, Restriction.lifted_on.is_(None))
                   .values(lifted_on=on, lifted_reason=reason, updated_at=now))
 
-    def amend(self, case_id: str, event_id: str, on: date | None = None, **data: Any) -> None:
-        """Correct a recorded event's date or data (a typing error); deadlines follow. The audit keeps both."""
-        with self.ctx.transaction(Permission.CASE_EDIT, action="procedure.amend", object_type="case",
-                                  object_id=case_id) as s:
+    # -- corrections ------------------------------------------------------------------------------------------------
+
+    def amend(self, case_id: str, event_id: str, on: date | None = None, *, reason: str, **data: Any) -> None:
+        """Correct a recorded event's date or data (a typing error). The old version stays with the record; the
+        guards run again on the corrected record and on every later one; deadlines, after-effects and the
+        decision's derived data follow. Refused while an issued document rests on the record."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("更正记录须写明理由。")
+        self.ctx.require(Permission.CASE_EDIT, action="procedure.amend", object_type="case", object_id=case_id)
+        try:
+            with self.ctx.transaction() as s:
+                self._amend(s, case_id, event_id, on, reason, data)
+        except ProcedureRefused as refusal:
+            with self.ctx.transaction() as s:
+                self.ctx.audit(s, "procedure.amend", "procedure_event", event_id,
+                               new={"refused": refusal.message, "article": refusal.article}, success=False)
+            raise
+        self.ctx.changed(Changes.case(case_id))
+
+    def _amend(self, s: Session, case_id: str, event_id: str, on: date | None, reason: str, data: dict) -> None:
+        case, profile, view = self._load(s, case_id)
+        event = self._correctable(s, case, profile, event_id, "更正")
+        if on is None and not data:
+            raise ValidationError("没有要更正的内容。")
+        merged = {k: v for k, v in {**(event.data or {}), **data}.items()
+                  if k not in fields.DERIVED and v is not None}
+        merged = self._checked_data(s, case_id, event.action, merged)
+        self._check_signature(event.action, merged)
+        new_on = on or event.occurred_on
+        corrected = replace(event_view(event), on=new_on, data=frozen_data(jsonable(merged)))
+        events = [corrected if e.id == event.id else e for e in view.events]
+        self._replay_check(profile, view, events, event.seq, load_calendar(s))
+        prior = CaseView(view.id, view.number, view.profile_id, event.step_before, view.facts, view.respondents,
+                         tuple(e for e in view.events if e.seq < event.seq))
+        stored = self._derived(s, profile, prior, event.action, new_on, jsonable(merged))
+        old = {"on": event.occurred_on.isoformat(), "data": event.data}
+        if old == {"on": new_on.isoformat(), "data": stored}:
+            raise ValidationError("更正后的内容与原记录相同。")
+        now = self.ctx.clock()
+        event.revisions = [*(event.revisions or []), {**old, "reason": reason, "by": self.ctx.user.display_name,
+                                                      "at": now.isoformat()}]
+        event.occurred_on, event.data = new_on, stored
+        self.ctx.touch(event)
+        self.ctx.touch(case)
+        s.flush()
+        self._settle(s, case, profile, event.action)
+        self.ctx.audit(s, "procedure.amend", "procedure_event", event.id, old,
+                       {"on": new_on.isoformat(), "data": stored, "reason": reason, "case_id": case.id})
+
+    def withdraw_record(self, case_id: str, event_id: str, *, reason: str) -> None:
+        """Withdraw (撤回) the case's latest record: the case returns to the step before it; the record is kept
+        whole, with the reason, among the case's withdrawn records."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError("撤回记录须写明理由。")
+        self.ctx.require(Permission.CASE_EDIT, action="procedure.withdraw_record", object_type="case",
+                         object_id=case_id)
+        with self.ctx.transaction() as s:
             case, profile, view = self._load(s, case_id)
-            event = s.get(ProcedureEvent, event_id)
-            if event is None or event.case_id != case_id:
-                raise ValidationError("找不到要更正的办理记录。")
-            if profile.is_terminal(case.step):
-                raise ProcedureRefused(f"案件已终结（{profile.step_label(case.step)}），记录不能再更正。",
-                                       profile.step(case.step).article)
-            old = {"on": event.occurred_on.isoformat(), "data": event.data}
-            if on is not None:
-                neighbours = [e for e in view.events if abs(e.seq - event.seq) == 1]
-                if any((e.seq < event.seq and on < e.on) or (e.seq > event.seq and on > e.on) for e in neighbours):
-                    raise ValidationError("更正后的日期与前后记录的先后顺序不符。")
-                event.occurred_on = on
-            if data:
-                event.data = {**(event.data or {}), **jsonable(data)}
-            self.ctx.touch(event)
+            event = self._correctable(s, case, profile, event_id, "撤回")
+            if view.events[-1].id != event.id:
+                raise ValidationError("只能撤回本案最新的一条记录；更早的记录可以更正。")
+            now = self.ctx.clock()
+            kept = {"seq": event.seq, "action": event.action, "on": event.occurred_on.isoformat(),
+                    "path": event.path, "step_before": event.step_before, "step_after": event.step_after,
+                    "data": event.data, "recorded_by": event.recorded_by_name or "",
+                    "recorded_at": event.recorded_at.isoformat() if event.recorded_at else "",
+                    "revisions": event.revisions or [], "reason": reason, "by": self.ctx.user.display_name,
+                    "at": now.isoformat()}
+            case.withdrawn_records = [*(case.withdrawn_records or []), kept]
+            before = case.step
+            case.step = event.step_before
+            s.delete(event)
+            self.ctx.touch(case)
             s.flush()
-            store_deadlines(s, case, case_view(s, case), profile, load_calendar(s), self.ctx.clock())
-            self.ctx.audit(s, "procedure.amend", "procedure_event", event.id, old,
-                           {"on": event.occurred_on.isoformat(), "data": event.data})
+            self._settle(s, case, profile, event.action)
+            self.ctx.audit(s, "procedure.withdraw_record", "case", case.id, {"step": before, "record": kept},
+                           {"step": case.step, "reason": reason})
+        self.ctx.changed(Changes.case(case_id))
+
+    def withdrawn_records(self, case_id: str) -> list[dict[str, Any]]:
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            case = s.get(Case, case_id)
+            if case is None:
+                raise ValidationError(f"找不到案件 {case_id}。")
+            return [dict(r) for r in case.withdrawn_records or []]
+
+    def _correctable(self, s: Session, case: Case, profile: Profile, event_id: str, verb: str) -> ProcedureEvent:
+        event = s.get(ProcedureEvent, event_id)
+        if event is None or event.case_id != case.id:
+            raise ValidationError(f"找不到要{verb}的办理记录。")
+        if profile.is_terminal(case.step) and not (verb == "撤回" and event.step_after == case.step):
+            raise ProcedureRefused(f"案件已终结（{profile.step_label(case.step)}），记录不能再{verb}。",
+                                   profile.step(case.step).article)
+        issued = s.scalars(select(IssuedDocument.number).where(IssuedDocument.event_id == event.id,
+                                                               IssuedDocument.voided_at.is_(None))).all()
+        if issued:
+            raise ValidationError(
+                f"已签发的文书{'、'.join(issued)}依据这条记录，不能直接{verb}。请先在「文书」中作废该文书（写明理由），"
+                f"再{verb}记录并重新签发。")
+        return event
+
+    def _replay_check(self, profile: Profile, view: CaseView, events: list[EventView], from_seq: int,
+                      calendar: WorkCalendar) -> None:
+        """Run the guards again on the corrected record and every later one, each against the case as it stood
+        before it. Only what the correction breaks refuses it (a rule an old record never met does not)."""
+        def failures(sequence: list[EventView]) -> dict[int, str]:
+            found: dict[int, str] = {}
+            for index, event in enumerate(sequence):
+                if event.seq < from_seq:
+                    continue
+                before = sequence[:index]
+                step = before[-1].step_after if before else profile.procedure.initial
+                prior = CaseView(view.id, view.number, view.profile_id, step, view.facts, view.respondents,
+                                 tuple(before))
+                try:
+                    engine.evaluate(profile, prior, event.action, event.on, dict(event.data), calendar)
+                except (ProcedureRefused, ValidationError) as refusal:
+                    found[event.seq] = str(refusal)
+            return found
+
+        was, now = failures(list(view.events)), failures(events)
+        for seq, message in now.items():
+            if was.get(seq) != message:
+                event = next(e for e in events if e.seq == seq)
+                where = "更正后的记录" if seq == from_seq else f"此后的「{label_of(event.action)}」记录"
+                raise ProcedureRefused(f"{where}不再符合规定：{message}", "")
+
+    def _settle(self, s: Session, case: Case, profile: Profile, action: str) -> None:
+        """After a correction or withdrawal: deadlines from the record, and after-effects when a decision moved."""
+        view = case_view(s, case)
+        if action in ("decide", "decide_appeal"):
+            self._rebuild_effects(s, case.id, profile, view)
+        store_deadlines(s, case, view, profile, load_calendar(s), self.ctx.clock())
+
+    def _rebuild_effects(self, s: Session, case_id: str, profile: Profile, view: CaseView) -> None:
+        """Accountability and restrictions (影响期) derived again from the decisions as they are recorded now."""
+        s.execute(delete(Restriction).where(Restriction.case_id == case_id))
+        s.execute(delete(Accountability).where(Accountability.case_id == case_id))
+        s.flush()
+        for event in view.events:
+            outcome = fields.outcome_code(event.get("outcome"))
+            if event.action == "decide_appeal" and outcome in (ReviewOutcome.MODIFY, ReviewOutcome.REVOKE):
+                s.flush()
+                self._revoke(s, case_id, event.on, f"复核/复查决定{term(outcome)}原问责决定")
+            if event.action == "decide" or (event.action == "decide_appeal" and outcome == ReviewOutcome.MODIFY):
+                self._hold(s, profile, case_id, decisions.resolve_forms(profile, view, event.get("forms")), event.on)
+        s.flush()
 
     def recompute_all(self, progress: Progress | None = None, batch: int = 5000) -> int:
         """Recompute every case's deadlines (after a calendar year was entered), in bulk batches."""

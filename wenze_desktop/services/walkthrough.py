@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from wenze_desktop.procedure.actions import ALWAYS, GUARD_KEYS
+from wenze_desktop.procedure import fields, guards
 from wenze_desktop.procedure.engine import open_transitions
 from wenze_desktop.procedure.view import team_of
 from wenze_desktop.rules.profiles import Profile, Transition, load_profile
@@ -37,15 +37,35 @@ def sample_values(profile: Profile, on: date, kind: str = "person", light: bool 
         evidence="询问笔录、会议记录", responsibility="主要领导责任", basis=f"《{profile.short_title}》有关条款",
         organ=profile.deciding_organ or "决定机关", forms=[form],
         meeting={"date": on.isoformat(), "attendees": ATTENDEES, "dissenting": []},
-        direct_reason="事实清楚、情况特殊", outcome="维持",
+        direct_reason="事实清楚、情况特殊", outcome="uphold", decided_by="主要领导", approver="主要领导",
+        paper_ref="呈批〔2026〕1号",
         review_kind=profile.appeal.review_kinds[0] if profile.appeal.review_kinds else "复核")
 
 
+def sample_data(profile: Profile, action: str, on: date, kind: str = "person", light: bool = False
+                ) -> dict[str, Any]:
+    """Sample values for every field ``action`` records (procedure/fields.py), the signed paper included."""
+    values = sample_values(profile, on, kind, light)
+    data = {k: values[k] for k in fields.stored_keys(action) if k in values}
+    if action == "extend_deadline":
+        data["working_days"] = 10
+    return data
+
+
 def data_for(profile: Profile, transition: Transition, on: date, kind: str = "person") -> dict[str, Any]:
-    """The data ``transition`` needs: the keys its guards read, plus what the action always records."""
+    """The data ``transition`` needs: what its guards read, what the form requires (procedure/fields.py), and the
+    signed paper of an approval or decision."""
     values = sample_values(profile, on, kind, light="simplified_forms_only" in transition.guards)
-    keys = [k for g in transition.guards for k in GUARD_KEYS.get(g, [])] + ALWAYS.get(transition.action, [])
-    return {k: values[k] for k in dict.fromkeys(keys)}
+    reads = guards.reads_of(transition.guards)
+    wanted = fields.required_keys(transition.action, reads, values) | reads
+    keys = [f.key for f in fields.fields_of(transition.action) if f.key in wanted]
+    if fields.is_signed(transition.action):
+        keys.append("paper_ref")
+    data = {k: values[k] for k in keys if k in values}
+    if "extension" in keys:
+        data.pop("extension", None)
+        data["working_days"] = 10
+    return data
 
 
 Step = tuple[str, date, dict[str, Any]]
