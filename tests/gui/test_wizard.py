@@ -38,6 +38,17 @@ def wizard(qtbot, ctx, clock, hub) -> CaseWizard:
     return widget
 
 
+def show(qtbot, wizard: CaseWizard, case_id: str) -> None:
+    """Show a case; the wizard reads it on the database worker."""
+    with qtbot.waitSignal(wizard.refreshed, timeout=10000):
+        wizard.show_case(case_id)
+
+
+def publish(qtbot, wizard: CaseWizard, changes: Changes) -> None:
+    with qtbot.waitSignal(wizard.refreshed, timeout=10000):
+        wizard.hub.publish(changes)
+
+
 def open_form(qtbot, wizard: CaseWizard, action: str):
     button = wizard.action_buttons[action]
     assert button.isEnabled(), wizard.refusal_labels[action].text()
@@ -48,9 +59,18 @@ def open_form(qtbot, wizard: CaseWizard, action: str):
 
 
 def submit(qtbot, wizard: CaseWizard, dialog) -> None:
-    with qtbot.waitSignal(wizard.action_recorded, timeout=10000):
+    """Record, then wait for the wizard to show the case as it is now (run_op publishes what changed)."""
+    with qtbot.waitSignals([wizard.action_recorded, wizard.refreshed], timeout=10000):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert wizard.active_dialog is None
+
+
+def sign(dialog, who: str = "市委主要领导") -> None:
+    """An approval or decision: who decided, and the signed paper's number."""
+    for key in ("approved_by", "decided_by", "approver"):
+        if key in dialog.fields:
+            dialog.fields[key].widget.setText(who)
+    dialog.fields["paper_ref"].widget.setText(PAPER)
 
 
 def check_form(field, *names: str) -> None:
@@ -69,7 +89,7 @@ def record(qtbot, wizard: CaseWizard, action: str, fill=None) -> None:
 
 def test_walk_a_gz2009_case_to_its_archive(qtbot, wizard, ctx):
     case_id = new_case(ctx)
-    wizard.show_case(case_id)
+    show(qtbot, wizard, case_id)
     assert wizard.timeline["clue"].state == "current"
     assert [s for s, row in wizard.timeline.items() if row.state == "done"] == []
 
@@ -78,7 +98,8 @@ def test_walk_a_gz2009_case_to_its_archive(qtbot, wizard, ctx):
     dialog = open_form(qtbot, wizard, "file_case")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert dialog.isVisible() and dialog.fields["approved_by"].error.text() == "此项必填。"
-    dialog.fields["approved_by"].widget.setText("市委主要领导")
+    assert "呈批表" in dialog.fields["paper_ref"].error.text()
+    sign(dialog)
     submit(qtbot, wizard, dialog)
     record(qtbot, wizard, "assign_investigators",
            lambda d: d.fields["staff"].widget.setPlainText("调查员甲\n调查员乙"))
@@ -104,6 +125,7 @@ def test_walk_a_gz2009_case_to_its_archive(qtbot, wizard, ctx):
         d.fields["evidence"].widget.setPlainText("询问笔录、会议记录")
         d.fields["responsibility"].widget.setPlainText("主要领导责任")
         d.fields["basis"].widget.setPlainText("《广州问责暂行办法》第九条、第十四条")
+        sign(d)
     record(qtbot, wizard, "decide", decide)
     assert wizard.timeline["decided"].state == "current"
     record(qtbot, wizard, "serve_decision")
@@ -130,7 +152,7 @@ def test_a_refused_action_is_disabled_with_the_engines_reason(qtbot, wizard, ctx
     procedure.perform(case_id, "preliminary_check", on=TODAY)
     procedure.perform(case_id, "file_case", on=TODAY, approved_by="主要领导", paper_ref=PAPER)
     procedure.perform(case_id, "assign_investigators", on=TODAY, staff=["调查员甲"])
-    wizard.show_case(case_id)
+    show(qtbot, wizard, case_id)
 
     button, line = wizard.action_buttons["serve_notice"], wizard.refusal_labels["serve_notice"]
     assert not button.isEnabled()
@@ -146,13 +168,14 @@ def test_a_refused_action_is_disabled_with_the_engines_reason(qtbot, wizard, ctx
 def test_a_refusal_at_recording_time_stays_in_the_form(qtbot, wizard, ctx):
     case_id = new_case(ctx)
     walkthrough.walk(ProcedureService(ctx), case_id, until="reported", start=date(2026, 11, 2))
-    wizard.show_case(case_id)
+    show(qtbot, wizard, case_id)
     dialog = open_form(qtbot, wizard, "decide")
     meeting = dialog.fields["meeting"]
     meeting.attendees.setPlainText("书记甲、副书记乙")
     meeting.dissenting.setPlainText("委员丙")  # not among the attendees
     for key, text in (("evidence", "询问笔录"), ("responsibility", "主要领导责任"), ("basis", "第九条")):
         dialog.fields[key].widget.setPlainText(text)
+    sign(dialog)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(dialog.error.text()), timeout=10000)
 
@@ -175,7 +198,7 @@ def test_deadlines_show_days_left_or_overdue_and_follow_the_hub(qtbot, wizard, c
     late = new_case(ctx, received=date(2026, 9, 1))
     procedure.perform(late, "preliminary_check", on=date(2026, 10, 9))
     procedure.perform(late, "file_case", on=date(2026, 10, 9), approved_by="主要领导", paper_ref=PAPER)
-    wizard.show_case(late)
+    show(qtbot, wizard, late)
     notice = next(d for d in procedure.deadlines(late) if d.rule_id == "notice")
     text = wizard.timeline["notified"].text()
     assert f"已逾期 {(TODAY - notice.due).days} 天" in text and "第二十一条第一款" in text
@@ -184,12 +207,13 @@ def test_deadlines_show_days_left_or_overdue_and_follow_the_hub(qtbot, wizard, c
 
     fresh = new_case(ctx)
     procedure.perform(fresh, "preliminary_check", on=TODAY)
-    wizard.show_case(fresh)
+    show(qtbot, wizard, fresh)
     assert "notified" in wizard.timeline and "期限" not in wizard.timeline["notified"].text()
     procedure.perform(fresh, "file_case", on=TODAY, approved_by="主要领导", paper_ref=PAPER)
-    hub.publish(Changes.case(late))  # another case: nothing to redraw
+    with qtbot.assertNotEmitted(wizard.refreshed, wait=200):
+        hub.publish(Changes.case(late))  # another case: nothing to redraw
     assert "期限" not in wizard.timeline["notified"].text()
-    hub.publish(Changes.case(fresh))
+    publish(qtbot, wizard, Changes.case(fresh))
     notice = next(d for d in procedure.deadlines(fresh) if d.rule_id == "notice")
     assert f"剩 {(notice.due - TODAY).days} 天" in wizard.timeline["notified"].text()
     assert wizard.timeline["filed"].state == "current" and wizard.timeline["filed"].text().count("日期：") == 1
@@ -201,7 +225,7 @@ def test_recusal_extension_and_appeal_forms_record_what_the_services_take(qtbot,
     procedure.perform(case_id, "preliminary_check", on=TODAY)
     procedure.perform(case_id, "file_case", on=TODAY, approved_by="主要领导", paper_ref=PAPER)
     procedure.perform(case_id, "assign_investigators", on=TODAY, staff=["调查员甲", "调查员乙"])
-    wizard.show_case(case_id)
+    show(qtbot, wizard, case_id)
 
     def interested(d):
         d.fields["staff"].set_value(["调查员甲"])
@@ -212,13 +236,14 @@ def test_recusal_extension_and_appeal_forms_record_what_the_services_take(qtbot,
     def recuse(d):
         assert d.fields["staff"].value() == ["调查员甲"] and d.fields["granted"].value() is True
         d.fields["replacement"].widget.setPlainText("调查员丙")
+        sign(d)
     record(qtbot, wizard, "decide_recusal", recuse)
     record(qtbot, wizard, "declare_interest", lambda d: d.fields["staff"].set_value(["调查员乙", "调查员丙"]))
 
     def extend(d):
         d.fields["deadline"].set_value("report")
-        d.fields["working_days|days"].amount.setValue(10)
-        d.fields["approver"].widget.setText("市纪委主要领导")
+        d.fields["extension"].amount.setValue(10)
+        sign(d, "市纪委主要领导")
         d.fields["reason"].widget.setPlainText("案情复杂")
     record(qtbot, wizard, "extend_deadline", extend)
     extension = procedure.view(case_id).last("extend_deadline")
@@ -226,7 +251,7 @@ def test_recusal_extension_and_appeal_forms_record_what_the_services_take(qtbot,
     assert "已延长1次" in wizard.timeline["reported"].text()
 
     walkthrough.walk(procedure, case_id, until="served", start=TODAY)
-    wizard.hub.publish(Changes.case(case_id))
+    publish(qtbot, wizard, Changes.case(case_id))
     last = procedure.view(case_id).last_date
     dialog = open_form(qtbot, wizard, "lodge_appeal")
     dialog.fields["review_kind"].set_value("复查")
@@ -239,10 +264,11 @@ def test_recusal_extension_and_appeal_forms_record_what_the_services_take(qtbot,
 
     def change(d):
         d.on_field.set_value(last)
-        d.fields["outcome"].set_value("变更")
+        d.fields["outcome"].set_value("modify")
         d.fields["reason"].widget.setPlainText("原决定适用方式过重")  # the review decision states its reasons
         check_form(d.fields["forms"], "通报批评")
+        sign(d)
     record(qtbot, wizard, "decide_appeal", change)
     decided = procedure.view(case_id).last("decide_appeal")
-    assert decided.get("outcome") == "变更" and decided.get("forms") == ["通报批评"]
+    assert decided.get("outcome") == "modify" and decided.get("forms") == ["通报批评"]
     assert wizard.timeline["appeal_decided"].state == "current"

@@ -1,4 +1,4 @@
-"""The input widgets of the action forms, one per data key an action takes (procedure/actions.py ACTION_FIELDS).
+"""The input widgets of the action forms, one per kind of field in the registry (procedure/fields.py).
 
 Each field turns what the user typed or ticked into the data shape the services accept (the shapes the worked
 examples in docs/procedure.md use). Fields only check that required input is present; whether the data satisfies
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from wenze_desktop.gui.forms import error_label, show_message
+from wenze_desktop.procedure.fields import EXTENSION_UNITS
 from wenze_desktop.procedure.view import RespondentView
 from wenze_desktop.rules.profiles import Profile
 
@@ -262,11 +263,13 @@ class FormsField(Field):
 class MeetingField(Field):
     """The collective decision meeting: date, attendees, members who dissented."""
 
-    def __init__(self, key: str, label: str, default: date, required: bool) -> None:
+    def __init__(self, key: str, label: str, default: date, required: bool, body: str = "") -> None:
         box = QGroupBox(label)
         box.setCheckable(not required)  # when the regulation does not ask for one, recording it is optional
         box.setChecked(required)
         self.date = date_edit(default)
+        self.body = QLineEdit(f"{body}会议" if body else "")
+        self.body.setPlaceholderText("例如：市委常委会议")
         self.attendees = QPlainTextEdit()
         self.attendees.setPlaceholderText("每行一个姓名，或用顿号、逗号分隔")
         self.dissenting = QPlainTextEdit()
@@ -276,6 +279,7 @@ class MeetingField(Field):
             edit.setFixedHeight(52)
         form = QFormLayout(box)
         form.addRow("会议日期：", self.date)
+        form.addRow("会议名称：", self.body)
         form.addRow("出席人员：", self.attendees)
         form.addRow("持不同意见的成员：", self.dissenting)
         super().__init__(key, "", box, required)
@@ -283,7 +287,7 @@ class MeetingField(Field):
     def value(self) -> dict | None:
         if self.widget.isCheckable() and not self.widget.isChecked():
             return None
-        return {"date": self.date.date().toPython().isoformat(),
+        return {"date": self.date.date().toPython().isoformat(), "body": self.body.text().strip(),
                 "attendees": parse_names(self.attendees.toPlainText()),
                 "dissenting": parse_names(self.dissenting.toPlainText())}
 
@@ -293,6 +297,7 @@ class MeetingField(Field):
         if value:
             on = value["date"]
             self.date.setDate(to_qdate(on if isinstance(on, date) else date.fromisoformat(str(on))))
+            self.body.setText(str(value.get("body", "")))
             self.attendees.setPlainText("\n".join(value.get("attendees", [])))
             self.dissenting.setPlainText("\n".join(value.get("dissenting", [])))
 
@@ -309,22 +314,20 @@ class MeetingField(Field):
 class ExtensionField(Field):
     """How long an extension is: N working days or N days (the service takes one of the two keys)."""
 
-    UNITS = (("个工作日", "working_days"), ("日", "days"))
-
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, keys: tuple[str, ...] = ("working_days", "days")) -> None:
         box = QWidget()
         self.amount = QSpinBox()
         self.amount.setRange(1, 365)
         self.amount.setValue(15)
         self.unit = QComboBox()
-        for text, key in self.UNITS:
-            self.unit.addItem(text, key)
+        for key in keys:
+            self.unit.addItem(EXTENSION_UNITS[key], key)
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.amount)
         row.addWidget(self.unit)
         row.addStretch(1)
-        super().__init__("working_days|days", label, box, True)
+        super().__init__("extension", label, box, True)
 
     def value(self) -> dict[str, int]:
         return {self.unit.currentData(): self.amount.value()}
@@ -336,6 +339,13 @@ class ExtensionField(Field):
 
     def put(self, data: dict[str, Any]) -> None:
         data.update(self.value())
+
+    def load(self, data: Any) -> None:
+        """From a record's data, where the amount is stored under its unit's key."""
+        for index in range(self.unit.count()):
+            key = self.unit.itemData(index)
+            if data.get(key):
+                self.set_value({key: data[key]})
 
 
 def field_row(field: Field) -> tuple[str, QWidget]:

@@ -1,13 +1,13 @@
 """The form for one procedure action of one case: the date and the data it records, then the engine's answer.
 
-Which keys a form shows comes from ACTION_FIELDS; which of them must be filled comes from the guards the profile
-puts on the transition (the keys they read, as the worked examples use them). Whether the data satisfies the
-regulation is decided by the services: a refusal is shown in the form, which stays open with what was typed.
+Which fields a form shows, their labels and kinds come from the registry of action fields (procedure/fields.py);
+which must be filled, from the registry and the guards the profile puts on the transition (what they read). The
+same form corrects a recorded action (opened with its values, asking for the reason). Whether the data satisfies
+the regulation is decided by the services: a refusal is shown in the form, which stays open with what was typed.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wenze_desktop.domain.glossary import ReviewOutcome, term
 from wenze_desktop.errors import ProcedureRefused
 from wenze_desktop.gui.action_fields import (
     BoolField,
@@ -40,25 +41,12 @@ from wenze_desktop.gui.action_fields import (
     note_label,
 )
 from wenze_desktop.gui.forms import dialog_buttons, error_label, show_message
-from wenze_desktop.procedure.actions import ACTION_FIELDS, ALWAYS, GUARD_KEYS
+from wenze_desktop.procedure import guards
 from wenze_desktop.procedure.deadlines import Deadline
 from wenze_desktop.procedure.engine import ActionOption, open_transitions
-from wenze_desktop.procedure.view import CaseView, team_of
+from wenze_desktop.procedure.fields import SERVICE_METHODS, FieldSpec, Kind, fields_of, is_signed, required_keys
+from wenze_desktop.procedure.view import CaseView, EventView, team_of
 from wenze_desktop.rules.profiles import Profile, Transition
-
-LONG_TEXT = {"summary", "reason", "text", "facts", "conclusion", "note", "evidence", "responsibility", "basis",
-             "harsher_reason", "direct_reason"}
-NAMES = {"staff", "replacement", "recipients"}
-BOOLS = {"interest": ("与被调查人有利害关系", False), "accountable": ("建议问责", True),
-         "granted": ("准予回避", True), "pause_execution": ("申诉期间暂缓执行原问责决定", False)}
-# Where ACTION_FIELDS' description is written for programmers (key names, JSON), the form's words instead.
-LABELS = {"forms": "问责方式", "recommended_forms": "建议的问责方式（建议问责时必填）", "deadline": "要延长的期限",
-          "working_days|days": "延长", "outcome": "处理结果", "review_kind": "处理方式",
-          "decide_appeal.forms": "变更后的问责方式（变更时必填）", "declare_interest.staff": "作出声明的调查人员",
-          "assign_investigators.staff": "调查人员"}
-# Keys a guard reads but can do without: facts default to the case's facts; recommendations only when accountable.
-NOT_REQUIRED = {"facts", "recommended_forms"}
-SERVICE_METHODS = ["直接送达", "邮寄送达", "委托送达", "留置送达"]
 
 
 @dataclass(frozen=True)
@@ -71,82 +59,101 @@ class ActionContext:
     today: date
     deadlines: tuple[Deadline, ...] = ()
     notes: tuple[str, ...] = ()
+    attachments: tuple[tuple[str, str], ...] = ()  # (id, file name) of the case's attachments: the signed paper
+    correcting: EventView | None = None  # the record being corrected (the form opens with its values)
 
     @property
     def transition(self) -> Transition | None:
+        if self.correcting is not None:  # the transition the record took
+            found = [t for t in self.profile.transitions
+                     if t.action == self.option.id and self.correcting.step_before in t.sources]
+            return next((t for t in found if t.path == self.option.path), found[0] if found else None)
         here = [t for t in open_transitions(self.profile, self.view) if t.action == self.option.id]
         return next((t for t in here if t.path == self.option.path), here[0] if here else None)
 
 
-def label_for(action: str, key: str, description: str) -> str:
-    found = LABELS.get(f"{action}.{key}") or LABELS.get(key)
-    return found or re.sub(r"（[^）]*[A-Za-z][^）]*）", "", description).strip()
-
-
-def required_keys(context: ActionContext) -> set[str]:
+def form_required(context: ActionContext) -> set[str]:
     transition = context.transition
-    guards = transition.guards if transition else ()
-    read = {k for g in guards for k in GUARD_KEYS.get(g, [])} - NOT_REQUIRED
-    return read | set(ALWAYS.get(context.option.id, []))
+    return required_keys(context.option.id, guards.reads_of(transition.guards if transition else ()))
+
+
+def shown(spec: FieldSpec, context: ActionContext) -> bool:
+    """Fields that only apply on a path or where the regulation provides for them."""
+    profile = context.profile
+    if spec.key == "direct_reason":
+        return context.option.path == "direct"
+    if spec.key == "pause_execution":
+        return profile.appeal.execution_pauses == "may"
+    if spec.key == "severity":
+        return any(key == "severity" for rule in profile.deadlines for key, _ in rule.when)
+    if spec.key == "review_kind":
+        return bool(profile.appeal.review_kinds)
+    return True
+
+
+def build_field(spec: FieldSpec, context: ActionContext, must: bool) -> Field:
+    action, profile, view = context.option.id, context.profile, context.view
+    team = team_of(view)
+    key, label = spec.key, spec.label
+    if spec.kind is Kind.TEAM:
+        if action == "decide_recusal":
+            choices = team.pending_recusals + [n for n in team.interested() if n not in team.pending_recusals]
+            checked = choices
+        else:
+            choices = team.members
+            checked = team.undeclared() if action == "declare_interest" else []
+        return PickNamesField(key, label, choices, checked, must)
+    if spec.kind is Kind.NAMES:
+        field = NamesField(key, label, must)
+        if key == "recipients":
+            field.set_value([r.name for r in view.respondents])
+        return field
+    if spec.kind is Kind.BOOL:
+        return BoolField(key, spec.hint or label, bool(spec.default))
+    if spec.kind is Kind.FORMS:
+        report = view.last("submit_report")
+        checked = [str(f) for f in report.get("recommended_forms", [])] if report and action == "decide" else []
+        return FormsField(key, label + (f"（{spec.hint}）" if spec.hint else ""), profile, view.respondents, checked,
+                          must, per_respondent=key == "forms")
+    if spec.kind is Kind.MEETING:
+        body = profile.procedure.collective_body or "领导班子"
+        return MeetingField(key, f"{label}（{body}）", context.today, must, body)
+    if spec.kind is Kind.CHOICE:
+        if key == "outcome":
+            outcomes = profile.appeal.outcomes or tuple(ReviewOutcome)
+            choices = [(term(o), o) for o in outcomes]
+        elif key == "review_kind":
+            choices = [(k, k) for k in profile.appeal.review_kinds]
+        else:
+            choices = [(text, code) for code, text in spec.choices]
+        return ChoiceField(key, label, choices, must)
+    if spec.kind is Kind.SUGGEST:
+        return ChoiceField(key, label, [(m, m) for m in SERVICE_METHODS], must, editable=True)
+    if spec.kind is Kind.DATE:
+        return DateField(key, label, context.today, must)
+    if spec.kind is Kind.DEADLINE:
+        return ChoiceField(key, label, deadline_choices(context), must)
+    if spec.kind is Kind.EXTENSION:
+        return ExtensionField(label, spec.stored_keys)
+    if spec.kind is Kind.ATTACHMENT:
+        field = ChoiceField(key, label, [("（不附扫描件）", "")] + [(name, id_) for id_, name in context.attachments],
+                            False)
+        if not context.attachments:
+            field.error.setText("本案还没有附件；扫描件可在「案件信息」中添加。")
+        return field
+    field = TextField(key, label, must, long=spec.kind is Kind.LONG_TEXT, placeholder=spec.hint)
+    respondents = "、".join(r.name for r in view.respondents)
+    defaults = {"facts": view.facts, "organ": profile.deciding_organ, "served_to": respondents}
+    field.set_value(defaults.get(key, ""))
+    if key == "basis":
+        field.widget.setPlaceholderText(f"例如：《{profile.short_title}》第×条")
+    return field
 
 
 def build_fields(context: ActionContext) -> list[Field]:
-    action, profile, view = context.option.id, context.profile, context.view
-    required = required_keys(context)
-    team = team_of(view)
-    respondents = "、".join(r.name for r in view.respondents)
-    fields: list[Field] = []
-    for raw, description in ACTION_FIELDS.get(action, {}).items():
-        key = raw.rstrip("*")
-        label, must = label_for(action, key, description), key in required
-        if key == "direct_reason" and context.option.path != "direct":
-            continue
-        if key == "pause_execution" and profile.appeal.execution_pauses != "may":
-            continue  # only where the regulation lets the organ pause execution
-        if key == "staff" and action in ("declare_interest", "apply_recusal", "decide_recusal"):
-            if action == "decide_recusal":
-                choices = team.pending_recusals + [n for n in team.interested() if n not in team.pending_recusals]
-                checked = choices
-            else:
-                choices = team.members
-                checked = team.undeclared() if action == "declare_interest" else []
-            fields.append(PickNamesField(key, label, choices, checked, must))
-        elif key in NAMES:
-            field = NamesField(key, label, must)
-            if key == "recipients":
-                field.set_value([r.name for r in view.respondents])
-            fields.append(field)
-        elif key in BOOLS:
-            fields.append(BoolField(key, *BOOLS[key]))
-        elif key in ("forms", "recommended_forms"):
-            report = view.last("submit_report")
-            checked = [str(f) for f in report.get("recommended_forms", [])] if report and action == "decide" else []
-            fields.append(FormsField(key, label, profile, view.respondents, checked, must,
-                                     per_respondent=key == "forms"))
-        elif key == "meeting":
-            body = profile.procedure.collective_body or "领导班子"
-            fields.append(MeetingField(key, f"集体讨论会议（{body}）", context.today, must))
-        elif key == "outcome":
-            outcomes = profile.appeal.outcomes or ("维持", "变更", "撤销")
-            fields.append(ChoiceField(key, label, [(o, o) for o in outcomes], True))
-        elif key == "review_kind" and profile.appeal.review_kinds:
-            fields.append(ChoiceField(key, label, [(k, k) for k in profile.appeal.review_kinds], must))
-        elif key == "method":
-            fields.append(ChoiceField(key, label, [(m, m) for m in SERVICE_METHODS], must, editable=True))
-        elif key == "served_on":
-            fields.append(DateField(key, label, context.today, must))
-        elif key == "deadline":
-            fields.append(ChoiceField(key, label, deadline_choices(context), must))
-        elif key == "working_days|days":
-            fields.append(ExtensionField(label))
-        else:
-            field = TextField(key, label, must, long=key in LONG_TEXT)
-            defaults = {"facts": view.facts, "organ": profile.deciding_organ, "served_to": respondents}
-            field.set_value(defaults.get(key, ""))
-            if key == "basis":
-                field.widget.setPlaceholderText(f"例如：《{profile.short_title}》第×条")
-            fields.append(field)
-    return fields
+    required = form_required(context)
+    return [build_field(spec, context, spec.key in required)
+            for spec in fields_of(context.option.id) if shown(spec, context)]
 
 
 def deadline_choices(context: ActionContext) -> list[tuple[str, str]]:
@@ -166,19 +173,29 @@ class ActionDialog(QDialog):
     """Collects the date and data of one action; ``submitted(on, data)`` asks the wizard to record it."""
 
     submitted = Signal(object, object)  # date, dict
+    corrected = Signal(object, str, object)  # date, reason, dict (None: remove the field)
 
     def __init__(self, context: ActionContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        option = context.option
-        self.setWindowTitle(f"{option.label} — {context.view.number}")
-        heading = QLabel(f"<b>{option.label}</b>　依据：《{context.profile.short_title}》{option.article}")
+        option, correcting = context.option, context.correcting
+        verb = "更正" if correcting else ""
+        self.setWindowTitle(f"{verb}{option.label} — {context.view.number}")
+        heading = QLabel(f"<b>{verb}{option.label}</b>　依据：《{context.profile.short_title}》{option.article}")
         heading.setWordWrap(True)
 
-        self.on_field = DateField("on", "办理日期", context.today, True)
+        self.on_field = DateField("on", "办理日期", correcting.on if correcting else context.today, True)
         self.fields: dict[str, Field] = {f.key: f for f in build_fields(context)}
+        self.reason_field = TextField("reason", "更正理由", True, long=True,
+                                      placeholder="例如：会议日期录错，应为……") if correcting else None
+        self.signed = is_signed(option.id)
+        if correcting is not None:
+            self.load(correcting.data)
         form_holder = QWidget()
         form = QFormLayout(form_holder)
+        if self.signed:
+            form.addRow(note_label("承办人登记领导批准或会议决定的事项：请写明由谁决定，并填写已签批的呈批表编号或选择其扫描件。"
+                                   "录入人（您）由系统自动记录。"))
         form.addRow(*field_row(self.on_field))
         for field in self.fields.values():
             label, holder = field_row(field)
@@ -190,8 +207,10 @@ class ActionDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(form_holder)
 
+        if self.reason_field is not None:
+            form.addRow(*field_row(self.reason_field))
         self.error = error_label()
-        self.buttons = dialog_buttons("登记", "取消", self.submit, self.reject)
+        self.buttons = dialog_buttons("保存更正" if correcting else "登记", "取消", self.submit, self.reject)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -210,6 +229,24 @@ class ActionDialog(QDialog):
             field.put(data)
         return self.on_field.value(), data
 
+    def load(self, data: Any) -> None:
+        """Fill the form with a recorded action's values (for a correction)."""
+        for key, field in self.fields.items():
+            if isinstance(field, ExtensionField):
+                field.load(data)
+            elif key in data and data[key] is not None:
+                value = data[key]
+                if key == "paper_scan" and isinstance(value, dict):
+                    value = value.get("attachment_id", "")
+                field.set_value(value)
+
+    def correction(self) -> tuple[date, str, dict[str, Any]]:
+        """The corrected date, the reason, and the data (a field emptied now is removed: None)."""
+        on, data = self.collect()
+        old = self.context.correcting.data if self.context.correcting else {}
+        cleared = {key: None for key in self.fields if key in old and key not in data}
+        return on, self.reason_field.value() if self.reason_field else "", {**cleared, **data}
+
     def field(self, key: str) -> Field:
         return self.fields[key]
 
@@ -217,7 +254,22 @@ class ActionDialog(QDialog):
         return repr(self.collect())
 
     def validate(self) -> bool:
-        results = [field.check() for field in self.fields.values()]
+        """Every required field filled, those required by another field's value too (建议问责 → 建议的问责方式),
+        and an approval's signed paper: the number or the scan."""
+        _on, data = self.collect()
+        conditional = required_keys(self.context.option.id, set(), data) - {f.key for f in self.fields.values()
+                                                                            if f.required}
+        results = []
+        for field in [*self.fields.values(), *([self.reason_field] if self.reason_field else [])]:
+            if field.key in conditional and field.empty():
+                show_message(field.error, "此项必填。")
+                results.append(False)
+            else:
+                results.append(field.check())
+        paper = [self.fields[k] for k in ("paper_ref", "paper_scan") if k in self.fields]
+        if self.signed and paper and all(f.empty() for f in paper):
+            show_message(paper[0].error, "请填写呈批表编号，或选择已签批呈批表的扫描件。")
+            results.append(False)
         return all(results)
 
     # -- recording ----------------------------------------------------------------------------------
@@ -227,7 +279,10 @@ class ActionDialog(QDialog):
             show_message(self.error, "请补全标有＊的必填项。")
             return
         self.set_busy(True)
-        self.submitted.emit(*self.collect())
+        if self.context.correcting is not None:
+            self.corrected.emit(*self.correction())
+        else:
+            self.submitted.emit(*self.collect())
 
     def set_busy(self, busy: bool) -> None:
         self.ok_button.setEnabled(not busy)
@@ -235,7 +290,8 @@ class ActionDialog(QDialog):
     def show_refusal(self, error: Exception) -> None:
         """The services refused: say why and where the rule is; everything typed stays as it was."""
         self.set_busy(False)
-        show_message(self.error, refusal_text(error))
+        text = refusal_text(error)
+        show_message(self.error, text.replace("未能登记", "未能更正") if self.context.correcting else text)
 
     # -- leaving ------------------------------------------------------------------------------------
     def confirm_discard(self) -> bool:

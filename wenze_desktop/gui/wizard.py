@@ -7,16 +7,21 @@ comes back into the open form.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -25,18 +30,21 @@ from PySide6.QtWidgets import (
 )
 
 from wenze_desktop.errors import WenzeError
-from wenze_desktop.gui.action_forms import ActionContext, ActionDialog
+from wenze_desktop.gui.action_fields import TextField, field_row
+from wenze_desktop.gui.action_forms import ActionContext, ActionDialog, refusal_text
 from wenze_desktop.gui.changes import ChangeHub, Changes
 from wenze_desktop.gui.documents_panel import DocumentsPanel
-from wenze_desktop.gui.forms import days_left_text
+from wenze_desktop.gui.forms import days_left_text, dialog_buttons, error_label, show_message
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
-from wenze_desktop.procedure import engine
-from wenze_desktop.procedure.actions import ACTION_FIELDS, label_of
+from wenze_desktop.procedure import engine, fields
+from wenze_desktop.procedure.actions import label_of
 from wenze_desktop.procedure.deadlines import Deadline
 from wenze_desktop.procedure.engine import ActionOption
 from wenze_desktop.procedure.view import CaseView, EventView
 from wenze_desktop.rules.profiles import Profile, load_profile
+from wenze_desktop.security.permissions import Permission, refusal_of
+from wenze_desktop.services.cases import CaseService
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.procedure import ProcedureService
 
@@ -60,21 +68,66 @@ def deadline_lines(deadline: Deadline, today: date) -> list[str]:
     return [f"期限：{deadline.label}", f"　　{due} 到期（{state}{extended}）　{deadline.article}"]
 
 
-def event_summary(event: EventView) -> str:
-    """The recorded data in the form's words, for the history list."""
-    parts = []
-    labels = {k.rstrip("*"): v.split("（")[0] for k, v in ACTION_FIELDS.get(event.action, {}).items()}
-    for key, value in event.data.items():
-        if key in ("held", "aggravation") or value in (None, "", [], {}):
-            continue
-        if isinstance(value, dict):
-            value = "；".join(f"{k}：{v}" for k, v in value.items())
-        elif isinstance(value, list):
-            value = "、".join(str(v.get("form", v)) if isinstance(v, dict) else str(v) for v in value)
-        elif isinstance(value, bool):
-            value = "是" if value else "否"
-        parts.append(f"{labels.get(key, key)}：{value}")
-    return "；".join(parts)
+def event_summary(event: EventView, profile: Profile | None = None) -> str:
+    """The recorded data in plain Chinese (the registry of action fields renders it)."""
+    return fields.record_text(event.action, event.data, profile)
+
+
+def event_line(event: EventView, profile: Profile | None = None) -> str:
+    """One row of 办理记录: date, action, what was recorded, who typed it in, whether it was corrected."""
+    summary = event_summary(event, profile)
+    line = f"{fields.cn_date(event.on)}　{label_of(event.action)}" + (f"　{summary}" if summary else "")
+    if event.recorded_by:
+        line += f"　〔录入人：{event.recorded_by}〕"
+    if event.revisions:
+        line += f"〔已更正{len(event.revisions)}次〕"
+    return line
+
+
+def revisions_text(event: EventView, profile: Profile | None = None) -> str:
+    """The record's history: each earlier version, why it was corrected, by whom and when."""
+    lines = []
+    for number, revision in enumerate(event.revisions, 1):
+        data = revision.get("data") or {}
+        text = fields.record_text(event.action, data, profile)
+        lines.append(f"第{number}次更正（{fields.cn_date(revision.get('at', ''))}，{revision.get('by', '')}）："
+                     f"理由：{fields.clean(revision.get('reason', ''))}\n"
+                     f"　更正前：{fields.cn_date(revision.get('on', ''))}　{text}")
+    return "\n".join(lines)
+
+
+def withdrawn_line(record: dict, profile: Profile | None = None) -> str:
+    summary = fields.record_text(record.get("action", ""), record.get("data") or {}, profile)
+    return (f"〔已撤回〕{fields.cn_date(record.get('on', ''))}　{label_of(record.get('action', ''))}"
+            + (f"　{summary}" if summary else "")
+            + f"　——撤回理由：{fields.clean(record.get('reason', ''))}（{record.get('by', '')}，"
+              f"{fields.cn_date(record.get('at', ''))}）")
+
+
+@dataclass(frozen=True)
+class WizardState:
+    """What the wizard shows of one case, read in one go on the database worker."""
+
+    today: date
+    view: CaseView
+    options: tuple[ActionOption, ...]
+    deadlines: tuple[Deadline, ...]
+    attachments: tuple[tuple[str, str], ...]
+    withdrawn: tuple[dict, ...]
+    aggravations: tuple[str, ...]
+    correction_refusal: str  # why the user may not correct or withdraw records ("" when they may)
+
+
+def load_state(ctx: ServiceContext, case_id: str) -> WizardState:
+    service = ProcedureService(ctx)
+    today = service.today()
+    options = tuple(service.actions(case_id, today))
+    aggravations = tuple(a.message for a in service.aggravations(case_id, today)) \
+        if any(o.id == "decide" for o in options) else ()
+    attachments = tuple((a.id, a.filename) for a in CaseService(ctx).list_attachments(case_id))
+    return WizardState(today, service.view(case_id), options, tuple(service.deadlines(case_id)), attachments,
+                       tuple(service.withdrawn_records(case_id)), aggravations,
+                       refusal_of(ctx.user.roles, (Permission.CASE_EDIT,), ctx.user.username))
 
 
 class StepRow(QFrame):
@@ -112,6 +165,7 @@ class CaseWizard(QWidget):
 
     action_recorded = Signal(str, str)  # case id, action id — after the services recorded it
     dialog_opened = Signal(object)  # ActionDialog
+    refreshed = Signal()  # the case was read again and redrawn
 
     def __init__(self, ctx: ServiceContext, hub: ChangeHub, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,6 +181,9 @@ class CaseWizard(QWidget):
         self.active_dialog: ActionDialog | None = None
         self.actions_note: QLabel | None = None  # why no action is open (the case ended)
         self.today = date.today()  # replaced by the services' clock on each refresh
+        self.state: WizardState | None = None
+        self.loading = False  # a refresh is on the worker
+        self._again = False  # another refresh was asked for meanwhile
 
         self.header = QLabel("请选择一件案件。")
         self.header.setWordWrap(True)
@@ -135,8 +192,27 @@ class CaseWizard(QWidget):
         self.history = QListWidget()
         self.history.setAlternatingRowColors(True)
         self.history.setWordWrap(True)
+        self.history.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.history.customContextMenuRequested.connect(self._history_menu)
+        self.history.itemDoubleClicked.connect(lambda _item: self.show_record_history())
+        self.history.currentRowChanged.connect(lambda _row: self._update_record_buttons())
+        self.correct_button = QPushButton("更正…")
+        self.correct_button.setToolTip("更正所选记录的日期或内容（须写明理由，原记录保留）")
+        self.correct_button.clicked.connect(lambda: self.correct_record())
+        self.withdraw_button = QPushButton("撤回本条记录…")
+        self.withdraw_button.setToolTip("撤回本案最新的一条记录，案件回到该记录之前的环节（须写明理由）")
+        self.withdraw_button.clicked.connect(lambda: self.withdraw_record())
+        self.record_note = QLabel()
+        self.record_note.setWordWrap(True)
+        self.record_note.setStyleSheet("color: #555;")
+        record_buttons = QHBoxLayout()
+        record_buttons.addWidget(self.correct_button)
+        record_buttons.addWidget(self.withdraw_button)
+        record_buttons.addWidget(self.record_note, 1)
         history_box = QGroupBox("办理记录")
-        QVBoxLayout(history_box).addWidget(self.history)
+        history_layout = QVBoxLayout(history_box)
+        history_layout.addWidget(self.history)
+        history_layout.addLayout(record_buttons)
         self.documents = DocumentsPanel(ctx, hub)
         documents_box = QGroupBox("文书")
         QVBoxLayout(documents_box).addWidget(self.documents)
@@ -185,6 +261,44 @@ class CaseWizard(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        """Read the case on the database worker, then redraw (a refresh asked for meanwhile runs after)."""
+        if self.case_id is None:
+            self._clear()
+            self.header.setText("请选择一件案件。")
+            return
+        if self.loading:
+            self._again = True
+            return
+        self.loading, case_id, ctx = True, self.case_id, self.ctx
+        run_op(self, "", lambda: load_state(ctx, case_id), lambda state: self._loaded(case_id, state),
+               on_failure=lambda error: self._loaded(case_id, error), busy_dialog=False)
+
+    def _loaded(self, case_id: str, state: WizardState | BaseException) -> None:
+        self.loading = False
+        if self._again or case_id != self.case_id:
+            self._again = False
+            self.refresh()
+            return
+        self._clear()
+        if isinstance(state, BaseException):
+            message = str(state) if isinstance(state, WenzeError) else "读取案件时出错，请稍后重试。"
+            self.header.setText(f"无法显示案件：{message}")
+            if not isinstance(state, WenzeError):
+                show_error(self, state)
+            return
+        self.state, self.today, self.view = state, state.today, state.view
+        self.options = {o.id: o for o in state.options}
+        self.deadlines = list(state.deadlines)
+        self.profile = load_profile(self.view.profile_id)
+        profile, view = self.profile, self.view
+        self.header.setText(f"<b>{view.number}</b>　《{profile.short_title}》　当前环节："
+                            f"<b>{profile.step_label(view.step)}</b>")
+        self._fill_timeline(profile, view)
+        self._fill_actions(profile, view)
+        self._fill_history(profile, view, state)
+        self.refreshed.emit()
+
+    def _clear(self) -> None:
         for layout in (self.timeline_layout, self.actions_layout):
             while layout.count():
                 widget = layout.takeAt(0).widget()
@@ -193,30 +307,23 @@ class CaseWizard(QWidget):
         self.action_buttons, self.refusal_labels, self.timeline = {}, {}, {}
         self.actions_note = None
         self.history.clear()
-        if self.case_id is None:
-            self.header.setText("请选择一件案件。")
-            return
-        service = self.procedure
-        try:
-            self.today = service.today()
-            self.view = service.view(self.case_id)
-            self.options = {o.id: o for o in service.actions(self.case_id, self.today)}
-            self.deadlines = service.deadlines(self.case_id)
-            self.profile = load_profile(self.view.profile_id)
-        except WenzeError as error:
-            self.header.setText(f"无法显示案件：{error}")
-            return
-        profile, view = self.profile, self.view
-        self.header.setText(f"<b>{view.number}</b>　《{profile.short_title}》　当前环节："
-                            f"<b>{profile.step_label(view.step)}</b>")
-        self._fill_timeline(profile, view)
-        self._fill_actions(profile, view)
+        self._update_record_buttons()
+
+    def _fill_history(self, profile: Profile, view: CaseView, state: WizardState) -> None:
         for event in reversed(view.events):
-            summary = event_summary(event)
-            item = QListWidgetItem(f"{event.on.isoformat()}　{label_of(event.action)}"
-                                   + (f"　{summary}" if summary else ""))
-            item.setToolTip(summary)
+            item = QListWidgetItem(event_line(event, profile))
+            item.setData(Qt.ItemDataRole.UserRole, event.id)
+            tip = event_line(event, profile)
+            if event.revisions:
+                tip += "\n\n更正历史：\n" + revisions_text(event, profile)
+            item.setToolTip(tip)
             self.history.addItem(item)
+        for record in reversed(state.withdrawn):
+            item = QListWidgetItem(withdrawn_line(record, profile))
+            item.setForeground(Qt.GlobalColor.gray)
+            item.setToolTip(withdrawn_line(record, profile))
+            self.history.addItem(item)
+        self._update_record_buttons()
 
     def _fill_timeline(self, profile: Profile, view: CaseView) -> None:
         reached = engine.reached_steps(profile, view)
@@ -258,7 +365,8 @@ class CaseWizard(QWidget):
             self.action_buttons[option.id] = button
             self.actions_layout.addWidget(button)
             if option.refusal is not None:
-                reason = f"{option.refusal.message}（依据：{option.refusal.article}）"
+                article = option.refusal.article
+                reason = option.refusal.message + (f"（依据：{article}）" if article else "")
                 button.setToolTip(reason)
                 line = QLabel(reason)
                 line.setWordWrap(True)
@@ -267,41 +375,166 @@ class CaseWizard(QWidget):
                 self.actions_layout.addWidget(line)
 
     # -- recording ------------------------------------------------------------------------------------
-    def open_action(self, action: str) -> ActionDialog | None:
-        option = self.options.get(action)
-        if option is None or not option.enabled or self.view is None or self.profile is None:
-            return None
-        notes: tuple[str, ...] = ()
-        if action == "decide":
-            notes = tuple(a.message for a in self.procedure.aggravations(self.case_id, self.today))
-        context = ActionContext(self.profile, self.view, option, self.today, tuple(self.deadlines), notes)
+    def _context(self, option: ActionOption, correcting: EventView | None = None) -> ActionContext:
+        state = self.state
+        notes = state.aggravations if option.id == "decide" and correcting is None else ()
+        return ActionContext(self.profile, self.view, option, self.today, tuple(self.deadlines), notes,
+                             state.attachments, correcting)
+
+    def _open(self, context: ActionContext) -> ActionDialog:
         dialog = ActionDialog(context, self)
         dialog.submitted.connect(lambda on, data: self._record(dialog, on, data))
+        dialog.corrected.connect(lambda on, reason, data: self._correct(dialog, on, reason, data))
         dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
         self.active_dialog = dialog
         dialog.open()
         self.dialog_opened.emit(dialog)
         return dialog
 
+    def open_action(self, action: str) -> ActionDialog | None:
+        option = self.options.get(action)
+        if option is None or not option.enabled or self.view is None or self.profile is None:
+            return None
+        return self._open(self._context(option))
+
     def _dialog_closed(self, dialog: ActionDialog) -> None:
         if self.active_dialog is dialog:
             self.active_dialog = None
         dialog.deleteLater()
 
-    def _record(self, dialog: ActionDialog, on: date, data: dict) -> None:
-        case_id, action, service = self.case_id, dialog.context.option.id, self.procedure
-
-        def done(_event_id) -> None:
+    def _submit(self, dialog: ActionDialog, label: str, work, after=None) -> None:
+        """Run ``work`` on the worker; a refusal comes back into the form, which keeps what was typed."""
+        def done(_result) -> None:
             dialog.accept()
-            self.hub.publish(Changes.case(case_id))
-            self.action_recorded.emit(case_id, action)
+            if after:
+                after()
 
         def failed(error: BaseException) -> None:
             if isinstance(error, WenzeError):
-                dialog.show_refusal(error)  # a refusal belongs in the form, which keeps what was typed
+                dialog.show_refusal(error)
             else:
                 dialog.set_busy(False)
                 show_error(dialog, error)
 
-        run_op(dialog, f"正在登记「{dialog.context.option.label}」…",
-               lambda: service.perform(case_id, action, on=on, **data), done, on_failure=failed)
+        run_op(dialog, label, work, done, on_failure=failed, hub=self.hub)
+
+    def _record(self, dialog: ActionDialog, on: date, data: dict) -> None:
+        case_id, action, service = self.case_id, dialog.context.option.id, self.procedure
+        self._submit(dialog, f"正在登记「{dialog.context.option.label}」…",
+                     lambda: service.perform(case_id, action, on=on, **data),
+                     lambda: self.action_recorded.emit(case_id, action))
+
+    # -- correcting and withdrawing records ----------------------------------------------------------------------
+    def selected_event(self) -> EventView | None:
+        item = self.history.currentItem()
+        event_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return next((e for e in self.view.events if e.id == event_id), None) if event_id and self.view else None
+
+    def _record_refusal(self, event: EventView | None, withdrawing: bool) -> str:
+        """Why the selected record cannot be corrected or withdrawn from here ("" when it can)."""
+        if self.state is None or self.view is None or self.profile is None:
+            return "请先选择一条办理记录。"
+        if self.state.correction_refusal:
+            return self.state.correction_refusal
+        if event is None:
+            return "请先在办理记录中选择一条记录（已撤回的记录不能再更正）。"
+        if withdrawing and event.id != self.view.events[-1].id:
+            return "只能撤回本案最新的一条记录；更早的记录请用「更正」。"
+        if self.profile.is_terminal(self.view.step) and not (withdrawing and event.id == self.view.events[-1].id):
+            return f"案件已终结（{self.profile.step_label(self.view.step)}），记录不能再更正。"
+        return ""
+
+    def _update_record_buttons(self) -> None:
+        event = self.selected_event() if self.view is not None else None
+        correct, withdraw = self._record_refusal(event, False), self._record_refusal(event, True)
+        self.correct_button.setEnabled(not correct)
+        self.withdraw_button.setEnabled(not withdraw)
+        self.correct_button.setToolTip(correct or "更正所选记录的日期或内容（须写明理由，原记录保留）")
+        self.withdraw_button.setToolTip(withdraw or "撤回本案最新的一条记录，案件回到该记录之前的环节（须写明理由）")
+        self.record_note.setText(correct if event is not None and correct else "")
+
+    def _history_menu(self, point) -> None:
+        if self.history.itemAt(point) is None:
+            return
+        self.history.setCurrentItem(self.history.itemAt(point))
+        menu = QMenu(self)
+        for text, slot, button in (("更正本条记录…", self.correct_record, self.correct_button),
+                                   ("撤回本条记录…", self.withdraw_record, self.withdraw_button)):
+            action = menu.addAction(text, slot)
+            action.setEnabled(button.isEnabled())
+            action.setToolTip(button.toolTip())
+        event = self.selected_event()
+        menu.addAction("查看更正历史…", self.show_record_history).setEnabled(bool(event and event.revisions))
+        menu.popup(self.history.viewport().mapToGlobal(point))
+
+    def show_record_history(self) -> None:
+        event = self.selected_event()
+        if event is None or not event.revisions:
+            return
+        QMessageBox.information(self, "更正历史", f"{event_line(event, self.profile)}\n\n"
+                                + revisions_text(event, self.profile))
+
+    def correct_record(self) -> ActionDialog | None:
+        event = self.selected_event()
+        if self._record_refusal(event, False) or event is None:
+            return None
+        option = engine.ActionOption(event.action, label_of(event.action), True, None,
+                                     next((t.article for t in self.profile.transitions if t.action == event.action
+                                           and event.step_before in t.sources), ""), event.path, event.step_after)
+        return self._open(self._context(option, correcting=event))
+
+    def _correct(self, dialog: ActionDialog, on: date, reason: str, data: dict) -> None:
+        case_id, event_id, service = self.case_id, dialog.context.correcting.id, self.procedure
+        self._submit(dialog, "正在保存更正…", lambda: service.amend(case_id, event_id, on, reason=reason, **data))
+
+    def withdraw_record(self) -> None:
+        event = self.selected_event()
+        if self._record_refusal(event, True) or event is None:
+            return
+        dialog = WithdrawRecordDialog(event_line(event, self.profile), self.profile.step_label(event.step_before),
+                                      self)
+        case_id, service = self.case_id, self.procedure
+        dialog.submitted.connect(lambda reason: self._submit(
+            dialog, "正在撤回记录…", lambda: service.withdraw_record(case_id, event.id, reason=reason)))
+        self.active_withdraw_dialog = dialog
+        dialog.open()
+
+
+class WithdrawRecordDialog(QDialog):
+    """Asks why the latest record is withdrawn; the case then returns to the step before it."""
+
+    submitted = Signal(str)
+
+    def __init__(self, record: str, back_to: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("撤回本条记录")
+        intro = QLabel(f"撤回后，案件回到「{back_to}」环节；这条记录连同撤回理由保留在办理记录中，不会删除。")
+        intro.setWordWrap(True)
+        shown = QLabel(record)
+        shown.setWordWrap(True)
+        shown.setStyleSheet("color: #444;")
+        self.reason = TextField("reason", "撤回理由", True, long=True, placeholder="例如：误登记，该事项尚未办理")
+        label, holder = field_row(self.reason)
+        self.error = error_label()
+        self.buttons = dialog_buttons("撤回", "取消", self.submit, self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(shown)
+        layout.addWidget(QLabel(label))
+        layout.addWidget(holder)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.resize(520, 300)
+
+    def submit(self) -> None:
+        if not self.reason.check():
+            return
+        self.set_busy(True)
+        self.submitted.emit(self.reason.value())
+
+    def set_busy(self, busy: bool) -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy)
+
+    def show_refusal(self, error: Exception) -> None:
+        self.set_busy(False)
+        show_message(self.error, refusal_text(error).replace("未能登记", "未能撤回"))
