@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
 
+from tests.unit.procedure_helpers import PAPER
 from wenze_desktop.gui.calendar_dialog import CalendarYearDialog, year_template
 from wenze_desktop.gui.changes import ChangeHub, Changes
 from wenze_desktop.gui.deadline_board import (
@@ -41,10 +42,10 @@ def cases(ctx) -> dict[str, str]:
     procedure = ProcedureService(ctx)
     late = new_case(ctx, "关于张三的问责案", "张三", date(2026, 9, 1))
     procedure.perform(late, "preliminary_check", on=date(2026, 9, 2))
-    procedure.perform(late, "file_case", on=date(2026, 9, 4), approved_by="书记")
+    procedure.perform(late, "file_case", on=date(2026, 9, 4), approved_by="书记", paper_ref=PAPER)
     later = new_case(ctx, "关于李四的问责案", "李四", date(2026, 11, 20))
     procedure.perform(later, "preliminary_check", on=date(2026, 12, 18))
-    procedure.perform(later, "file_case", on=date(2026, 12, 20), approved_by="书记")
+    procedure.perform(later, "file_case", on=date(2026, 12, 20), approved_by="书记", paper_ref=PAPER)
     return {"late": late, "later": later}
 
 
@@ -109,6 +110,7 @@ def test_entering_the_year_through_the_dialog_removes_the_provisional_mark(qtbot
     qtbot.mouseClick(board.year_buttons[2027], Qt.MouseButton.LeftButton)
     dialog = board.calendar_dialog
     assert isinstance(dialog, CalendarYearDialog) and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.entered is not None, timeout=5000)  # the entered years, from the worker
     assert dialog.year_box.value() == 2027 and "year = 2027" in dialog.text.toPlainText()
     dialog.set_text(YEAR_2027, SOURCE)
     with qtbot.waitSignal(dialog.finished, timeout=10000):
@@ -150,6 +152,7 @@ def test_invalid_arrangement_shows_an_error_and_changes_nothing(qtbot, ctx, case
     dialog = CalendarYearDialog(ctx, hub, year=2027)
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitUntil(lambda: dialog.entered is not None, timeout=5000)
     dialog.set_text(text, SOURCE)
     dialog.accept()
     assert dialog.isVisible() and not dialog.running
@@ -170,6 +173,9 @@ def test_dialog_lists_entered_years_and_loads_a_file(qtbot, ctx, tmp_path):
     CalendarService(ctx).import_year(YEAR_2027, source=SOURCE)
     dialog = CalendarYearDialog(ctx, ChangeHub())
     qtbot.addWidget(dialog)
+    assert dialog.year_box.value() == 2027  # until the entered years arrive from the worker
+    with qtbot.waitSignal(dialog.loaded, timeout=5000):
+        pass
     items = [dialog.years_list.item(i).text() for i in range(dialog.years_list.count())]
     assert any(t.startswith("2027 年：已录入") and SOURCE in t for t in items)
     assert dialog.year_box.value() == 2028  # the next year nobody has entered

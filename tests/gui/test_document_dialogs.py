@@ -36,12 +36,30 @@ def ok_button(dialog):
     return dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
 
 
+def letterhead_dialog(qtbot, ctx) -> LetterheadDialog:
+    """The dialog once the stored settings arrived from the database worker."""
+    dialog = LetterheadDialog(ctx)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.head is not None, timeout=5000)
+    return dialog
+
+
+def seal_dialog(qtbot, ctx) -> SealDialog:
+    dialog = SealDialog(ctx)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.loaded and dialog.image.text() != "正在读取…", timeout=5000)
+    return dialog
+
+
 # -- letterhead ----------------------------------------------------------------------------------------------------
 
 def test_letterhead_saves_and_the_sample_number_follows(qtbot, ctx):
     dialog = LetterheadDialog(ctx)
     qtbot.addWidget(dialog)
-    assert dialog.mark.text() == "测试工作区"  # until set: the workspace's name
+    assert not ok_button(dialog).isEnabled()  # nothing to save over until the stored settings are shown
+    with qtbot.waitSignal(dialog.loaded, timeout=5000):
+        pass
+    assert ok_button(dialog).isEnabled() and dialog.mark.text() == "测试工作区"  # until set: the workspace's name
     assert dialog.sample.text() == "文号示例：问〔2026〕1号（问责决定书）　立〔2026〕1号（立项决定）"
     dialog.organ_code.setText("示纪")
     assert dialog.sample.text().startswith("文号示例：示纪问〔2026〕1号（问责决定书）")
@@ -59,25 +77,23 @@ def test_letterhead_saves_and_the_sample_number_follows(qtbot, ctx):
     assert (head.mark, head.signing_organ, head.organ_code, head.cc) == ("中共示范市纪律检查委员会", "示范市纪委",
                                                                          "示纪", "市委组织部")
     assert head.kind_codes == {"decision": "责"}  # only what differs from the defaults is stored
-    reopened = LetterheadDialog(ctx)
-    qtbot.addWidget(reopened)
+    reopened = letterhead_dialog(qtbot, ctx)
     assert "示纪责〔2026〕1号" in reopened.sample.text()
 
 
 def test_letterhead_error_stays_in_the_dialog(qtbot, ctx):
-    dialog = LetterheadDialog(ctx)
-    qtbot.addWidget(dialog)
+    dialog = letterhead_dialog(qtbot, ctx)
     dialog.show()
     dialog.organ_code.setText("示〔纪")
     qtbot.mouseClick(ok_button(dialog), Qt.MouseButton.LeftButton)
-    assert dialog.isVisible() and dialog.error.isVisible()
+    qtbot.waitUntil(dialog.error.isVisible, timeout=5000)  # the service refuses it, on the worker
+    assert dialog.isVisible() and ok_button(dialog).isEnabled()
     assert dialog.error.text() == "未能保存：机关名称和代字中不能含有 { } 〔 〕。"
     assert OrganService(ctx).letterhead().organ_code == ""
 
 
 def test_letterhead_is_read_only_without_the_configuration_permission(qtbot, ctx):
-    dialog = LetterheadDialog(as_handler(ctx))
-    qtbot.addWidget(dialog)
+    dialog = letterhead_dialog(qtbot, as_handler(ctx))
     assert not dialog.can_edit and dialog.mark.isReadOnly() and not ok_button(dialog).isEnabled()
     assert dialog.codes.editTriggers() == dialog.codes.EditTrigger.NoEditTriggers
 
@@ -85,8 +101,7 @@ def test_letterhead_is_read_only_without_the_configuration_permission(qtbot, ctx
 # -- seals ---------------------------------------------------------------------------------------------------------
 
 def test_seal_registers_shows_the_image_and_retires(qtbot, ctx, tmp_path):
-    dialog = SealDialog(ctx)
-    qtbot.addWidget(dialog)
+    dialog = seal_dialog(qtbot, ctx)
     assert dialog.table.rowCount() == 0 and dialog.image.text() == "尚未登记印章"
     seal_file = tmp_path / "seal.png"
     seal_file.write_bytes(demo_seal_png("测试机关"))
@@ -97,35 +112,36 @@ def test_seal_registers_shows_the_image_and_retires(qtbot, ctx, tmp_path):
         qtbot.mouseClick(dialog.register_button, Qt.MouseButton.LeftButton)
 
     assert defaults == ["测试工作区"]  # the letterhead's signer
+    qtbot.waitUntil(lambda: not dialog.image.pixmap().isNull(), timeout=5000)  # list, then image, from the worker
     assert dialog.table.rowCount() == 1 and dialog.table.item(0, 0).text() == "测试机关（样章）"
     assert dialog.table.item(0, 1).text() == "使用中" and not dialog.image.pixmap().isNull()
     assert [s.active for s in OrganService(ctx).seals()] == [True]
 
     dialog.confirm = lambda text: "测试机关（样章）" in text
-    assert dialog.retire_selected()
+    with qtbot.waitSignal(dialog.refreshed, timeout=5000):
+        assert dialog.retire_selected()
     assert dialog.table.item(0, 1).text().startswith("已停用（") and not dialog.retire_button.isEnabled()
     assert not OrganService(ctx).seals()[0].active
 
 
 def test_seal_refuses_a_file_that_is_not_a_png(qtbot, ctx, tmp_path):
-    dialog = SealDialog(ctx)
-    qtbot.addWidget(dialog)
+    dialog = seal_dialog(qtbot, ctx)
     dialog.show()
     fake = tmp_path / "seal.png"
     fake.write_bytes(b"GIF89a not a png at all")
     dialog.choose_file = lambda: str(fake)
     dialog.ask_name = lambda default: "测试机关"
-    assert dialog.register() is None
-    assert dialog.error.isVisible() and dialog.error.text() == "未能登记：印章图像须为 PNG 格式（带透明背景）。"
-    assert OrganService(ctx).seals() == []
+    assert dialog.register()  # started; the service refuses it on the worker
+    qtbot.waitUntil(dialog.error.isVisible, timeout=5000)
+    assert dialog.error.text() == "未能登记：印章图像须为 PNG 格式（带透明背景）。"
+    assert OrganService(ctx).seals() == [] and dialog.register_button.isEnabled()
     dialog.ask_name = lambda default: None  # 取消 at the name: nothing happens
-    assert dialog.register() is None
+    assert not dialog.register()
 
 
 def test_seal_dialog_is_read_only_without_the_seal_permission(qtbot, ctx):
     OrganService(ctx).register_seal("测试机关（样章）", demo_seal_png("测试机关"))
-    dialog = SealDialog(as_handler(ctx))
-    qtbot.addWidget(dialog)
+    dialog = seal_dialog(qtbot, as_handler(ctx))
     dialog.show()
     assert dialog.notice.isVisible() and not dialog.register_button.isEnabled()
     assert not dialog.retire_button.isEnabled() and dialog.table.item(0, 1).text() == "使用中"

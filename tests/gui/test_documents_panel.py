@@ -65,8 +65,14 @@ def make_panel(qtbot, ws: Workspace, hub: ChangeHub, case_id: str) -> DocumentsP
     qtbot.addWidget(panel)
     panel.resize(700, 400)
     panel.show()
-    panel.show_case(case_id)
+    with qtbot.waitSignal(panel.refreshed, timeout=15000):  # the listing is read on the database worker
+        panel.show_case(case_id)
     return panel
+
+
+def wait_refreshed(qtbot, panel: DocumentsPanel, action) -> None:
+    with qtbot.waitSignal(panel.refreshed, timeout=15000):
+        action()
 
 
 def row(panel: DocumentsPanel, kind: str):
@@ -144,7 +150,8 @@ def test_demo_issues_a_sealed_decision_and_the_row_shows_its_number(qtbot, open_
     assert NUMBER in note and "已盖章" in note and f"SHA-256：{info.sha256}" in note
     assert f"核验码：{info.verification_code}" in note and info.fonts[0] in note
     dialog.close()
-    for view in (panel, other):
+    for view in (panel, other):  # refreshed from the hub, on the worker
+        qtbot.waitUntil(lambda view=view: row(view, "decision").childCount() == 1, timeout=15000)
         decision = row(view, "decision")
         assert decision.text(1) == f"已签发 {NUMBER}（2026-11-23）" and decision.text(2) == "已盖章"
         assert decision.childCount() == 1 and decision.child(0).text(0) == NUMBER
@@ -154,6 +161,7 @@ def test_demo_issues_a_sealed_decision_and_the_row_shows_its_number(qtbot, open_
     shown = []
     panel.exec_dialog = lambda d: shown.append([label.text() for label in d.findChildren(QLabel)]) or False
     panel.issue()
+    qtbot.waitUntil(lambda: bool(shown), timeout=15000)  # after the seal check on the worker
     assert any("仍有效" in text for text in shown[0])
     assert len(ws.documents.issued(case_id)) == 1
 
@@ -166,7 +174,7 @@ def test_clerk_cannot_seal_but_can_issue_unsealed(qtbot, open_demo, hub):
     dialog.close()
     assert seen == [(False, False, NO_SEAL)]
     assert not info.sealed and info.number == NUMBER and info.issued_by == DEMO_CLERK_USERNAME
-    assert row(panel, "decision").text(2) == "未盖章"
+    qtbot.waitUntil(lambda: row(panel, "decision").text(2) == "未盖章", timeout=15000)
     assert panel.void_button.isEnabled()  # an unsealed document: voided with the issuing permission
 
 
@@ -242,7 +250,8 @@ def test_void_asks_a_reason_and_marks_the_row(qtbot, open_demo, hub):
     assert asked == [NUMBER] and ws.documents.issued(case_id)[0].voided_at is None
 
     panel.ask_reason = lambda doc: "文号编排有误，重新签发"
-    with qtbot.waitSignal(panel.document_voided, timeout=15000) as voided:
+    with qtbot.waitSignal(panel.document_voided, timeout=15000) as voided, \
+            qtbot.waitSignal(panel.refreshed, timeout=15000):  # the hub's change, then the listing again
         qtbot.mouseClick(panel.void_button, Qt.MouseButton.LeftButton)
     assert voided.args == [info.id]
     decision = row(panel, "decision")
@@ -262,8 +271,8 @@ def test_refreshes_only_for_its_own_case(qtbot, open_demo, hub):
     panel = make_panel(qtbot, ws, hub, case_id)
     ws.documents.issue(case_id, "decision", sealed=True)
     hub.publish(Changes.case("another-case", deadlines=False))
-    assert row(panel, "decision").text(1) == "可制作"
-    hub.publish(Changes.case(case_id, deadlines=False))
+    assert not panel.loading and row(panel, "decision").text(1) == "可制作"
+    wait_refreshed(qtbot, panel, lambda: hub.publish(Changes.case(case_id, deadlines=False)))
     assert row(panel, "decision").text(1).startswith(f"已签发 {NUMBER}")
     panel.show_case(None)
     assert panel.tree.topLevelItemCount() == 0 and panel.note.text() == "请选择一件案件。"

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from tests.unit.procedure_helpers import walk
 from wenze_desktop.gui.changes import ChangeHub, Changes
-from wenze_desktop.gui.registry_model import CASE_ID_ROLE, OVERDUE_BACKGROUND
+from wenze_desktop.gui.registry_model import CASE_ID_ROLE, OVERDUE_BACKGROUND, PLACEHOLDER
 from wenze_desktop.gui.registry_view import DUE_WITHIN, OVERDUE, RegistryView
 from wenze_desktop.services import Workspace
 
@@ -40,14 +40,21 @@ def column_texts(view, column: int) -> list[str]:
     return [model.data(model.index(row, column)) for row in range(model.rowCount())]
 
 
+def rows_in(qtbot, view) -> None:
+    """Ask for every row and wait until they arrived from the database worker."""
+    qtbot.waitUntil(lambda: PLACEHOLDER not in column_texts(view, 0), timeout=5000)
+
+
 def test_registry_lists_cases_and_finds_one_by_two_chinese_characters(qtbot, ctx, ws, gui_settings):
     add_case(ws, "欧阳明", "关于对住建局欧阳明问责的案件")
     add_case(ws, "李小红", "关于对教育局李小红问责的案件", profile="jt2019")
     view = make_view(qtbot, ctx, gui_settings)
     assert view.model.rowCount() == 2 and "共 2 件" in view.count_label.text()
+    rows_in(qtbot, view)
     assert set(column_texts(view, 3)) == {"欧阳明", "李小红"}
     view.search.setText("小红")  # Chinese by setText (keyClicks with Chinese aborts Qt)
     qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=3000)
+    rows_in(qtbot, view)
     assert column_texts(view, 3) == ["李小红"] and "已筛选" in view.count_label.text()
     view.search.setText("小")
     qtbot.waitUntil(lambda: "至少 2 个字" in view.count_label.text(), timeout=3000)
@@ -59,6 +66,7 @@ def test_overdue_case_stands_out_and_filters(qtbot, ctx, ws, gui_settings):
     walk(ws, late, until="filed", start=date(2026, 9, 1))
     add_case(ws, "赵铁柱", "关于对水利局赵铁柱问责的案件")
     view = make_view(qtbot, ctx, gui_settings)
+    rows_in(qtbot, view)
     rows = {view.model.data(view.model.index(r, 0), CASE_ID_ROLE): r for r in range(2)}
     overdue_row = rows[late]
     background = view.model.data(view.model.index(overdue_row, 1), Qt.ItemDataRole.BackgroundRole)
@@ -95,9 +103,12 @@ def test_changes_refresh_rows_and_new_cases_appear(qtbot, ctx, ws, gui_settings)
     view = RegistryView(ctx, hub, gui_settings)
     qtbot.addWidget(view)
     wait_loaded(qtbot, view)
+    rows_in(qtbot, view)
     assert column_texts(view, 1) == ["关于钱学森的案件"]
     ws.cases.update_case(case_id, title="关于钱学森同志的案件")
-    hub.publish(Changes.case(case_id, deadlines=False))
+    with qtbot.waitSignal(view.model.rows_arrived, timeout=3000):
+        hub.publish(Changes.case(case_id, deadlines=False))
+        assert column_texts(view, 1) == ["关于钱学森的案件"]  # the row stays shown until the new one is in
     assert column_texts(view, 1) == ["关于钱学森同志的案件"]
     add_case(ws, "邓稼先", "关于邓稼先的案件")
     hub.publish(Changes(cases_added=True))

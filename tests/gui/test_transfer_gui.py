@@ -62,9 +62,26 @@ def case_exists(ws, case_id: str) -> bool:
     return True
 
 
-def export_dialog(qtbot, ws, case_id, folder: Path, name: str = "交接.wzpkg") -> ExportDialog:
-    dialog = ExportDialog(ws, [case_id])
+def loaded_export(qtbot, ws, case_ids) -> ExportDialog:
+    """The dialog once the cases and the trusted offices arrived from the database worker."""
+    dialog = ExportDialog(ws, case_ids)
     qtbot.addWidget(dialog)
+    assert not dialog.export_button.isEnabled()
+    with qtbot.waitSignal(dialog.loaded, timeout=WAIT):
+        pass
+    return dialog
+
+
+def keys_dialog(qtbot, ws) -> OfficeKeysDialog:
+    dialog = OfficeKeysDialog(ws)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.refreshed, timeout=WAIT):
+        pass
+    return dialog
+
+
+def export_dialog(qtbot, ws, case_id, folder: Path, name: str = "交接.wzpkg") -> ExportDialog:
+    dialog = loaded_export(qtbot, ws, [case_id])
     dialog.folder.setText(str(folder))
     dialog.file_name.setText(name)
     return dialog
@@ -126,8 +143,7 @@ def test_export_without_trusted_offices_offers_only_the_passphrase(qtbot, tmp_pa
     lonely = office(tmp_path, "丙单位", clock)
     try:
         case_id = lonely.cases.create_case("丙-2026-1", "测试案件", "gz2009")
-        dialog = ExportDialog(lonely.ctx, [case_id])  # a window holding only the context may pass it
-        qtbot.addWidget(dialog)
+        dialog = loaded_export(qtbot, lonely.ctx, [case_id])  # a window holding only the context may pass it
         assert dialog.by_passphrase.isChecked() and not dialog.to_office.isEnabled()
         assert not dialog.no_office.isHidden()
     finally:
@@ -199,15 +215,16 @@ def test_a_passphrase_package_asks_for_the_passphrase(qtbot, tmp_path, offices):
 
 def test_keys_dialog_lists_exports_with_qr_imports_and_removes(qtbot, offices, tmp_path, clock):
     a, b, _case_id = offices
-    dialog = OfficeKeysDialog(a)
-    qtbot.addWidget(dialog)
+    dialog = keys_dialog(qtbot, a)
     own = a.keys.own()
     assert (dialog.own_name.text(), dialog.own_fingerprint.text()) == ("甲单位", own.fingerprint)
     assert dialog.table.rowCount() == 1 and dialog.table.item(0, 0).text() == "乙单位"
     assert dialog.table.item(0, 1).text() == b.keys.own().fingerprint and dialog.table.item(0, 2).text() == "admin"
 
     dialog.choose_save_path = lambda name: str(tmp_path / "甲单位公钥")
-    saved = dialog.export_own()
+    with qtbot.waitSignal(dialog.exported, timeout=WAIT) as exported:
+        assert dialog.export_own()
+    saved = exported.args[0]
     assert saved == tmp_path / "甲单位公钥.wzkey"
     assert b.keys.preview(saved.read_text("utf-8")).fingerprint == own.fingerprint
     assert not dialog.qr.pixmap().isNull() and dialog.qr.pixmap().width() >= 200
@@ -222,31 +239,32 @@ def test_keys_dialog_lists_exports_with_qr_imports_and_removes(qtbot, offices, t
     asked = []
     dialog.choose_file = lambda: str(key_file)
     dialog.confirm = lambda title, text: asked.append(text) or False  # not compared yet: not trusted
-    assert dialog.import_key() is None and dialog.table.rowCount() == 1
+    assert not dialog.import_key() and dialog.table.rowCount() == 1
     assert "丙单位" in asked[0] and fingerprint in asked[0] and "电话" in asked[0]
     dialog.confirm = lambda title, text: True
-    with qtbot.waitSignal(dialog.changed, timeout=5000):
-        dialog.import_key()
+    with qtbot.waitSignal(dialog.refreshed, timeout=WAIT), qtbot.waitSignal(dialog.changed, timeout=WAIT):
+        assert dialog.import_key()
     assert sorted(dialog.table.item(r, 0).text() for r in range(2)) == ["丙单位", "乙单位"]
 
     dialog.table.selectRow(next(r for r in range(2) if dialog.table.item(r, 0).text() == "乙单位"))
-    click(qtbot, dialog.remove_button)
+    with qtbot.waitSignal(dialog.refreshed, timeout=WAIT):
+        click(qtbot, dialog.remove_button)
     assert [o.office_name for o in a.keys.offices() if not o.own] == ["丙单位"] and dialog.table.rowCount() == 1
 
     broken = tmp_path / "broken.wzkey"
     broken.write_text("{}", "utf-8")
-    assert dialog.import_file(broken) is None and dialog.error.text().startswith("未能导入：")
+    assert not dialog.import_file(broken) and dialog.error.text().startswith("未能导入：")
 
 
 def test_keys_dialog_without_key_permission_only_shows(qtbot, offices):
     a, _b, _case_id = offices
     handler = dataclasses.replace(a.ctx, user=dataclasses.replace(a.ctx.user, roles=("handler",)))
-    dialog = OfficeKeysDialog(handler)
-    qtbot.addWidget(dialog)
+    dialog = keys_dialog(qtbot, handler)
     dialog.show()
     assert dialog.notice.isVisible() and dialog.table.rowCount() == 1
     assert not dialog.export_button.isEnabled() and not dialog.import_button.isEnabled()
-    assert dialog.export_own() is None and dialog.error.text().startswith("未能导出公钥：")
+    assert dialog.export_own()  # the service refuses it (and audits the refusal) on the worker
+    qtbot.waitUntil(lambda: dialog.error.text().startswith("未能导出公钥："), timeout=WAIT)
 
 
 def test_qr_code_has_finder_patterns():

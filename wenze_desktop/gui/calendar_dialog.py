@@ -1,4 +1,7 @@
-"""Entering a year's State Council holiday arrangement (for years chinese-calendar does not know yet)."""
+"""Entering a year's State Council holiday arrangement (for years chinese-calendar does not know yet).
+
+The entered years are read, and a year entered, on the database worker; ``run_op`` publishes what changed.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from wenze_desktop.errors import ValidationError, WenzeError
-from wenze_desktop.gui.changes import ChangeHub, Changes
+from wenze_desktop.gui.changes import ChangeHub
 from wenze_desktop.gui.forms import dialog_buttons, error_label, show_message
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
@@ -61,6 +64,7 @@ class CalendarYearDialog(QDialog):
     """Pick a TOML file or paste the text, name the source, then enter the year and recompute all deadlines."""
 
     year_entered = Signal(int)
+    loaded = Signal()  # the entered years are listed
 
     def __init__(self, ctx: ServiceContext, hub: ChangeHub, year: int | None = None,
                  parent: QWidget | None = None) -> None:
@@ -70,15 +74,14 @@ class CalendarYearDialog(QDialog):
         self.running = False
         self.cancelled = False
         self._confirm_replace: int | None = None
+        self._year_given = year is not None
         self.setWindowTitle("录入节假日安排")
         self.resize(640, 620)
 
-        known = library_range()
-        entered = self.service.entered_years()
-        self.entered = {row["year"]: row for row in entered}
+        self.known = known = library_range()
+        self.entered: dict[int, dict] | None = None  # until the worker has read them
         if year is None:
-            last = max([known[1] if known else 2026, *self.entered])
-            year = last + 1
+            year = (known[1] if known else 2026) + 1  # the year after the entered ones, once they are known
 
         intro = QLabel("期限按国务院办公厅公布的节假日安排计算。内置日历尚未包含的年份，请按当年通知录入；"
                        "录入后，所有案件的期限将重新计算，标有「暂定」的期限随之确定。")
@@ -89,10 +92,6 @@ class CalendarYearDialog(QDialog):
         self.years_list.setMaximumHeight(90)
         if known:
             self.years_list.addItem(f"{known[0]}–{known[1]} 年：内置日历（chinese-calendar）")
-        for row in entered:
-            source = row["source"] or "未注明依据"
-            self.years_list.addItem(f"{row['year']} 年：已录入，放假 {row['holidays']} 天、调休上班 "
-                                    f"{row['workdays']} 天；依据：{source}；录入人：{row['entered_by']}")
 
         self.year_box = QSpinBox()
         self.year_box.setRange(1950, 2199)
@@ -136,8 +135,23 @@ class CalendarYearDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        if year in self.entered:
-            self.status.setText(f"{year} 年已录入过；再次录入将替换原有安排。")
+        service = self.service
+        run_op(self, "", service.entered_years, self._show_entered, busy_dialog=False,
+               on_failure=lambda error: show_error(self, error, "已录入的年份未能读取"))
+
+    def _show_entered(self, entered: list[dict]) -> None:
+        self.entered = {row["year"]: row for row in entered}
+        for row in entered:
+            source = row["source"] or "未注明依据"
+            self.years_list.addItem(f"{row['year']} 年：已录入，放假 {row['holidays']} 天、调休上班 "
+                                    f"{row['workdays']} 天；依据：{source}；录入人：{row['entered_by']}")
+        if not self._year_given and self.entered:
+            # The year after every known one, as long as the administrator has not turned the box meanwhile.
+            first_guess = (self.known[1] if self.known else 2026) + 1
+            if self.year_box.value() == first_guess:
+                self.year_box.setValue(max(first_guess - 1, *self.entered) + 1)
+        self._year_changed(self.year_box.value())
+        self.loaded.emit()
 
     # -- input --------------------------------------------------------------------------------------------------
 
@@ -147,7 +161,7 @@ class CalendarYearDialog(QDialog):
             self._template = year_template(year)
             self.text.setPlainText(self._template)
         self.source.setPlaceholderText(source_example(year))
-        self.status.setText(f"{year} 年已录入过；再次录入将替换原有安排。" if year in self.entered else "")
+        self.status.setText(f"{year} 年已录入过；再次录入将替换原有安排。" if year in (self.entered or {}) else "")
 
     def choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "选择节假日安排文件", "", "节假日安排 (*.toml);;所有文件 (*)")
@@ -207,6 +221,9 @@ class CalendarYearDialog(QDialog):
         arrangement = self.validate()
         if arrangement is None:
             return
+        if self.entered is None:
+            show_message(self.error, "正在读取已录入的年份，请稍候再点“录入并重新计算期限”。")
+            return
         if arrangement.year in self.entered and self._confirm_replace != arrangement.year:
             self._confirm_replace = arrangement.year
             show_message(self.error, f"{arrangement.year} 年已录入过。再次点击“录入并重新计算期限”将替换原有安排。")
@@ -223,12 +240,12 @@ class CalendarYearDialog(QDialog):
             return service.import_year(text, source, progress=report)
 
         self.relay = run_op(self, f"正在录入 {year} 年节假日安排并重新计算期限…", work,
-                            lambda _arrangement: self._done(year), progress=True, on_failure=self._failed)
+                            lambda _arrangement: self._done(year), progress=True, on_failure=self._failed,
+                            hub=self.hub)
 
     def _done(self, year: int) -> None:
         self.running = False
         self.cancelled = self.relay.was_cancelled
-        self.hub.publish(Changes(deadlines=True, calendar=True))
         self.year_entered.emit(year)
         if self.cancelled:
             QMessageBox.information(

@@ -1,4 +1,8 @@
-"""The issuing organ's settings for documents (letterhead and numbering, seals) and checking a document's PDF."""
+"""The issuing organ's settings for documents (letterhead and numbering, seals) and checking a document's PDF.
+
+Every read and write of the workspace runs on the database worker (``run_op``); the dialogs open at once and fill
+in when the answer arrives (``loaded`` / ``refreshed``).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wenze_desktop.documents.content import Letterhead
 from wenze_desktop.documents.numbering import DEFAULT_KIND_CODES, DEFAULT_PATTERN, render
 from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.case_parts_widgets import button_row, fill_table, plain_table, selected_row
@@ -47,25 +52,27 @@ class LetterheadDialog(QDialog):
     """发文机关标志, 署名, 代字 and the kinds' 文种代字 (system administrator); others see them read-only."""
 
     saved = Signal()
+    loaded = Signal()  # the fields show the stored settings
 
     def __init__(self, ctx: ServiceContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx, self.service = ctx, OrganService(ctx)
         self.can_edit = Permission.CONFIG_MANAGE in permissions_of(ctx.user.roles)
         self.year = ctx.clock().astimezone().year
-        head = self.service.letterhead()
+        self.head: Letterhead | None = None  # until the worker has read it
+        self.saving = False
         self.setWindowTitle("文书版头与文号")
         self.resize(560, 640)
-        self.mark = QLineEdit(head.mark)
-        self.signing_organ = QLineEdit(head.signing_organ)
+        self.mark = QLineEdit()
+        self.signing_organ = QLineEdit()
         self.signing_organ.setPlaceholderText("不填则同发文机关标志")
-        self.organ_code = QLineEdit(head.organ_code)
+        self.organ_code = QLineEdit()
         self.organ_code.setPlaceholderText("如：穗纪")
-        self.printer = QLineEdit(head.printer)
+        self.printer = QLineEdit()
         self.printer.setPlaceholderText("不填则同发文机关署名")
-        self.cc = QLineEdit(head.cc)
+        self.cc = QLineEdit()
         self.codes = plain_table(["文书", "文种代字"])
-        fill_table(self.codes, [[label, OrganService.kind_code(head, kind)] for kind, label in DOCUMENT_KINDS.items()])
+        fill_table(self.codes, [[label, DEFAULT_KIND_CODES[kind]] for kind, label in DOCUMENT_KINDS.items()])
         for row, kind in enumerate(DOCUMENT_KINDS):
             label = self.codes.item(row, 0)
             label.setData(Qt.ItemDataRole.UserRole, kind)
@@ -92,11 +99,32 @@ class LetterheadDialog(QDialog):
         layout.addWidget(self.sample)
         layout.addWidget(self.error)
         self.buttons = dialog_buttons("保存", "取消", self.apply, self.reject)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.can_edit)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.save_button.setEnabled(False)  # until the stored settings are shown
         layout.addWidget(self.buttons)
         self.organ_code.textChanged.connect(self.update_sample)
         self.codes.itemChanged.connect(self.update_sample)
         self.update_sample()
+        service = self.service
+        run_op(self, "", service.letterhead, self._fill, busy_dialog=False,
+               on_failure=lambda error: self._say_failure("未能读取", error))
+
+    def _fill(self, head: Letterhead) -> None:
+        self.head = head
+        for widget, value in ((self.mark, head.mark), (self.signing_organ, head.signing_organ),
+                              (self.organ_code, head.organ_code), (self.printer, head.printer), (self.cc, head.cc)):
+            widget.setText(value)
+        for row, kind in enumerate(DOCUMENT_KINDS):
+            self.codes.item(row, 1).setText(OrganService.kind_code(head, kind))
+        self.save_button.setEnabled(self.can_edit)
+        self.update_sample()
+        self.loaded.emit()
+
+    def _say_failure(self, what: str, error: BaseException) -> None:
+        if isinstance(error, WenzeError):
+            show_message(self.error, f"{what}：{error}")
+        else:
+            show_error(self, error)
 
     def kind_codes(self) -> dict[str, str]:
         """The codes that differ from the defaults (an emptied cell means the default)."""
@@ -123,24 +151,36 @@ class LetterheadDialog(QDialog):
                 "cc": self.cc.text().strip(), "kind_codes": self.kind_codes()}
 
     def apply(self) -> None:
+        if self.head is None or self.saving or not self.can_edit:
+            return
         values = self.values()
         if any(ch in code for code in values["kind_codes"].values() for ch in FORBIDDEN):
             show_message(self.error, "文种代字中不能含有 { } 〔 〕。")
             return
-        try:
-            self.service.set_letterhead(**values)
-        except WenzeError as error:
-            show_message(self.error, f"未能保存：{error}")
-            return
+        self.saving = True
+        self.save_button.setEnabled(False)
+        service = self.service
+        run_op(self, "正在保存文书版头…", lambda: service.set_letterhead(**values), lambda _r: self._saved(),
+               on_failure=self._save_failed)
+
+    def _saved(self) -> None:
+        self.saving = False
         show_message(self.error, "")
         self.saved.emit()
         self.accept()
+
+    def _save_failed(self, error: BaseException) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        self._say_failure("未能保存", error)
 
 
 class SealDialog(QDialog):
     """The registered seals and the image of the chosen one; the security officer registers and retires them."""
 
     changed = Signal()
+    refreshed = Signal()  # the table shows the registered seals
+    image_shown = Signal()  # the chosen seal's image (or why not) is shown
 
     def __init__(self, ctx: ServiceContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -149,6 +189,10 @@ class SealDialog(QDialog):
         self.can_manage = Permission.SEAL_MANAGE in granted
         self.can_see = self.can_manage or Permission.DOCUMENT_SEAL in granted  # as the service allows
         self.seals: list[SealInfo] = []
+        self.signer = ""  # the letterhead's signing organ: the name a first seal is offered
+        self.loaded = False
+        self.busy = False  # registering or retiring
+        self._image_generation = 0
         # Seams for tests (and hosts with their own prompts).
         self.choose_file: Callable[[], str] = lambda: QFileDialog.getOpenFileName(
             self, "选择印章图像", "", "PNG 图像 (*.png);;所有文件 (*)")[0]
@@ -183,10 +227,21 @@ class SealDialog(QDialog):
         layout.addWidget(self.error)
         layout.addLayout(button_row([self.register_button, self.retire_button], stretch_first=False))
         layout.addLayout(button_row([close]))
+        self.register_button.setEnabled(False)  # until the seals are read
+        self.retire_button.setEnabled(False)
+        self.image.setText("正在读取…")
         self.refresh()
 
     def refresh(self) -> None:
-        self.seals = self.service.seals()
+        """Read the seals (and the letterhead's signer) on the database worker."""
+        service = self.service
+        run_op(self, "", lambda: (service.seals(), service.letterhead().signer), self._show_seals,
+               on_failure=lambda error: self._failed("未能读取印章", error), busy_dialog=False)
+
+    def _show_seals(self, answer: tuple[list[SealInfo], str]) -> None:
+        self.seals, self.signer = answer
+        self.loaded = True
+        self.table.blockSignals(True)  # one image request below, not one per selection step
         fill_table(self.table, [[s.name, "使用中" if s.active else f"已停用（{s.retired_at.astimezone():%Y-%m-%d}）",
                                  s.registered_by, f"{s.registered_at.astimezone():%Y-%m-%d %H:%M}", s.sha256]
                                 for s in self.seals])
@@ -195,73 +250,108 @@ class SealDialog(QDialog):
             self.table.selectRow(active)
         else:
             self.table.clearSelection()
+        self.table.blockSignals(False)
         self._selection_changed()
+        self.refreshed.emit()
+
+    def _failed(self, what: str, error: BaseException) -> None:
+        if isinstance(error, WenzeError):
+            show_message(self.error, f"{what}：{error}")
+        else:
+            show_error(self, error)
 
     def selected(self) -> SealInfo | None:
         row = selected_row(self.table)
-        return self.seals[row] if row is not None else None
+        return self.seals[row] if row is not None and row < len(self.seals) else None
 
     def _selection_changed(self) -> None:
         seal = self.selected()
-        self.register_button.setEnabled(self.can_manage)
-        self.retire_button.setEnabled(self.can_manage and seal is not None and seal.active)
+        self.register_button.setEnabled(self.can_manage and self.loaded and not self.busy)
+        self.retire_button.setEnabled(self.can_manage and not self.busy and seal is not None and seal.active)
         self.image.setPixmap(QPixmap())
+        self._image_generation += 1
         if seal is None:
             self.image.setText("尚未登记印章" if not self.seals else "")
         elif not self.can_see:
             self.image.setText("无权查看印章图像")
         else:
-            try:
-                pixmap = QPixmap()
-                pixmap.loadFromData(self.service.seal_png(seal.id), "PNG")
-            except WenzeError as error:
-                self.image.setText(str(error))
-                return
-            self.image.setPixmap(pixmap.scaled(190, 190, Qt.AspectRatioMode.KeepAspectRatio,
-                                               Qt.TransformationMode.SmoothTransformation))
+            self.image.setText("正在读取…")
+            generation, service, seal_id = self._image_generation, self.service, seal.id
+            run_op(self, "", lambda: service.seal_png(seal_id), lambda png: self._show_image(generation, png),
+                   on_failure=lambda error: self._image_failed(generation, error), busy_dialog=False)
+            return
+        self.image_shown.emit()
+
+    def _show_image(self, generation: int, png: bytes) -> None:
+        if generation != self._image_generation:
+            return  # another seal was chosen meanwhile
+        pixmap = QPixmap()
+        pixmap.loadFromData(png, "PNG")
+        self.image.setText("")
+        self.image.setPixmap(pixmap.scaled(190, 190, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation))
+        self.image_shown.emit()
+
+    def _image_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._image_generation:
+            return
+        if not isinstance(error, WenzeError):
+            show_error(self, error)
+        self.image.setText(str(error) if isinstance(error, WenzeError) else "印章图像未能读取")
+        self.image_shown.emit()
 
     def _ask_name(self, default: str) -> str | None:
         name, ok = QInputDialog.getText(self, "登记新印章", "印章名称（与印文一致）：", text=default)
         return name if ok else None
 
-    def register(self) -> SealInfo | None:
+    def register(self) -> bool:
+        """Choose the image and name the seal; True when the registration was started."""
+        if not self.loaded or self.busy:
+            return False
         chosen = self.choose_file()
         if not chosen:
-            return None
+            return False
         current = next((s for s in self.seals if s.active), None)
-        name = self.ask_name(current.name if current else self.service.letterhead().signer)
-        return None if name is None else self.register_file(Path(chosen), name)
+        name = self.ask_name(current.name if current else self.signer)
+        return False if name is None else self.register_file(Path(chosen), name)
 
-    def register_file(self, path: Path, name: str) -> SealInfo | None:
+    def register_file(self, path: Path, name: str) -> bool:
+        """Register the image at ``path`` on the worker (``changed`` once done); False when it could not start."""
         try:
             data = path.read_bytes()
         except OSError as error:
             show_message(self.error, f"无法读取文件「{path.name}」：{error.strerror or error}")
-            return None
-        try:
-            info = self.service.register_seal(name, data)
-        except WenzeError as error:
-            show_message(self.error, f"未能登记：{error}")
-            return None
-        show_message(self.error, "")
-        self.refresh()
-        self.changed.emit()
-        return info
+            return False
+        service = self.service
+        self._run("正在登记印章…", lambda: service.register_seal(name, data), "未能登记")
+        return True
 
     def retire_selected(self) -> bool:
+        """Retire the chosen seal after asking; True when it was started (``changed`` once done)."""
         seal = self.selected()
-        if seal is None or not seal.active or not self.confirm(
+        if self.busy or seal is None or not seal.active or not self.confirm(
                 f"停用印章「{seal.name}」？停用后签发盖章文书须先登记新印章；已签发的文书不受影响。"):
             return False
-        try:
-            self.service.retire_seal(seal.id)
-        except WenzeError as error:
-            show_message(self.error, f"未能停用：{error}")
-            return False
-        show_message(self.error, "")
-        self.refresh()
-        self.changed.emit()
+        service, seal_id = self.service, seal.id
+        self._run("正在停用印章…", lambda: service.retire_seal(seal_id), "未能停用")
         return True
+
+    def _run(self, label: str, work, what: str) -> None:
+        self.busy = True
+        self._selection_changed()
+
+        def done(_result: object) -> None:
+            self.busy = False
+            show_message(self.error, "")
+            self.refresh()
+            self.changed.emit()
+
+        def failed(error: BaseException) -> None:
+            self.busy = False
+            self._selection_changed()
+            self._failed(what, error)
+
+        run_op(self, label, work, done, on_failure=failed)
 
 
 class VerifyDocumentDialog(QDialog):

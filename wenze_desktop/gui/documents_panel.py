@@ -1,7 +1,9 @@
 """The documents of one case: what its procedure produces, what can be issued now (else why), the issued copies.
 
-Previews, issuing, voiding and reading stored files run on the database worker. Printing and saving use the stored
-bytes exactly as issued (hash-checked by the services), never a fresh rendering, so every copy is the same file.
+Every database call runs on the database worker: listing the documents, the seal check before issuing, previews,
+issuing, voiding and reading stored files. What issuing and voiding changed is published by ``run_op`` (the
+services note it), never here. Printing and saving use the stored bytes exactly as issued (hash-checked by the
+services), never a fresh rendering, so every copy is the same file.
 """
 
 from __future__ import annotations
@@ -60,6 +62,15 @@ from wenze_desktop.services.organ import OrganService
 COLUMNS = ["文书", "状态", "盖章"]
 RED, GREEN, GREY = QColor("#b00020"), QColor("#2e7d32"), QColor("#777")
 KEY = Qt.ItemDataRole.UserRole  # (kind, document id or None) on every row
+LOADING = "正在读取本案的文书…"
+
+
+def seal_refusal(ctx: ServiceContext) -> str | None:
+    """Why a document cannot be sealed now (the checkbox is then off and disabled), or None. Reads the database:
+    run it on the worker."""
+    if Permission.DOCUMENT_SEAL not in permissions_of(ctx.user.roles):
+        return NO_SEAL
+    return None if any(seal.active for seal in OrganService(ctx).seals()) else NO_SEAL_REGISTERED
 
 
 class DocumentsPanel(QWidget):
@@ -69,6 +80,7 @@ class DocumentsPanel(QWidget):
     document_voided = Signal(str)  # document id
     preview_opened = Signal(object)  # PdfPreviewDialog
     printed = Signal(str, int)  # document id, pages printed
+    refreshed = Signal()  # the list shows the shown case's documents as they are now
 
     def __init__(self, ctx: ServiceContext, hub: ChangeHub, parent: QWidget | None = None, *,
                  settings: GuiSettings | None = None) -> None:
@@ -76,6 +88,9 @@ class DocumentsPanel(QWidget):
         self.ctx, self.hub, self.settings = ctx, hub, settings
         self.case_id: str | None = None
         self.choices: dict[str, DocumentChoice] = {}
+        self.loading = False
+        self._generation = 0  # the newest listing asked for; older answers are dropped
+        self._confirming = False  # between 签发 and the confirmation's answer
         # Seams for tests (and hosts with their own prompts), as in pdf_view.
         self.exec_dialog: Callable[[QDialog], bool] = lambda dialog: dialog.exec() == QDialog.DialogCode.Accepted
         self.ask_reason: Callable[[IssuedInfo], str | None] = self._ask_reason
@@ -119,7 +134,9 @@ class DocumentsPanel(QWidget):
     # -- showing --------------------------------------------------------------------------------------------------
 
     def show_case(self, case_id: str | None) -> None:
-        self.case_id = case_id
+        if case_id != self.case_id:  # never act on another case's rows while this one's are read
+            self.case_id = case_id
+            self._fill([], LOADING if case_id else "请选择一件案件。")
         self.refresh()
 
     def _on_changed(self, changes: Changes) -> None:
@@ -127,24 +144,45 @@ class DocumentsPanel(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        """List the case's documents on the database worker; the newest request wins."""
+        self._generation += 1
+        generation, case_id = self._generation, self.case_id
+        if case_id is None:
+            self.loading = False
+            self._fill([], "请选择一件案件。")
+            self.refreshed.emit()
+            return
+        self.loading = True
+        service = self.service
+        run_op(self, "", lambda: service.choices(case_id), lambda choices: self._listed(generation, choices),
+               on_failure=lambda error: self._listing_failed(generation, error), busy_dialog=False)
+
+    def _listed(self, generation: int, choices: list[DocumentChoice]) -> None:
+        if generation != self._generation:
+            return  # an older request (another case, or before a later change) answered late
+        self.loading = False
+        self._fill(choices, "本案办理程序产生的文书。选中一份后预览、签发，已签发的可打印、另存或作废。"
+                   if choices else "本案适用的规定不产生文书。")
+        self.refreshed.emit()
+
+    def _listing_failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self.loading = False
+        self._fill([], f"无法列出文书：{error}" if isinstance(error, WenzeError) else "无法列出文书。")
+        if not isinstance(error, WenzeError):
+            show_error(self, error, "文书未能列出")
+        self.refreshed.emit()
+
+    def _fill(self, choices: list[DocumentChoice], note: str) -> None:
         keep = self.selected_key()
         self.tree.clear()
         self.choices = {}
-        if self.case_id is None:
-            self.note.setText("请选择一件案件。")
-        else:
-            try:
-                choices = self.service.choices(self.case_id)
-            except WenzeError as error:
-                self.note.setText(f"无法列出文书：{error}")
-                choices = []
-            else:
-                self.note.setText("本案办理程序产生的文书。选中一份后预览、签发，已签发的可打印、另存或作废。"
-                                  if choices else "本案适用的规定不产生文书。")
-            for choice in choices:
-                self.choices[choice.kind] = choice
-                self.tree.addTopLevelItem(self._choice_item(choice))
-            self.tree.expandAll()
+        self.note.setText(note)
+        for choice in choices:
+            self.choices[choice.kind] = choice
+            self.tree.addTopLevelItem(self._choice_item(choice))
+        self.tree.expandAll()
         if keep is not None:
             self.select(*keep)
         self._update_buttons()
@@ -253,26 +291,37 @@ class DocumentsPanel(QWidget):
         dialog.open()  # window-modal without a nested event loop: it may be opened from a worker's answer
         self.preview_opened.emit(dialog)
 
-    def seal_refusal(self) -> str | None:
-        """Why the document cannot be sealed now (the checkbox is then off and disabled), or None."""
-        if Permission.DOCUMENT_SEAL not in permissions_of(self.ctx.user.roles):
-            return NO_SEAL
-        return None if any(seal.active for seal in OrganService(self.ctx).seals()) else NO_SEAL_REGISTERED
-
     def issue(self) -> None:
+        """签发: check the seal on the worker, confirm, then issue on the worker."""
         choice, _doc = self.selected()
-        if choice is None or choice.refusal is not None or self.case_id is None:
+        if choice is None or choice.refusal is not None or self.case_id is None or self._confirming:
             return
-        dialog = IssueDialog(choice, self.seal_refusal(), self)
-        accepted, sealed = self.exec_dialog(dialog), dialog.sealed()
-        dialog.deleteLater()
+        self._confirming = True  # a second click before the confirmation opens does nothing
+        case_id, ctx = self.case_id, self.ctx
+
+        def failed(error: BaseException) -> None:
+            self._confirming = False
+            show_error(self, error)
+
+        run_op(self, "", lambda: seal_refusal(ctx), lambda refusal: self._confirm_issue(case_id, choice, refusal),
+               on_failure=failed, busy_dialog=False)
+
+    def _confirm_issue(self, case_id: str, choice: DocumentChoice, refusal: str | None) -> None:
+        try:
+            if case_id != self.case_id:
+                return  # the clerk moved to another case meanwhile
+            dialog = IssueDialog(choice, refusal, self)
+            accepted, sealed = self.exec_dialog(dialog), dialog.sealed()
+            dialog.deleteLater()
+        finally:
+            self._confirming = False
         if not accepted:
             return
-        case_id, kind, service = self.case_id, choice.kind, self.service
-        run_op(self, f"正在签发{choice.label}…", lambda: service.issue(case_id, kind, sealed=sealed), self._issued)
+        kind, service = choice.kind, self.service
+        run_op(self, f"正在签发{choice.label}…", lambda: service.issue(case_id, kind, sealed=sealed), self._issued,
+               hub=self.hub)
 
     def _issued(self, info: IssuedInfo) -> None:
-        self.hub.publish(Changes.case(info.case_id, deadlines=False))
         if info.case_id == self.case_id:  # the clerk may have moved to another case meanwhile
             self.select(info.kind)
         self.document_issued.emit(info)
@@ -348,9 +397,5 @@ class DocumentsPanel(QWidget):
         if (info := self._live_copy()) is None or (reason := self.ask_reason(info)) is None:
             return
         service = self.service
-
-        def done(_result: object) -> None:
-            self.hub.publish(Changes.case(info.case_id, deadlines=False))
-            self.document_voided.emit(info.id)
-
-        run_op(self, f"正在作废 {info.number}…", lambda: service.void(info.id, reason), done)
+        run_op(self, f"正在作废 {info.number}…", lambda: service.void(info.id, reason),
+               lambda _result: self.document_voided.emit(info.id), hub=self.hub)

@@ -1,4 +1,7 @@
-"""This office's public key (to give to others, as a file and a QR code) and the offices it trusts."""
+"""This office's public key (to give to others, as a file and a QR code) and the offices it trusts.
+
+The keys are read, exported, trusted and removed on the database worker; the dialog fills in when answers arrive.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from reportlab.graphics.barcode import qrencoder
 from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.case_parts_widgets import button_row, fill_table, plain_table, selected_row
 from wenze_desktop.gui.forms import error_label, show_message
+from wenze_desktop.gui.messages import show_error
+from wenze_desktop.gui.ops import run_op
 from wenze_desktop.gui.settings import GuiSettings
 from wenze_desktop.gui.transfer_dialogs import RememberedDialog, confirm, local_time, workspace_of
 from wenze_desktop.security.permissions import Permission, permissions_of
@@ -61,6 +66,8 @@ class OfficeKeysDialog(RememberedDialog):
     """Own key and trusted offices; the security officer (key.manage) exports, imports and removes keys."""
 
     changed = Signal()
+    refreshed = Signal()  # the own key and the trusted offices are shown
+    exported = Signal(object)  # the Path the own key was saved to
 
     def __init__(self, ws: Workspace | ServiceContext, parent: QWidget | None = None, *,
                  settings: GuiSettings | None = None) -> None:
@@ -69,6 +76,7 @@ class OfficeKeysDialog(RememberedDialog):
         self.can_manage = Permission.KEY_MANAGE in permissions_of(self.ws.ctx.user.roles)
         self.offices: list[OfficeInfo] = []
         self.trusted: list[OfficeInfo] = []
+        self.busy = False  # an export, import or removal is on its way
         # Seams for tests (and hosts with their own prompts).
         documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         self.choose_save_path: Callable[[str], str] = lambda name: QFileDialog.getSaveFileName(
@@ -118,11 +126,12 @@ class OfficeKeysDialog(RememberedDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        try:
-            self.offices = self.ws.keys.offices()
-        except WenzeError as error:
-            self.offices = []
-            show_message(self.error, str(error))
+        keys = self.ws.keys
+        run_op(self, "", keys.offices, self._show_offices, busy_dialog=False,
+               on_failure=lambda error: self._refused("读取单位公钥", error))
+
+    def _show_offices(self, offices: list[OfficeInfo]) -> None:
+        self.offices = offices
         own = next((o for o in self.offices if o.own), None)
         self.own_name.setText(own.office_name if own else "")
         self.own_fingerprint.setText(own.fingerprint if own else "")
@@ -131,33 +140,57 @@ class OfficeKeysDialog(RememberedDialog):
                                 for o in self.trusted])
         self.table.clearSelection()
         self._selection_changed()
+        self.refreshed.emit()
 
     def selected(self) -> OfficeInfo | None:
         row = selected_row(self.table)
-        return self.trusted[row] if row is not None else None
+        return self.trusted[row] if row is not None and row < len(self.trusted) else None
 
     def _selection_changed(self) -> None:
-        self.export_button.setEnabled(self.can_manage)
-        self.import_button.setEnabled(self.can_manage)
-        self.remove_button.setEnabled(self.can_manage and self.selected() is not None)
+        self.export_button.setEnabled(self.can_manage and not self.busy)
+        self.import_button.setEnabled(self.can_manage and not self.busy)
+        self.remove_button.setEnabled(self.can_manage and not self.busy and self.selected() is not None)
 
-    def _refused(self, what: str, error: WenzeError) -> None:
-        show_message(self.error, f"未能{what}：{error}")
+    def _refused(self, what: str, error: BaseException) -> None:
+        if isinstance(error, WenzeError):
+            show_message(self.error, f"未能{what}：{error}")
+        else:
+            show_error(self, error)
+
+    def _run(self, label: str, work: Callable[[], object], on_done: Callable[[object], None], what: str) -> None:
+        """One write on the worker; the buttons rest until it answers."""
+        self.busy = True
+        self._selection_changed()
+
+        def done(result: object) -> None:
+            self.busy = False
+            self._selection_changed()
+            on_done(result)
+
+        def failed(error: BaseException) -> None:
+            self.busy = False
+            self._selection_changed()
+            self._refused(what, error)
+
+        run_op(self, label, work, done, on_failure=failed)
 
     # -- own key -------------------------------------------------------------------------------------------------
 
-    def export_own(self) -> Path | None:
-        """Writes the key file where the officer chooses and shows the QR code of the same key."""
-        try:
-            key_text, qr_text = self.ws.keys.export_public()
-        except WenzeError as error:
-            self._refused("导出公钥", error)
-            return None
+    def export_own(self) -> bool:
+        """Reads the key on the worker (audited), shows its QR code and writes the file where the officer chooses
+        (``exported`` with the path). False when it did not start."""
+        if self.busy:
+            return False
+        self._run("正在导出本单位公钥…", self.ws.keys.export_public, self._exported_key, "导出公钥")
+        return True
+
+    def _exported_key(self, texts: tuple[str, str]) -> None:
+        key_text, qr_text = texts
         show_message(self.error, "")
         self.show_qr(qr_text)
         chosen = self.choose_save_path(f"{self.own_name.text() or '本单位'}公钥{KEY_SUFFIX}")
         if not chosen:
-            return None
+            return
         path = Path(chosen)
         if path.suffix.lower() != KEY_SUFFIX:
             path = path.with_name(path.name + KEY_SUFFIX)
@@ -165,10 +198,10 @@ class OfficeKeysDialog(RememberedDialog):
             save_text(path, key_text)
         except OSError as error:
             show_message(self.error, f"公钥文件未能保存到 {path}：{error.strerror or error}")
-            return None
+            return
         show_message(self.error, "")
         self.qr.setToolTip(f"已保存到 {path}")
-        return path
+        self.exported.emit(path)
 
     def show_qr(self, text: str) -> None:
         self.qr.setText("")
@@ -176,51 +209,48 @@ class OfficeKeysDialog(RememberedDialog):
 
     # -- other offices -------------------------------------------------------------------------------------------
 
-    def import_key(self) -> OfficeInfo | None:
+    def import_key(self) -> bool:
         chosen = self.choose_file()
-        return self.import_file(Path(chosen)) if chosen else None
+        return self.import_file(Path(chosen)) if chosen else False
 
-    def import_file(self, path: Path) -> OfficeInfo | None:
+    def import_file(self, path: Path) -> bool:
+        """Show the key's fingerprint to compare, then trust it on the worker (``changed`` once done). False when
+        nothing was started (unreadable file, not a key, not confirmed)."""
+        if self.busy:
+            return False
         try:
             if path.stat().st_size > MAX_KEY_BYTES:
                 show_message(self.error, "文件过大，不是单位公钥文件。")
-                return None
+                return False
             text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else "不是文本文件"
             show_message(self.error, f"无法读取文件「{path.name}」：{reason}")
-            return None
+            return False
         try:
-            key = self.ws.keys.preview(text)
+            key = self.ws.keys.preview(text)  # parses the text only; no database
         except WenzeError as error:
             self._refused("导入", error)
-            return None
+            return False
         if not self.confirm("核对公钥指纹", f"单位：{key.office_name}\n公钥指纹：{key.fingerprint}\n\n"
                                           "请打电话给对方单位，请对方在本系统“单位公钥”中念出其公钥指纹，逐位核对。\n"
                                           "指纹完全一致，才能信任此公钥。您已核对一致吗？"):
-            return None
-        try:
-            info = self.ws.keys.trust(text)
-        except WenzeError as error:
-            self._refused("导入", error)
-            return None
-        show_message(self.error, "")
-        self.refresh()
-        self.changed.emit()
-        return info
+            return False
+        keys = self.ws.keys
+        self._run("正在导入单位公钥…", lambda: keys.trust(text), lambda _info: self._changed(), "导入")
+        return True
 
     def remove_selected(self) -> bool:
         office = self.selected()
-        if office is None or not self.confirm(
+        if self.busy or office is None or not self.confirm(
                 "移除信任", f"不再信任“{office.office_name}”（指纹 {office.fingerprint}）？\n"
                          "移除后不能再向其导出，也不再接受其发来的数据包；已导入的案件不受影响。"):
             return False
-        try:
-            self.ws.keys.remove(office.fingerprint)
-        except WenzeError as error:
-            self._refused("移除", error)
-            return False
+        keys, fingerprint = self.ws.keys, office.fingerprint
+        self._run("正在移除信任…", lambda: keys.remove(fingerprint), lambda _r: self._changed(), "移除")
+        return True
+
+    def _changed(self) -> None:
         show_message(self.error, "")
         self.refresh()
         self.changed.emit()
-        return True

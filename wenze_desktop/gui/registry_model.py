@@ -1,7 +1,9 @@
 """The registry's table model: the ordered keys of the matching cases, rows fetched a page at a time on demand.
 
-Keys (a list of integers even for 100,000 cases) are loaded on the database worker; rows are read synchronously
-for the page being painted (a page is one indexed query of about a millisecond), like Anki's browser.
+Keys (a list of integers even for 100,000 cases) are loaded on the database worker, and so are the rows: a page
+being painted shows "…" until its rows arrive (one indexed query of about a millisecond), like Anki's browser.
+Only a row the clerk acts on before it was ever painted (opening or exporting it) is read while the GUI waits —
+still on the worker.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import date
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from wenze_desktop.gui import ops
 from wenze_desktop.gui.forms import days_left_text
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
@@ -28,11 +31,19 @@ OVERDUE_BACKGROUND = QColor("#fde2e1")
 OVERDUE_TEXT = QColor("#b00020")
 SOON_TEXT = QColor("#a15c00")
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+PLACEHOLDER = "…"  # a row whose data is on its way
+WAIT_CHUNK = 1000  # keys per query when the GUI waits for rows (well under SQLite's variable limit)
+
+
+def on_worker_now(work):
+    """Run ``work`` on the database worker and wait for its answer (kept for the rare row acted on unseen)."""
+    return ops._executor.submit(work).result()
 
 
 class RegistryModel(QAbstractTableModel):
     loading_started = Signal()
     loaded = Signal(int)  # the number of matching cases
+    rows_arrived = Signal()  # rows read on the worker are in the cache and repainted
 
     def __init__(self, ctx: ServiceContext, parent: QObject | None = None):
         super().__init__(parent)
@@ -43,7 +54,10 @@ class RegistryModel(QAbstractTableModel):
         self.filter = RegistryFilter()
         self.sort_key, self.descending = "updated", True
         self.loading = False
-        self._generation = 0
+        self._generation = 0  # the newest keys asked for
+        self._keys_version = 0  # bumped whenever ``keys`` is replaced: rows asked for older keys are dropped
+        self._pages_asked: set[int] = set()  # first rows of the pages on their way
+        self.gone: set[int] = set()  # keys of cases that no longer exist (never asked for again)
         self.today = self._today()
 
     def _today(self) -> date:
@@ -75,6 +89,9 @@ class RegistryModel(QAbstractTableModel):
         self.beginResetModel()
         self.keys = keys
         self.cache.clear()
+        self._keys_version += 1
+        self._pages_asked.clear()
+        self.gone.clear()
         self.endResetModel()
         self.loading = False
         self.loaded.emit(len(keys))
@@ -86,36 +103,76 @@ class RegistryModel(QAbstractTableModel):
             show_error(self.parent(), error, "案件列表未能载入")
 
     def refresh_cases(self, case_ids: frozenset[str]) -> None:
-        """Drop cached rows of changed cases so they are read again when painted."""
+        """Read the cached rows of changed cases again on the worker; they keep showing until the new ones arrive."""
         stale = [key for key, row in self.cache.items() if row.case_id in case_ids]
-        for key in stale:
-            del self.cache[key]
-        if stale and self.keys:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.keys) - 1, len(COLUMNS) - 1))
+        if stale:
+            self._ask_rows(stale)
 
     # -- rows -------------------------------------------------------------------------------------
     def row_at(self, row: int) -> RegistryRow | None:
+        """The row if it is here; else None, and its page is asked for (``rows_arrived`` when it is in)."""
         if not 0 <= row < len(self.keys):
             return None
         key = self.keys[row]
         cached = self.cache.get(key)
         if cached is None:
-            self._fetch_page(row)
-            cached = self.cache.get(key)
+            if key not in self.gone:
+                self._ask_page(row)
         else:
             self.cache.move_to_end(key)
         return cached
 
-    def _fetch_page(self, row: int) -> None:
+    def _ask_page(self, row: int) -> None:
         start = row - row % PAGE
-        wanted = [k for k in self.keys[start:start + PAGE] if k not in self.cache]
-        self.cache.update(self.service.rows(wanted))
+        if start in self._pages_asked:
+            return
+        wanted = [k for k in self.keys[start:start + PAGE] if k not in self.cache and k not in self.gone]
+        if wanted:
+            self._pages_asked.add(start)
+            self._ask_rows(wanted, start)
+
+    def _ask_rows(self, wanted: list[int], page: int | None = None) -> None:
+        version, service = self._keys_version, self.service
+
+        def failed(error: BaseException) -> None:  # the page stays asked for: no retry on every repaint
+            if version == self._keys_version:
+                show_error(self.parent(), error, "案件列表未能载入")
+
+        run_op(self, "", lambda: service.rows(wanted), lambda rows: self._rows_arrived(version, page, wanted, rows),
+               on_failure=failed, busy_dialog=False)
+
+    def _rows_arrived(self, version: int, page: int | None, wanted: list[int], rows: dict[int, RegistryRow]) -> None:
+        if version != self._keys_version:
+            return  # the keys were replaced meanwhile
+        self._pages_asked.discard(page)
+        self._store(wanted, rows)
+        if self.keys:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.keys) - 1, len(COLUMNS) - 1))
+        self.rows_arrived.emit()
+
+    def _store(self, wanted: list[int], rows: dict[int, RegistryRow]) -> None:
+        for key in wanted:
+            if key in rows:
+                self.cache[key] = rows[key]
+                self.cache.move_to_end(key)
+            else:  # deleted meanwhile
+                self.cache.pop(key, None)
+                self.gone.add(key)
         while len(self.cache) > CACHE_ROWS:
             self.cache.popitem(last=False)
 
+    def case_ids_at(self, rows: list[int]) -> list[str | None]:
+        """The case ids of table rows; rows never painted are read now (on the worker, the GUI waiting)."""
+        keys = [self.keys[r] if 0 <= r < len(self.keys) else None for r in rows]
+        missing = list(dict.fromkeys(k for k in keys if k is not None and k not in self.cache and k not in self.gone))
+        service = self.service
+        for i in range(0, len(missing), WAIT_CHUNK):
+            chunk = missing[i:i + WAIT_CHUNK]
+            self._store(chunk, on_worker_now(lambda chunk=chunk: service.rows(chunk)))
+        return [self.cache[k].case_id if k in self.cache else None for k in keys]
+
     def case_id_at(self, row: int) -> str | None:
-        found = self.row_at(row)
-        return found.case_id if found else None
+        return self.case_ids_at([row])[0]
 
     # -- Qt model interface -----------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -134,7 +191,7 @@ class RegistryModel(QAbstractTableModel):
             return None
         row = self.row_at(index.row())
         if row is None:
-            return "…" if role == Qt.ItemDataRole.DisplayRole else None
+            return PLACEHOLDER if role == Qt.ItemDataRole.DisplayRole else None
         days = row.days_left(self.today)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, index.column(), days)

@@ -1,4 +1,7 @@
-"""The registry page: filter bar (search, regulation, step, deadline, handler), the case table, the count."""
+"""The registry page: filter bar (search, regulation, step, deadline, handler), the case table, the count.
+
+Keys, rows and the handler list are read on the database worker (see ``registry_model``).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from wenze_desktop.gui.changes import ChangeHub, Changes
+from wenze_desktop.gui.messages import show_error
+from wenze_desktop.gui.ops import run_op
 from wenze_desktop.gui.registry_model import COLUMNS, RegistryModel
 from wenze_desktop.gui.settings import GuiSettings
 from wenze_desktop.rules.profiles import all_profiles
@@ -30,6 +35,7 @@ ALL_DEADLINES, OVERDUE, DUE_WITHIN = 0, 1, 2
 
 class RegistryView(QWidget):
     case_activated = Signal(str)  # a case id: open it
+    handlers_loaded = Signal()  # the handler filter lists everyone who handles a case
 
     def __init__(self, ctx: ServiceContext, hub: ChangeHub, settings: GuiSettings, parent: QWidget | None = None):
         super().__init__(parent)
@@ -148,14 +154,26 @@ class RegistryView(QWidget):
         self.step.blockSignals(False)
 
     def _fill_handlers(self) -> None:
+        """Ask the worker for the handlers; the list is replaced when they arrive (the choice is kept)."""
+        if self.handler.count() == 0:
+            self.handler.addItem("全部承办人", None)
+        service = self.model.service
+        run_op(self, "", service.handlers, self._show_handlers, busy_dialog=False,
+               on_failure=lambda error: show_error(self, error, "承办人列表未能载入"))
+
+    def _show_handlers(self, handlers: list[tuple[str, str]]) -> None:
         current = self.handler.currentData()
         self.handler.blockSignals(True)
         self.handler.clear()
         self.handler.addItem("全部承办人", None)
-        for user_id, name in self.model.service.handlers():
+        for user_id, name in handlers:
             self.handler.addItem(name, user_id)
-        self.handler.setCurrentIndex(max(self.handler.findData(current), 0))
+        found = self.handler.findData(current)
+        self.handler.setCurrentIndex(max(found, 0))
         self.handler.blockSignals(False)
+        self.handlers_loaded.emit()
+        if found < 0 and current is not None:  # the chosen handler no longer handles any case: show everyone
+            self.reload()
 
     def _deadline_changed(self, index: int) -> None:
         self.within.setEnabled(index == DUE_WITHIN)
@@ -233,7 +251,7 @@ class RegistryView(QWidget):
     def selected_case_ids(self) -> list[str]:
         """Every selected row's case, in table order (the current one if nothing is selected)."""
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        ids = [case_id for case_id in (self.model.case_id_at(row) for row in rows) if case_id]
+        ids = [case_id for case_id in self.model.case_ids_at(rows) if case_id]
         current = self.selected_case_id()
         return ids or ([current] if current else [])
 

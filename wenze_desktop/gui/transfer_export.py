@@ -1,4 +1,7 @@
-"""Exporting chosen cases onto a USB stick: to a trusted office's key or under a passphrase."""
+"""Exporting chosen cases onto a USB stick: to a trusted office's key or under a passphrase.
+
+The chosen cases and the trusted offices are read, and the package written, on the database worker.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ from wenze_desktop.gui.transfer_dialogs import (
 )
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.facade import Workspace
+from wenze_desktop.services.office_keys import OfficeInfo
 from wenze_desktop.services.transfer import ExportResult
 from wenze_desktop.transfer.archive import PASSPHRASE_MAX_BYTES
 
@@ -58,6 +62,7 @@ class ExportDialog(RememberedDialog):
     """The chosen cases, to whom (a trusted office or a passphrase), where (a USB stick first) and the file name."""
 
     exported = Signal(object)  # ExportResult
+    loaded = Signal()  # the cases and the trusted offices are listed
 
     def __init__(self, ws: Workspace | ServiceContext, case_ids: list[str], parent: QWidget | None = None, *,
                  settings: GuiSettings | None = None) -> None:
@@ -65,6 +70,7 @@ class ExportDialog(RememberedDialog):
         self.ws = workspace_of(ws)
         self.case_ids = list(dict.fromkeys(case_ids))
         self.result: ExportResult | None = None
+        self.loaded_ok = False
         # Seams for tests (and hosts with their own prompts).
         self.confirm: Callable[[str], bool] = lambda text: confirm(self, "覆盖文件？", text)
         self.choose_folder: Callable[[str], str] = lambda start: QFileDialog.getExistingDirectory(
@@ -72,9 +78,7 @@ class ExportDialog(RememberedDialog):
         self.setWindowTitle("导出案件数据包")
         self.cases = QListWidget()
         self.cases.setMinimumHeight(60)
-        for case_id in self.case_ids:
-            case = self.ws.cases.get_case(case_id)
-            self.cases.addItem(f"{case.number}　{case.title}")
+        self.cases.addItem("正在读取…")
 
         self.to_office = QRadioButton("发给可信单位")
         self.by_passphrase = QRadioButton("使用口令")
@@ -83,18 +87,15 @@ class ExportDialog(RememberedDialog):
             self.mode.addButton(button)
             button.toggled.connect(self._mode_changed)
         self.office = QComboBox()
-        for info in self.ws.keys.offices():
-            if not info.own:
-                self.office.addItem(f"{info.office_name}（指纹 {info.fingerprint}）", info.fingerprint)
         self.no_office = QLabel("尚无可信单位：请安全保密管理员在“单位公钥”中导入对方单位的公钥，或改用口令。")
         self.no_office.setWordWrap(True)
-        self.no_office.setVisible(self.office.count() == 0)
+        self.no_office.setVisible(False)
         self.passphrase = password_field(f"至少 {MIN_PASSPHRASE} 个字符")
         self.passphrase_again = password_field("再输入一次")
         hint = QLabel(f"口令请另行告知接收方（如电话），不要与数据包放在一起。口令数据包在内存中生成，"
                       f"不超过 {PASSPHRASE_MAX_BYTES >> 20} MB；更大的请发给对方单位的密钥。")
         hint.setWordWrap(True)
-        recipient = QGroupBox("接收方")
+        self.recipient_box = recipient = QGroupBox("接收方")
         grid = QFormLayout(recipient)
         grid.addRow(self.to_office)
         grid.addRow("单位：", self.office)
@@ -146,9 +147,32 @@ class ExportDialog(RememberedDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.output)
         layout.addLayout(button_row([self.copy_button, self.export_button, self.close_button]))
+        self.recipient_box.setEnabled(False)  # until the trusted offices are known
+        self.export_button.setEnabled(False)
+        self.refresh_drives()
+        cases, keys, ids = self.ws.cases, self.ws.keys, self.case_ids
+        run_op(self, "", lambda: ([cases.get_case(case_id) for case_id in ids], keys.offices()), self._fill,
+               on_failure=self._load_failed, busy_dialog=False)
+
+    def _fill(self, answer: tuple[list, list[OfficeInfo]]) -> None:
+        chosen, offices = answer
+        self.cases.clear()
+        for case in chosen:
+            self.cases.addItem(f"{case.number}　{case.title}")
+        for info in offices:
+            if not info.own:
+                self.office.addItem(f"{info.office_name}（指纹 {info.fingerprint}）", info.fingerprint)
+        self.no_office.setVisible(self.office.count() == 0)
+        self.recipient_box.setEnabled(True)
         (self.to_office if self.office.count() else self.by_passphrase).setChecked(True)
         self.to_office.setEnabled(self.office.count() > 0)
-        self.refresh_drives()
+        self.export_button.setEnabled(True)
+        self.loaded_ok = True
+        self.loaded.emit()
+
+    def _load_failed(self, error: BaseException) -> None:
+        self.cases.clear()
+        show_message(self.error, f"未能读取要导出的案件：{failure_text(self, error)}")
 
     def default_name(self) -> str:
         return f"案件数据包-{self.ws.ctx.clock().astimezone():%Y%m%d}-{len(self.case_ids)}件{SUFFIX}"
@@ -212,6 +236,8 @@ class ExportDialog(RememberedDialog):
 
     def export(self) -> bool:
         """Checks what was filled in, asks before overwriting, and starts the export (False if it did not start)."""
+        if not self.loaded_ok:
+            return False
         recipient = self.recipient()
         path = self.target() if recipient is not None else None
         if recipient is None or path is None:

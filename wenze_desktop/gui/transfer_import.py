@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from wenze_desktop.errors import Cancelled, WenzeError
 from wenze_desktop.gui.case_parts_widgets import button_row, fill_table, plain_table
-from wenze_desktop.gui.changes import ChangeHub, Changes
+from wenze_desktop.gui.changes import ChangeHub
 from wenze_desktop.gui.forms import password_field
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.gui.settings import GuiSettings
@@ -36,7 +36,7 @@ from wenze_desktop.gui.transfer_dialogs import (
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.facade import Workspace
 from wenze_desktop.services.transfer import ImportPreview
-from wenze_desktop.services.transfer_plan import CONFLICT, NEW, WRITES
+from wenze_desktop.services.transfer_plan import CONFLICT
 from wenze_desktop.transfer.archive import sniff
 
 NOTHING_IMPORTED = "未导入任何内容。"
@@ -191,7 +191,7 @@ class ImportDialog(RememberedDialog):
         self._say("正在导入…")
         run_op(self, "正在导入案件数据包…", lambda report: service.apply(
             preview.path, passphrase=passphrase, progress=report, expect_sha256=preview.package_sha256),
-               self._imported, progress=True, on_failure=self._failed)
+               self._imported, progress=True, on_failure=self._failed, hub=self.hub)
         return True
 
     def _imported(self, result: ImportPreview) -> None:
@@ -200,10 +200,7 @@ class ImportDialog(RememberedDialog):
         self._show(result)
         conflicts = result.count(CONFLICT)
         self._say(f"导入完成：{result.summary()}。" + (CONFLICT_NOTE if conflicts else ""), OK_STYLE)
-        written = frozenset(p.case_id for p in result.cases if p.action in WRITES)
-        if self.hub is not None and written:
-            self.hub.publish(Changes(case_ids=written, cases_added=result.count(NEW) > 0, deadlines=True))
-        self.imported.emit(result)
+        self.imported.emit(result)  # what was written reaches the hub from run_op, noted by the service
 
     def _failed(self, error: BaseException) -> None:
         self.preview = None

@@ -12,7 +12,10 @@ from wenze_desktop.domain.models import CalendarYear
 from wenze_desktop.errors import ValidationError
 from wenze_desktop.rules.calendar import WorkCalendar, YearArrangement, library_knows
 from wenze_desktop.security.permissions import Permission
+from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext
+
+CALENDAR_CHANGED = Changes(deadlines=True, calendar=True)
 
 
 def load_calendar(session: Session) -> WorkCalendar:
@@ -53,6 +56,8 @@ class CalendarService:
             self.ctx.audit(s, "calendar.import", "calendar_year", row.id, old,
                            {"year": arrangement.year, "holidays": len(values["holidays"]),
                             "workdays": len(values["workdays"]), "source": source})
+        # Noted once the year is committed: even a recomputation cancelled part-way has rewritten some deadlines.
+        self.ctx.changed(CALENDAR_CHANGED)
         from wenze_desktop.services.procedure import ProcedureService
 
         ProcedureService(self.ctx).recompute_all(progress=progress)
@@ -65,6 +70,7 @@ class CalendarService:
                 raise ValidationError(f"没有录入过 {year} 年的节假日安排。")
             s.delete(row)
             self.ctx.audit(s, "calendar.remove", "calendar_year", row.id, {"year": year}, None)
+        self.ctx.changed(CALENDAR_CHANGED)
         from wenze_desktop.services.procedure import ProcedureService
 
         ProcedureService(self.ctx).recompute_all()

@@ -23,6 +23,7 @@ from wenze_desktop.procedure.actions import DOCUMENT_KINDS
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.security.permissions import Permission, permissions_of
 from wenze_desktop.services.case_parts import case_details
+from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.organ import active_seal, letterhead, seal_image
 from wenze_desktop.services.procedure import case_view
@@ -133,7 +134,9 @@ class DocumentService:
         if sealed:
             self.ctx.require(Permission.DOCUMENT_SEAL, action="document.seal", object_type="case", object_id=case_id)
         with self.ctx.transaction() as s:
-            return self._issue(s, case_id, kind, sealed)
+            info = self._issue(s, case_id, kind, sealed)
+        self.ctx.changed(Changes.case(case_id, deadlines=False))  # once committed: the case's documents changed
+        return info
 
     def issue_batch(self, requests: list[tuple[str, str]], *, sealed: bool | None = None,
                     progress: Progress | None = None) -> list[IssuedInfo]:
@@ -230,6 +233,8 @@ class DocumentService:
             self.ctx.touch(doc)
             self.ctx.audit(s, "document.void", "issued_document", doc.id,
                            new={"number": doc.number, "sha256": doc.sha256, "reason": reason})
+            case_id = doc.case_id
+        self.ctx.changed(Changes.case(case_id, deadlines=False))
 
     def verify(self, pdf: bytes) -> Verification:
         """Whether ``pdf`` is, byte for byte, a document this workspace issued (and which)."""

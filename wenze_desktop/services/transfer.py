@@ -21,11 +21,12 @@ from wenze_desktop.domain.models import Attachment, AuditEntry, IssuedDocument, 
 from wenze_desktop.errors import IntegrityFailure, ValidationError, WenzeError
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.security.permissions import Permission
+from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.office_keys import find_office, own_key_row, pair_of, public_of, trusted_row
 from wenze_desktop.services.transfer_apply import AUDIT_FIELDS, ImportRun, constraint_failures
 from wenze_desktop.services.transfer_conflicts import ConflictsMixin
-from wenze_desktop.services.transfer_plan import LABELS, CasePlan, Planner, remember
+from wenze_desktop.services.transfer_plan import LABELS, NEW, WRITES, CasePlan, Planner, remember
 from wenze_desktop.transfer import archive
 from wenze_desktop.transfer.keys import PublicOfficeKey, parse_key_text
 from wenze_desktop.transfer.package import IncomingCase, OutgoingCase, Package, Progress, read_package, write_package
@@ -190,6 +191,9 @@ class TransferService(ConflictsMixin):
             run.finish(package)
             self.ctx.audit(s, "transfer.import", "package", package.package_id,
                            new=self._audit_summary(package.path, package, run.plans))
+        written = [p.case_id for p in run.plans if p.action in WRITES]  # conflicts leave the local case as it is
+        if written:
+            self.ctx.changed(Changes.cases(written, added=any(p.action == NEW for p in run.plans), deadlines=True))
         return self._preview(package, run.plans, applied=True)
 
     def _read(self, s: Session, path: Path, passphrase: str | None, progress: Progress | None,

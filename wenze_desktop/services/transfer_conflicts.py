@@ -16,6 +16,7 @@ from wenze_desktop.errors import ValidationError
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.security.permissions import Permission
 from wenze_desktop.services.calendar import load_calendar
+from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.procedure import case_view, store_deadlines
 from wenze_desktop.services.transfer_plan import CasePlan, clash, remember
@@ -84,6 +85,9 @@ class ConflictsMixin:
             self.ctx.audit(s, "transfer.resolve", "case", conflict.case_id,
                            new={"conflict": conflict.id, "resolution": conflict.resolution,
                                 "incoming_hash": conflict.incoming_hash, "from": conflict.sender_name})
+            case_id = conflict.case_id
+        if keep == "incoming":  # theirs replaced ours (record, parts, deadlines); keeping ours changes no case data
+            self.ctx.changed(Changes.case(case_id))
 
     @staticmethod
     def _conflict(s: Session, conflict_id: str) -> TransferConflict:
