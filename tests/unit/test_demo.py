@@ -144,3 +144,19 @@ def test_builds_on_any_day_even_over_a_provisional_spring_festival(tmp_path):
     with build_demo(tmp_path / "ws", today=today, params=FAST_TEST_PARAMS) as ws:
         assert len(cases(ws)) == len(CASES)
         assert len({d.case_id for d in ws.procedure.overdue(today)}) >= 2
+
+
+def test_every_demo_record_reads_in_plain_chinese(ws):
+    """办理记录 as the wizard and the CLI show it: labels in Chinese, no keys, JSON, reprs or doubled punctuation."""
+    from tests.unit.test_record_rendering import assert_plain
+    from wenze_desktop.procedure import fields
+    from wenze_desktop.rules.profiles import load_profile
+
+    shown = 0
+    for case in cases(ws):
+        profile = load_profile(case.regulation_id)
+        for event in ws.procedure.history(case.id):
+            assert_plain(fields.record_text(event.action, event.data, profile), event.action)
+            assert event.recorded_by  # the 录入人 travels with the record
+            shown += 1
+    assert shown > 200

@@ -193,7 +193,7 @@ def _present(value: Any) -> bool:
 
 # -- rendering in plain Chinese ------------------------------------------------------------------------------------
 
-TRAILING = "。；;，,、 "
+TRAILING = "。；;，,、：: "
 
 
 def cn_date(value: Any) -> str:
@@ -274,10 +274,8 @@ def outcome_code(value: Any) -> str:
 
 
 def _attachment(value: Any) -> str:
-    if isinstance(value, Mapping):
-        name = str(value.get("filename", "")).strip() or "附件"
-        digest = str(value.get("sha256", ""))[:12]
-        return f"{name}（SHA-256 {digest}…）" if digest else name
+    if isinstance(value, Mapping):  # its SHA-256 is kept with the record, not shown
+        return clean(value.get("filename", "")) or "附件"
     return clean(value)
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from wenze_desktop.domain.glossary import ReviewOutcome, term
 from wenze_desktop.procedure import decisions
-from wenze_desktop.procedure.fields import outcome_code
 from wenze_desktop.procedure.actions import label_of
+from wenze_desktop.procedure.fields import outcome_code
 from wenze_desktop.procedure.view import CaseView, names, team_of
 from wenze_desktop.rules.calendar import WorkCalendar
 from wenze_desktop.rules.profiles import Profile, Transition

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from wenze_desktop.domain.base import new_uuid
+from wenze_desktop.domain.glossary import ReviewOutcome, term
 from wenze_desktop.domain.models import (
     Accountability,
     Attachment,
@@ -29,7 +30,6 @@ from wenze_desktop.domain.models import (
 )
 from wenze_desktop.errors import ProcedureRefused, ValidationError
 from wenze_desktop.procedure import deadlines as deadline_rules
-from wenze_desktop.domain.glossary import ReviewOutcome, term
 from wenze_desktop.procedure import decisions, effects, engine, fields, guards
 from wenze_desktop.procedure.actions import label_of, permissions_for
 from wenze_desktop.procedure.view import CaseView, EventView, LazyJSON, RespondentView, frozen_data

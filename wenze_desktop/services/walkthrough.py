@@ -38,7 +38,9 @@ def sample_values(profile: Profile, on: date, kind: str = "person", light: bool 
         organ=profile.deciding_organ or "决定机关", forms=[form],
         meeting={"date": on.isoformat(), "attendees": ATTENDEES, "dissenting": []},
         direct_reason="事实清楚、情况特殊", outcome="uphold", decided_by="主要领导", approver="主要领导",
-        paper_ref="呈批〔2026〕1号",
+        paper_ref="呈批〔2026〕1号", served_to="张三", method="直接送达", recipients=["张三"], leader=STAFF[0],
+        note="无", applicant="张三", replacement=["调查员丙"], adopted="部分采纳", granted=True, archive_no="2026-001",
+        location="档案室", served_on=on.isoformat(), severity="ordinary", pause_execution=False,
         review_kind=profile.appeal.review_kinds[0] if profile.appeal.review_kinds else "复核")
 
 

@@ -1,0 +1,144 @@
+"""Corrections and withdrawals of recorded actions: a reason, the old version kept, the guards again, and
+everything that follows from a decision moving with it (影响期, 从重 dates, the decision's stored data)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from tests.unit.procedure_helpers import PAPER, SIGNED, full_data, new_case, walk
+from wenze_desktop.errors import ProcedureRefused, ValidationError
+from wenze_desktop.rules.profiles import load_profile
+from wenze_desktop.services import Workspace
+from wenze_desktop.domain.models import AuditEntry
+
+GZ = load_profile("gz2009")
+WF = load_profile("wf2011")  # 免职 bars an equivalent post for 1 year and promotion for 3; 通报批评 neither
+D = date(2026, 4, 15)
+
+
+@pytest.fixture
+def ws(ctx):
+    return Workspace(ctx)
+
+
+def decided(ws, name="王五", forms=("免职",), profile=WF) -> tuple[str, str]:
+    case_id = new_case(ws, profile.id, name=name, id_number="320482198001011234")
+    walk(ws, case_id, until="defence_heard")
+    event_id = ws.procedure.perform(case_id, "decide", on=D, **{**full_data(profile, D), "forms": list(forms)},
+                                    harsher_reason="另查明新事实")
+    return case_id, event_id
+
+
+def restrictions(ws) -> dict[str, tuple[date, date]]:
+    return {r.kind: (r.starts_on, r.ends_on) for r in ws.procedure.restrictions(id_number="320482198001011234")}
+
+
+def test_correcting_a_decisions_date_moves_its_after_effects(ws):
+    case_id, event_id = decided(ws)
+    before = restrictions(ws)
+    assert before and all(start == D for start, _ in before.values())
+    ws.procedure.amend(case_id, event_id, on=date(2026, 4, 20), reason="决定日期录错，应为会议当日",
+                       meeting={**full_data(WF, D)["meeting"], "date": "2026-04-20"})
+    after = restrictions(ws)
+    assert set(after) == set(before)
+    for kind, (start, end) in after.items():
+        assert start == date(2026, 4, 20) and end > before[kind][1], kind
+    # the prior decision 从重 counts from is the corrected one
+    again = new_case(ws, "wf2011", name="王五", id_number="320482198001011234")
+    assert [a.prior_on for a in ws.procedure.aggravations(again, on=date(2026, 6, 1))] == [date(2026, 4, 20)]
+
+
+def test_correcting_a_decisions_form_replaces_which_restrictions_exist(ws):
+    case_id, event_id = decided(ws)
+    assert {"no_equivalent_post", "no_promotion"} <= set(restrictions(ws))
+    ws.procedure.amend(case_id, event_id, reason="问责方式录错", forms=["通报批评"])
+    assert not {"no_equivalent_post", "no_promotion"} & set(restrictions(ws))
+    event = ws.procedure.view(case_id).last("decide")
+    assert event.get("forms") == ["通报批评"] and [h["form"] for h in event.get("held")] == ["通报批评"]
+    assert event.revisions[0]["data"]["forms"] == ["免职"] and event.revisions[0]["reason"] == "问责方式录错"
+
+
+def test_a_correction_runs_the_guards_again(ws):
+    case_id = new_case(ws, "wf2011")
+    walk(ws, case_id, until="investigating")
+    team = ws.procedure.view(case_id).last("assign_investigators")
+    with pytest.raises(ProcedureRefused) as refused:
+        ws.procedure.amend(case_id, team.id, reason="只有一人", staff=["调查员甲"])
+    assert "至少 2 名" in refused.value.message
+    assert ws.procedure.view(case_id).last("assign_investigators").get("staff") == ["调查员甲", "调查员乙"]
+    # a decision's forms are checked as when it was recorded
+    case_id, event_id = decided(ws, name="赵六")
+    with pytest.raises(ProcedureRefused) as refused:
+        ws.procedure.amend(case_id, event_id, reason="改为开除", forms=["开除党籍"])
+    assert "不是" in refused.value.message
+    # a correction that breaks a later record says which
+    case_id = new_case(ws, name="钱七")
+    walk(ws, case_id, until="notified")
+    declared = ws.procedure.view(case_id).last("declare_interest")
+    with pytest.raises(ProcedureRefused) as refused:
+        ws.procedure.amend(case_id, declared.id, reason="声明有误", interest=True)
+    assert "此后的「送达调查通知」记录不再符合规定" in refused.value.message
+
+
+def test_a_correction_needs_a_reason_and_a_change_and_is_audited(ws):
+    case_id = new_case(ws)
+    walk(ws, case_id, until="filed")
+    filed = ws.procedure.view(case_id).last("file_case")
+    with pytest.raises(ValidationError, match="理由"):
+        ws.procedure.amend(case_id, filed.id, reason=" ", approved_by="书记")
+    with pytest.raises(ValidationError, match="相同"):
+        ws.procedure.amend(case_id, filed.id, reason="核对", approved_by=filed.get("approved_by"))
+    with pytest.raises(ValidationError, match="没有这些登记项"):
+        ws.procedure.amend(case_id, filed.id, reason="核对", approverr="书记")
+    ws.procedure.amend(case_id, filed.id, reason="批准人录错", approved_by="市委书记")
+    with ws.ctx.transaction() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "procedure.amend")
+                          .order_by(AuditEntry.seq.desc())).first()
+        old, new = json.loads(entry.old_values), json.loads(entry.new_values)
+    assert old["data"]["approved_by"] == "主要领导" and new["reason"] == "批准人录错" and entry.success
+
+
+def test_an_issued_document_blocks_a_correction_until_voided(ws):
+    case_id, event_id = decided(ws)
+    issued = ws.documents.issue(case_id, "decision", sealed=False)
+    with pytest.raises(ValidationError) as refused:
+        ws.procedure.amend(case_id, event_id, reason="方式录错", forms=["通报批评"])
+    assert issued.number in str(refused.value) and "作废" in str(refused.value)
+    ws.documents.void(issued.id, "决定内容需更正")
+    ws.procedure.amend(case_id, event_id, reason="方式录错", forms=["通报批评"])
+
+
+def test_withdrawing_the_latest_record_returns_the_case_and_keeps_the_record(ws):
+    case_id, event_id = decided(ws)
+    assert restrictions(ws)
+    earlier = ws.procedure.view(case_id).events[-2]
+    with pytest.raises(ValidationError, match="最新"):
+        ws.procedure.withdraw_record(case_id, earlier.id, reason="误登记")
+    with pytest.raises(ValidationError, match="理由"):
+        ws.procedure.withdraw_record(case_id, event_id, reason="")
+    ws.procedure.withdraw_record(case_id, event_id, reason="会议尚未召开，误登记")
+    view = ws.procedure.view(case_id)
+    assert view.step == "defence_heard" and not view.has("decide")
+    assert restrictions(ws) == {}
+    kept = ws.procedure.withdrawn_records(case_id)
+    assert kept[0]["action"] == "decide" and kept[0]["reason"] == "会议尚未召开，误登记"
+    # the decision can be recorded again, and the deadlines follow the record
+    ws.procedure.perform(case_id, "decide", on=D, **{**full_data(WF, D), "forms": ["约谈"]})
+    assert ws.procedure.view(case_id).step == "decided"
+
+
+def test_withdrawing_a_filing_needs_who_decided_to_be_re_recorded(ws):
+    case_id = new_case(ws)
+    walk(ws, case_id, until="filed")
+    filed = ws.procedure.view(case_id).last("file_case")
+    ws.procedure.withdraw_record(case_id, filed.id, reason="立项尚未批准")
+    assert ws.procedure.view(case_id).step == "checked"
+    with pytest.raises(ValidationError, match="呈批表"):
+        ws.procedure.perform(case_id, "file_case", on=D, approved_by="书记")
+    ws.procedure.perform(case_id, "file_case", on=D, approved_by="书记", paper_ref=PAPER)
+    ws.procedure.perform(case_id, "withdraw", on=D, reason="问责事项已不存在", **SIGNED)
+    assert ws.procedure.view(case_id).step == "withdrawn"
