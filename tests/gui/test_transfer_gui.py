@@ -298,6 +298,7 @@ def test_conflict_is_shown_side_by_side_and_kept_local(qtbot, offices, usb, gui_
 
     dialog = ConflictsDialog(b, settings=gui_settings)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.diff.rowCount() > 0, timeout=WAIT)  # both read on the database worker
     assert dialog.table.rowCount() == 1
     assert [dialog.table.item(0, c).text() for c in (1, 2)] == ["甲单位改过的标题", "甲单位"]
     rows = {dialog.diff.item(r, 0).text(): (dialog.diff.item(r, 1).text(), dialog.diff.item(r, 2).text())
@@ -309,7 +310,8 @@ def test_conflict_is_shown_side_by_side_and_kept_local(qtbot, offices, usb, gui_
     dialog.confirm = lambda text: "本地版本" in text
     with qtbot.waitSignal(dialog.resolved, timeout=WAIT):
         click(qtbot, dialog.keep_local_button)
-    assert dialog.table.rowCount() == 0 and b.transfer.conflicts() == []
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 0, timeout=WAIT)
+    assert b.transfer.conflicts() == []
     assert b.cases.get_case(case_id).title == "乙单位改过的标题" and not dialog.keep_local_button.isEnabled()
     dialog.resize(700, 500)
     dialog.accept()

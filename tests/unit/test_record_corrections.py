@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.unit.procedure_helpers import PAPER, SIGNED, full_data, new_case, walk
+from wenze_desktop.domain.models import AuditEntry
 from wenze_desktop.errors import ProcedureRefused, ValidationError
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.services import Workspace
-from wenze_desktop.domain.models import AuditEntry
 
 GZ = load_profile("gz2009")
 WF = load_profile("wf2011")  # 免职 bars an equivalent post for 1 year and promotion for 3; 通报批评 neither

@@ -17,12 +17,13 @@ from PySide6.QtWidgets import QDialog, QHeaderView, QLabel, QMessageBox, QPushBu
 
 from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.case_parts_widgets import button_row, fill_table, plain_table, selected_row
-from wenze_desktop.gui.changes import ChangeHub, Changes
+from wenze_desktop.gui.changes import ChangeHub
 from wenze_desktop.gui.forms import error_label, show_message
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.gui.settings import GuiSettings
-from wenze_desktop.procedure.actions import ACTION_FIELDS, label_of
+from wenze_desktop.procedure import fields as action_fields
+from wenze_desktop.procedure.actions import label_of
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.facade import Workspace
@@ -179,9 +180,9 @@ def flatten(record: dict) -> dict[str, tuple[str, str]]:
                 if key in SKIPPED:
                     continue
                 if key == "data" and isinstance(value, dict):
-                    fields = {k.rstrip("*"): v for k, v in ACTION_FIELDS.get(str(row.get("action")), {}).items()}
-                    for sub, sub_value in value.items():
-                        flat[f"{base}/data.{sub}"] = (f"{name} · {fields.get(sub, sub)}", _value(sub_value))
+                    action = str(row.get("action"))
+                    for label, text in action_fields.render(action, value):  # the registry's words
+                        flat[f"{base}/data.{label}"] = (f"{name} · {label}", text)
                     continue
                 if key == "action":
                     value = label_of(str(value))
@@ -247,11 +248,15 @@ class ConflictsDialog(RememberedDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        try:
-            self.conflicts = self.ws.transfer.conflicts()
-        except WenzeError as error:
-            self.conflicts = []
-            show_message(self.error, str(error))
+        """The open conflicts, read on the database worker."""
+        transfer = self.ws.transfer
+        run_op(self, "", transfer.conflicts, self._show_conflicts,
+               on_failure=lambda error: self._show_conflicts([], error), busy_dialog=False)
+
+    def _show_conflicts(self, conflicts, error: BaseException | None = None) -> None:
+        self.conflicts = list(conflicts)
+        if error is not None:
+            show_message(self.error, failure_text(self, error))
         fill_table(self.table, [[c.case_number, c.case_title, c.sender_name, c.reason, local_time(c.received_at)]
                                 for c in self.conflicts])
         if self.conflicts:
@@ -270,11 +275,14 @@ class ConflictsDialog(RememberedDialog):
         if conflict is None:
             self.diff_label.setText("没有待处理的冲突。" if not self.conflicts else "请选择一个冲突。")
             return
-        try:
-            local, incoming = self.ws.transfer.conflict_versions(conflict.id)
-        except WenzeError as error:
-            self.diff_label.setText(str(error))
-            return
+        transfer = self.ws.transfer
+        run_op(self, "", lambda: transfer.conflict_versions(conflict.id),
+               lambda versions: self._show_versions(conflict, *versions),
+               on_failure=lambda error: self.diff_label.setText(failure_text(self, error)), busy_dialog=False)
+
+    def _show_versions(self, conflict, local, incoming) -> None:
+        if conflict is not self.selected():
+            return  # another row was chosen meanwhile
         self.diff_label.setText(f"案件 {conflict.case_number}：本地版本与“{conflict.sender_name}”发来的版本"
                                 + ("（本地已无此案件）" if local is None else "") + "的不同之处：")
         fill_table(self.diff, [list(row) for row in differences(local, incoming)])
@@ -293,17 +301,15 @@ class ConflictsDialog(RememberedDialog):
         self.keep_local_button.setEnabled(False)
         self.take_incoming_button.setEnabled(False)
         run_op(self, "正在处理冲突…", lambda: self.ws.transfer.resolve(conflict.id, keep=keep),
-               lambda _r: self._resolved(conflict, keep), on_failure=self._failed)
+               lambda _r: self._resolved(conflict), on_failure=self._failed, hub=self.hub)
         return True
 
     def _failed(self, error: BaseException) -> None:
         show_message(self.error, f"未能处理：{failure_text(self, error)}")
         self._selection_changed()
 
-    def _resolved(self, conflict, keep: str) -> None:
+    def _resolved(self, conflict) -> None:
         show_message(self.error, "")
-        if self.hub is not None and keep == "incoming":
-            self.hub.publish(Changes.case(conflict.case_id))
         self.refresh()
         self.resolved.emit(conflict.case_id)
 
