@@ -156,7 +156,7 @@ def test_every_demo_record_reads_in_plain_chinese(ws):
     for case in cases(ws):
         profile = load_profile(case.regulation_id)
         for event in ws.procedure.history(case.id):
-            assert_plain(fields.record_text(event.action, event.data, profile), event.action)
+            assert_plain(fields.record_text(event.action, event.data, profile), event.action, typed_latin=True)
             assert event.recorded_by  # the 录入人 travels with the record
             shown += 1
-    assert shown > 200
+    assert shown > 100  # about 30 cases, most of them far along

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from wenze_desktop.gui.forms import error_label, show_message
-from wenze_desktop.procedure.fields import EXTENSION_UNITS
+from wenze_desktop.procedure.fields import EXTENSION_UNITS, meeting_name
 from wenze_desktop.procedure.view import RespondentView
 from wenze_desktop.rules.profiles import Profile
 
@@ -268,7 +268,8 @@ class MeetingField(Field):
         box.setCheckable(not required)  # when the regulation does not ask for one, recording it is optional
         box.setChecked(required)
         self.date = date_edit(default)
-        self.body = QLineEdit(f"{body}会议" if body else "")
+        # prefilled when the regulation names one body; "市委常委会议或市政府常务会议" is the clerk's to choose
+        self.body = QLineEdit(meeting_name(body) if body and "或" not in body else "")
         self.body.setPlaceholderText("例如：市委常委会议")
         self.attendees = QPlainTextEdit()
         self.attendees.setPlaceholderText("每行一个姓名，或用顿号、逗号分隔")

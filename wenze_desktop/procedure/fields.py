@@ -242,11 +242,17 @@ def _forms(value: Any) -> str:
     return "、".join(p for p in parts if p)
 
 
+def meeting_name(body: str) -> str:
+    """市委常委会 → 市委常委会会议; 市委常委会议 stays as it is."""
+    body = body.strip()
+    return body if body.endswith("会议") else f"{body}会议" if body else "会议"
+
+
 def meeting_text(value: Any, body: str = "") -> str:
     """2026年11月27日 市委常委会议，出席：甲、乙，持反对意见：无."""
     if not isinstance(value, Mapping):
         return clean(value)
-    title = clean(value.get("body") or "") or (f"{body}会议" if body else "会议")
+    title = clean(value.get("body") or "") or meeting_name(body)
     parts = [f"{cn_date(value.get('date', ''))} {title}".strip()]
     attendees = _names(value.get("attendees"))
     if attendees:
