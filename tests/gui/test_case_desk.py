@@ -122,5 +122,5 @@ def test_quitting_from_the_lock_screen_with_unsaved_edits_stays_locked(qtbot, ct
     page.form.title.setText("尚未保存的案件")
     page.form.ask_discard = lambda _parent: False  # keep the edits
     window.lock()
-    window.lock_dialog.reject()
+    window.lock_dialog.quit_program()  # 退出程序: the clerk is asked and keeps the edits
     assert window.isVisible() and window.is_locked and window.lock_dialog.isVisible()
