@@ -1,12 +1,14 @@
 """The case form: create and edit a case, validation beside the field, asking before edits are lost, attachments.
 
-Chinese text is entered with setText (QTest.keyClicks with Chinese characters aborts Qt).
+Loading and saving run on the database worker: the tests wait for ``loading`` to end and for ``saved`` (or the
+hub's ``changed``). Chinese text is entered with setText (QTest.keyClicks with Chinese characters aborts Qt).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import select
 
-from wenze_desktop.domain.models import AuditEntry
+from wenze_desktop.domain.models import AuditEntry, Case
+from wenze_desktop.errors import ValidationError
 from wenze_desktop.gui.case_form import CaseForm
 from wenze_desktop.gui.changes import ChangeHub
 from wenze_desktop.gui.respondent_dialog import RespondentDialog
@@ -34,7 +37,14 @@ def make_form(qtbot, ctx, hub, case_id=None) -> CaseForm:
     qtbot.addWidget(form)
     form.show()
     qtbot.waitExposed(form)
+    qtbot.waitUntil(lambda: not form.loading, timeout=3000)
     return form
+
+
+def save(qtbot, form: CaseForm) -> None:
+    """Save and wait until the database worker has stored it."""
+    with qtbot.waitSignal(form.saved, timeout=3000):
+        assert form.save()
 
 
 def fill_respondent(name: str, role: str = "", kind: str = "person"):
@@ -70,8 +80,6 @@ def fill_new_case(form: CaseForm, regulation: str = "sh2022") -> None:
 
 
 def stored_cases(ctx) -> list:
-    from wenze_desktop.domain.models import Case
-
     with ctx.workspace.session() as s:
         return s.scalars(select(Case.id)).all()
 
@@ -85,7 +93,7 @@ def test_create_with_chinese_respondent_by_ctrl_s(qtbot, ctx, hub):
     form.activateWindow()
     qtbot.waitUntil(form.isActiveWindow, timeout=3000)  # a window shortcut needs its window active
     form.title.setFocus()
-    with qtbot.waitSignal(form.saved, timeout=3000) as saved:
+    with qtbot.waitSignal(hub.changed, timeout=3000), qtbot.waitSignal(form.saved, timeout=3000) as saved:
         qtbot.keyClick(form.title, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     case_id = saved.args[0]
     details = CaseService(ctx).details(case_id)
@@ -121,7 +129,8 @@ def test_empty_title_is_shown_beside_the_field_and_nothing_saved(qtbot, ctx, hub
     assert form.tabs.currentIndex() == 0  # the tab holding the field is brought forward
     assert stored_cases(ctx) == [] and form.case_id is None
     form.title.setText("补上名称")
-    assert form.save() and not label.isVisible()
+    save(qtbot, form)
+    assert not label.isVisible()
 
 
 def test_cancelling_a_dirty_form_asks_and_no_keeps_everything(qtbot, ctx, hub):
@@ -158,14 +167,13 @@ def test_editing_an_existing_case_updates_it(qtbot, ctx, hub):
     form.add_respondent()
     form.exec_dialog = lambda dialog: (dialog.title.setText("询问笔录"), dialog.apply(), dialog.result())[-1]
     form.add_evidence()
-    published = []
-    hub.changed.connect(published.append)
-    assert form.save()
+    with qtbot.waitSignal(hub.changed, timeout=3000) as heard:
+        assert form.save()
     details = cases.details(case_id)
     assert (details.title, details.facts) == ("关于张三的问责案", "补充的事实")
     assert sorted((r.name, r.role) for r in details.respondents) == [("张三丰", "主要领导"), ("赵六", "直接责任人")]
     assert [e.title for e in details.evidence] == ["询问笔录"]
-    assert not published[-1].cases_added and published[-1].case_ids == {case_id}
+    assert not heard.args[0].cases_added and heard.args[0].case_ids == {case_id}
     with ctx.workspace.session() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "case.update")).one()
     assert json.loads(entry.old_values)["title"] == "原名称"
@@ -183,7 +191,7 @@ def test_adding_an_attachment_shows_its_sha256_and_opens_checked(qtbot, ctx, hub
     form.add_attachment()
     assert form.attachments.item(0, 2).text() == digest
     assert form.attachments.item(0, 0).text() == "调查笔录.txt（未保存）"
-    assert form.save()
+    save(qtbot, form)
     assert form.attachments.item(0, 0).text() == "调查笔录.txt"
     assert form.attachments.item(0, 2).text() == digest
     [stored] = CaseService(ctx).list_attachments(form.case_id)
@@ -191,8 +199,9 @@ def test_adding_an_attachment_shows_its_sha256_and_opens_checked(qtbot, ctx, hub
 
     opened = []
     form.open_url = lambda url: opened.append(url.toLocalFile()) or True
-    form.open_attachment(0)
-    assert opened and Path(opened[0]).read_bytes() == content
+    form.open_attachment(0)  # read (and checked) on the database worker
+    qtbot.waitUntil(lambda: bool(opened), timeout=3000)
+    assert Path(opened[0]).read_bytes() == content
 
     # A tampered attachment is not handed to the viewer: the hash check refuses it, with a message.
     from sqlalchemy import text
@@ -203,6 +212,7 @@ def test_adding_an_attachment_shows_its_sha256_and_opens_checked(qtbot, ctx, hub
     monkeypatch.setattr("wenze_desktop.gui.messages.QMessageBox.warning",
                         lambda parent, title, message: warnings.append(message))
     form.open_attachment(0)
+    qtbot.waitUntil(lambda: bool(warnings), timeout=3000)
     assert len(opened) == 1 and "哈希不符" in warnings[0]
 
 
@@ -267,3 +277,142 @@ def test_an_archived_case_opens_read_only_with_the_reason(qtbot, ctx, hub):
     form = make_form(qtbot, ctx, hub, case_id)
     assert not form.save_button.isEnabled() and not form.revert_button.isEnabled()
     assert "案件已终结（归档）" in form.error.text() and form.error.isVisible()
+
+
+# -- one transaction, on the database worker -----------------------------------------------------------------------
+
+def audit_actions(ctx) -> list[str]:
+    with ctx.workspace.session() as s:
+        return s.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)).all()
+
+
+def test_a_new_case_is_stored_off_the_gui_thread_and_the_registry_hears_of_it(qtbot, ctx, hub, gui_settings):
+    from wenze_desktop.gui.registry_view import RegistryView
+
+    registry = RegistryView(ctx, hub, gui_settings)
+    qtbot.addWidget(registry)
+    registry.show()
+    qtbot.waitUntil(lambda: not registry.model.loading, timeout=5000)
+    assert registry.model.rowCount() == 0
+    form = make_form(qtbot, ctx, hub)
+    fill_new_case(form)
+    with qtbot.waitSignal(hub.changed, timeout=3000) as heard:
+        assert form.save()
+        # The answer has not come yet: the form is usable, but a second save cannot start.
+        assert not form.save_button.isEnabled() and form.save_button.text() == "正在保存…"
+        assert form.title.isEnabled() and not form.save()
+    [case_id] = stored_cases(ctx)
+    assert heard.args[0].case_ids == {case_id} and heard.args[0].cases_added
+    assert form.case_id == case_id and form.save_button.isEnabled() and form.save_button.text() == "保存"
+    qtbot.waitUntil(lambda: registry.model.rowCount() == 1, timeout=5000)
+    assert registry.model.case_id_at(0) == case_id
+
+
+def test_a_failing_save_stores_nothing_and_keeps_what_was_typed(qtbot, ctx, hub, tmp_path, monkeypatch):
+    path = tmp_path / "录像.mp4"
+    path.write_bytes(b"0123456789")
+    form = make_form(qtbot, ctx, hub)
+    fill_new_case(form)
+    form.add_attachment(str(path))
+    before = audit_actions(ctx)
+    seen = []
+
+    def refuse_the_file(service, session, case_id, filename, *args):
+        # The case and its respondent are in the (uncommitted) transaction when the file is refused.
+        seen.append([r.name for r in session.get(Case, case_id).respondents])
+        raise ValidationError(f"附件「{filename}」超过 9 字节，请压缩或拆分后再添加。")
+
+    monkeypatch.setattr(CaseService, "_add_attachment", refuse_the_file)
+    assert form.save()
+    qtbot.waitUntil(lambda: form.save_button.isEnabled(), timeout=3000)
+    assert seen == [["王小明"]]
+    assert "未能保存" in form.error.text() and "超过" in form.error.text() and form.error.isVisible()
+    assert stored_cases(ctx) == [] and audit_actions(ctx) == before
+    assert form.case_id is None and form.is_dirty() and form.regulation.isEnabled()
+    assert form.title.text() == "关于王小明创卫工作不力的问责案" and form.provider.text() == "双河日报"
+    assert [r.fields["name"] for r in form.draft.respondents] == ["王小明"]
+    assert form.attachments.item(0, 0).text() == "录像.mp4（未保存）"
+    monkeypatch.undo()
+    save(qtbot, form)  # the same form, saved again: all of it this time
+    [case_id] = stored_cases(ctx)
+    details = CaseService(ctx).details(case_id)
+    assert [r.name for r in details.respondents] == ["王小明"] and [a.filename for a in details.attachments] == [
+        "录像.mp4"]
+    assert not form.is_dirty() and form.error.text() == ""
+
+
+def test_a_refused_edit_leaves_the_case_and_the_form_as_they_were(qtbot, ctx, hub):
+    cases = CaseService(ctx)
+    first = cases.create("sh2022", "另一案", "complaint", date(2026, 11, 2))
+    case_id = cases.create("sh2022", "原名称", "complaint", date(2026, 11, 2),
+                           respondents=[{"kind": "person", "name": "张三"}])
+    stored = cases.details(case_id)
+    form = make_form(qtbot, ctx, hub, case_id)
+    form.title.setText("新名称")
+    form.remove_respondent(0)
+    form.number.setText(cases.details(first).number)  # already taken: refused, after nothing was kept
+    assert form.save()
+    qtbot.waitUntil(lambda: form.save_button.isEnabled(), timeout=3000)
+    assert "已被使用" in form.error.text()
+    assert cases.details(case_id) == stored
+    assert form.title.text() == "新名称" and form.draft.respondents == [] and form.is_dirty()
+
+
+def test_edits_made_while_saving_are_kept_for_the_next_save(qtbot, ctx, hub):
+    from wenze_desktop.gui.ops import run_op
+
+    form = make_form(qtbot, ctx, hub)
+    fill_new_case(form)
+    release = threading.Event()
+    run_op(form, "", lambda: release.wait(5), busy_dialog=False)  # the worker is busy: the save waits its turn
+    assert form.save()
+    form.title.setText("改过的名称")  # typed while the save is under way
+    form.exec_dialog = fill_respondent("李四", role="直接责任人")
+    form.add_respondent()
+    with qtbot.waitSignal(form.saved, timeout=3000):
+        release.set()
+    [case_id] = stored_cases(ctx)
+    assert CaseService(ctx).details(case_id).title == "关于王小明创卫工作不力的问责案"
+    assert form.title.text() == "改过的名称" and form.is_dirty() and form.case_id == case_id
+    assert form.draft.respondents[0].id is not None and form.draft.respondents[1].id is None
+    save(qtbot, form)
+    details = CaseService(ctx).details(case_id)
+    assert details.title == "改过的名称" and sorted(r.name for r in details.respondents) == ["李四", "王小明"]
+    assert not form.is_dirty() and stored_cases(ctx) == [case_id]
+
+
+def test_an_attachment_removed_in_the_form_is_deleted_on_save(qtbot, ctx, hub, tmp_path):
+    cases = CaseService(ctx)
+    case_id = cases.create("sh2022", "原名称", "complaint", date(2026, 11, 2))
+    attachment_id = cases.add_attachment(case_id, "笔录.txt", b"record")
+    cases.add_evidence(case_id, "询问笔录", attachment_id=attachment_id)
+    form = make_form(qtbot, ctx, hub, case_id)
+    form.remove_attachment(0)
+    assert form.evidence.item(0, 5).text() == ""  # the evidence stays, without its file
+    save(qtbot, form)
+    details = cases.details(case_id)
+    assert details.attachments == () and [(e.title, e.attachment_id) for e in details.evidence] == [("询问笔录", None)]
+    assert "attachment.delete" in audit_actions(ctx)
+
+
+def test_the_form_reaches_the_database_only_on_the_worker(qtbot, ctx, hub, tmp_path, monkeypatch):
+    from wenze_desktop.storage.workspace import Workspace as Storage
+
+    cases = CaseService(ctx)
+    case_id = cases.create("sh2022", "原名称", "complaint", date(2026, 11, 2))
+    cases.add_attachment(case_id, "笔录.txt", b"record")
+    threads, real_session = [], Storage.session
+    monkeypatch.setattr(Storage, "session", lambda self: threads.append(threading.current_thread().name)
+                        or real_session(self))
+    form = make_form(qtbot, ctx, hub, case_id)  # loading
+    form.title.setText("新名称")
+    save(qtbot, form)
+    form.title.setText("又改了")
+    form.revert()  # reloading
+    qtbot.waitUntil(lambda: not form.loading, timeout=3000)
+    opened = []
+    form.open_url = lambda url: opened.append(url) or True
+    form.open_attachment(0)
+    qtbot.waitUntil(lambda: bool(opened), timeout=3000)
+    assert threads and all(name.startswith("wenze-db") for name in threads), threads
+    assert form.title.text() == "新名称"

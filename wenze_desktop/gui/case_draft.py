@@ -1,8 +1,8 @@
-"""What the case form holds before it is saved, and how a save is carried out through the case service.
+"""What the case form holds before it is saved, and what a save hands to the case service.
 
-Plain Python (no Qt) so that the save sequence is easy to follow and to test. A save is several service calls;
-after each one the draft records the new id, so that a save interrupted by an error can simply be repeated
-without adding anything twice.
+Plain Python (no Qt). ``save_data`` turns the draft into the service's ``CaseSave`` (copied, so the form may go
+on being edited while the database worker stores it in one transaction: all of it or none of it);
+``apply_saved`` gives the draft the ids of what that save added, when the form changed meanwhile.
 """
 
 from __future__ import annotations
@@ -14,8 +14,15 @@ from typing import Any
 
 from wenze_desktop.domain.glossary import term
 from wenze_desktop.rules.profiles import Profile
-from wenze_desktop.services.case_parts import CaseDetails
-from wenze_desktop.services.cases import PERSON_FIELDS, UNIT_FIELDS, CaseService
+from wenze_desktop.services.case_parts import (
+    AttachmentEntry,
+    CaseDetails,
+    CaseSave,
+    EvidenceEntry,
+    RespondentEntry,
+    SavedCase,
+)
+from wenze_desktop.services.cases import PERSON_FIELDS, UNIT_FIELDS
 
 _keys = itertools.count(1)
 
@@ -28,6 +35,7 @@ def _new_key() -> str:
 class RespondentRow:
     fields: dict[str, Any]  # kind and the kind's fields ("" for not recorded)
     id: str | None = None
+    key: str = field(default_factory=_new_key)  # names it in the service's answer before it has an id
 
 
 @dataclass
@@ -50,6 +58,7 @@ class EvidenceRow:
     fields: dict[str, Any]  # title, kind, source, collected_on, note
     attachment_key: str | None = None
     id: str | None = None
+    key: str = field(default_factory=_new_key)
 
 
 @dataclass
@@ -65,6 +74,7 @@ class CaseDraft:
     attachments: list[AttachmentRow] = field(default_factory=list)
     removed_respondents: list[str] = field(default_factory=list)
     removed_evidence: list[str] = field(default_factory=list)
+    removed_attachments: list[str] = field(default_factory=list)
     case_id: str | None = None
 
     def state(self) -> tuple:
@@ -73,7 +83,7 @@ class CaseDraft:
                 tuple((r.id, tuple(sorted(r.fields.items()))) for r in self.respondents),
                 tuple((e.id, e.attachment_key, tuple(sorted(e.fields.items()))) for e in self.evidence),
                 tuple((a.id, a.key, a.sha256) for a in self.attachments),
-                tuple(self.removed_respondents), tuple(self.removed_evidence))
+                tuple(self.removed_respondents), tuple(self.removed_evidence), tuple(self.removed_attachments))
 
     def attachment(self, key: str | None) -> AttachmentRow | None:
         return next((a for a in self.attachments if a.key == key), None)
@@ -112,50 +122,47 @@ def load_draft(details: CaseDetails) -> CaseDraft:
         attachments=attachments, case_id=details.id)
 
 
-def _service_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    # The form keeps "" for an empty box; the service stores it as not recorded.
-    return {k: v for k, v in fields.items() if k != "kind"}
+def save_data(draft: CaseDraft) -> CaseSave:
+    """The draft as the service stores it (a copy: later edits of the draft do not reach the save)."""
+    def attachment_ref(key: str | None) -> str | None:
+        linked = draft.attachment(key)
+        return None if linked is None else (linked.id or linked.key)
+
+    return CaseSave(
+        regulation_id=draft.regulation_id, title=draft.title, number=draft.number, facts=draft.facts,
+        clue=dict(draft.clue), case_id=draft.case_id, clue_id=draft.clue_id,
+        respondents=tuple(RespondentEntry(dict(r.fields), r.id, r.key) for r in draft.respondents),
+        removed_respondents=tuple(draft.removed_respondents),
+        attachments=tuple(AttachmentEntry(a.key, a.filename, a.content or b"", a.media_type)
+                          for a in draft.attachments if a.id is None),
+        removed_attachments=tuple(draft.removed_attachments),
+        evidence=tuple(EvidenceEntry(dict(e.fields), attachment_ref(e.attachment_key), e.id, e.key)
+                       for e in draft.evidence),
+        removed_evidence=tuple(draft.removed_evidence))
 
 
-def save_draft(cases: CaseService, draft: CaseDraft) -> tuple[str, bool]:
-    """Write the draft through the service (ids are filled in as parts are saved). Returns (case id, created)."""
-    created = draft.case_id is None
-    clue = draft.clue
-    if created:
-        draft.case_id = cases.create(
-            draft.regulation_id, draft.title, clue["source"], clue["received_on"],
-            respondents=[dict(r.fields) for r in draft.respondents], number=draft.number.strip() or None,
-            facts=draft.facts, provider=clue.get("provider", ""), clue_content=clue.get("content", ""))
-        # The respondents went in with the case; take their ids (and the number given) from the stored case.
-        stored = load_draft(cases.details(draft.case_id))
-        draft.clue_id, draft.number, draft.respondents = stored.clue_id, stored.number, stored.respondents
-    else:
-        cases.update_case(draft.case_id, title=draft.title, number=draft.number, facts=draft.facts)
-        if draft.clue_id:
-            cases.update_clue(draft.clue_id, **clue)
-        elif clue:
-            draft.clue_id = cases.add_clue(draft.case_id, **clue)
-        while draft.removed_respondents:
-            cases.remove_respondent(draft.removed_respondents[0])
-            draft.removed_respondents.pop(0)
-        for row in draft.respondents:
-            if row.id is None:
-                row.id = cases.add_respondent(draft.case_id, row.fields["kind"], **_service_fields(row.fields))
-            else:
-                cases.update_respondent(row.id, **row.fields)
-    for attachment in draft.attachments:
-        if attachment.id is None:
-            attachment.id = cases.add_attachment(draft.case_id, attachment.filename, attachment.content or b"",
-                                                 attachment.media_type)
-            attachment.content = None
-    while draft.removed_evidence:
-        cases.remove_evidence(draft.removed_evidence[0])
-        draft.removed_evidence.pop(0)
-    for row in draft.evidence:
-        linked = draft.attachment(row.attachment_key)
-        attachment_id = linked.id if linked else None
-        if row.id is None:
-            row.id = cases.add_evidence(draft.case_id, attachment_id=attachment_id, **row.fields)
-        else:
-            cases.update_evidence(row.id, attachment_id=attachment_id, **row.fields)
-    return draft.case_id, created
+def apply_saved(draft: CaseDraft, data: CaseSave, saved: SavedCase) -> None:
+    """Give ``draft`` (edited since ``data`` was taken from it) the ids of what the save stored.
+
+    What the save removed is done with; a part it added that was taken out of the form meanwhile is left for the
+    next save to remove."""
+    if draft.case_id is None:
+        draft.case_id = saved.case_id
+        draft.regulation_id = data.regulation_id  # the case was created under this one
+        if not draft.number.strip() and not data.number.strip():
+            draft.number = saved.number
+    draft.clue_id = draft.clue_id or saved.clue_id
+    added_keys = ({r.key for r in data.respondents if r.id is None}, {a.key for a in data.attachments},
+                  {e.key for e in data.evidence if e.id is None})
+    for rows, removed, done, added in (
+            (draft.respondents, draft.removed_respondents, data.removed_respondents, added_keys[0]),
+            (draft.attachments, draft.removed_attachments, data.removed_attachments, added_keys[1]),
+            (draft.evidence, draft.removed_evidence, data.removed_evidence, added_keys[2])):
+        removed[:] = [record_id for record_id in removed if record_id not in done]
+        for row in rows:
+            if row.id is None and row.key in added and row.key in saved.ids:
+                row.id = saved.ids[row.key]
+                if isinstance(row, AttachmentRow):
+                    row.content = None
+        gone = added - {row.key for row in rows}
+        removed.extend(saved.ids[key] for key in sorted(gone) if key in saved.ids)

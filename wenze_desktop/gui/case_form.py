@@ -1,8 +1,11 @@
 """The case form: create a case or edit one — clue, basic information, respondents, facts, evidence, attachments.
 
-Edits collect in a ``CaseDraft`` and are written through the case service on 保存 (Ctrl+S). Discarding unsaved
-changes (放弃修改, closing the window, or a host's ``confirm_discard()`` before closing a tab) asks first.
-Validation messages appear in red under the field they concern. A plain widget, so a tab can hold it.
+Edits collect in a ``CaseDraft``; 保存 (Ctrl+S) stores the whole case in one service transaction
+(``CaseService.save_case``: all of it or none of it) on the database worker, as loading the case does, so the GUI
+never waits on the database. The form stays usable meanwhile (保存 is greyed until the answer comes); a refusal
+keeps everything typed and says why under the form. What changed reaches the other views through ``run_op``.
+Discarding unsaved changes (放弃修改, closing the window, or a host's ``confirm_discard()`` before closing a tab)
+asks first. Validation messages appear in red under the field they concern. A plain widget, so a tab can hold it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -36,17 +38,20 @@ from wenze_desktop.gui.case_draft import (
     CaseDraft,
     EvidenceRow,
     RespondentRow,
+    apply_saved,
     load_draft,
     respondent_problems,
-    save_draft,
+    save_data,
 )
-from wenze_desktop.gui.changes import ChangeHub, Changes
+from wenze_desktop.gui.changes import ChangeHub
 from wenze_desktop.gui.forms import error_label, show_message
 from wenze_desktop.gui.messages import show_error
+from wenze_desktop.gui.ops import run_op
 from wenze_desktop.gui.respondent_dialog import RespondentDialog
 from wenze_desktop.gui.settings import GuiSettings
 from wenze_desktop.rules.profiles import Profile, all_profiles, load_profile
 from wenze_desktop.security.permissions import Permission, permissions_of
+from wenze_desktop.services.case_parts import CaseDetails, CaseSave, SavedCase
 from wenze_desktop.services.cases import CaseService
 from wenze_desktop.services.context import ServiceContext
 
@@ -54,9 +59,11 @@ ROLE_COLUMN, RESPONSIBILITY_COLUMN = 3, 4
 
 
 class CaseForm(QWidget):
-    """``case_id=None``: a new case. ``saved`` carries the case id after every successful save."""
+    """``case_id=None``: a new case. ``saved`` carries the case id after every successful save; ``loaded`` comes
+    when a stored case's record has arrived from the database worker (``loading`` until then)."""
 
     saved = Signal(str)
+    loaded = Signal()
 
     def __init__(self, ctx: ServiceContext, hub: ChangeHub | None, case_id: str | None = None,
                  parent: QWidget | None = None, *, settings: GuiSettings | None = None) -> None:
@@ -69,25 +76,16 @@ class CaseForm(QWidget):
         self.choose_file: Callable[[QWidget], str] = lambda w: QFileDialog.getOpenFileName(w, "添加附件")[0]
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
         self.viewer_files = parts.ViewerFiles()
+        self.loading = self.saving = False
+        self._ended = ""  # the case has ended: the services refuse every change
+        self._unreadable = False  # the case could not be loaded
         self._build()
         self.draft = self._blank_draft()
-        if case_id is not None:
-            try:
-                details = self.cases.details(case_id)
-                self.draft = load_draft(details)
-                if ended := parts.ended_note(details):  # the services refuse every change: say so up front
-                    self.save_button.setEnabled(False)
-                    self.revert_button.setEnabled(False)
-                    show_message(self.error, ended)
-            except WenzeError as error:
-                show_message(self.error, str(error))
-                self.tabs.setEnabled(False)
-                self.save_button.setEnabled(False)
-        if Permission.CASE_EDIT not in permissions_of(ctx.user.roles):  # reading is allowed, saving would be refused
-            self.save_button.setEnabled(False)
-            self.save_button.setToolTip("当前用户没有“办理案件”的权限，只能查阅。")
         self._show_draft()
         self._mark_clean()
+        if case_id is not None:
+            self._load(case_id)
+        self._update_buttons()
         if settings and (geometry := settings.window_state("case_form")[0]) is not None:
             self.restoreGeometry(geometry)
         else:
@@ -139,7 +137,8 @@ class CaseForm(QWidget):
                                                            ("删除", self.remove_evidence)),
                             self.evidence, self._error_line("evidence"),
                             QLabel("附件（存放在加密数据库中，每次打开都核对 SHA-256）"),
-                            parts.action_row(("添加附件…", self.add_attachment), ("打开", self.open_attachment)),
+                            parts.action_row(("添加附件…", self.add_attachment), ("打开", self.open_attachment),
+                                             ("删除", self.remove_attachment)),
                             self.attachments, self._error_line("attachments")])
 
         self.tabs = QTabWidget()
@@ -193,12 +192,11 @@ class CaseForm(QWidget):
 
     def _show_draft(self) -> None:
         draft = self.draft
-        self.setWindowTitle(f"案件 {draft.number}" if draft.case_id else "新建案件")
         self.number.setText(draft.number)
         self.regulation.blockSignals(True)
         self.regulation.setCurrentIndex(max(0, self.regulation.findData(draft.regulation_id)))
         self.regulation.blockSignals(False)
-        self.regulation.setEnabled(draft.case_id is None)  # the procedure so far was run under this regulation
+        self._show_header()
         self.title.setText(draft.title)
         self.facts.setPlainText(draft.facts)
         self.clue_source.setCurrentIndex(max(0, self.clue_source.findData(draft.clue.get("source"))))
@@ -207,6 +205,23 @@ class CaseForm(QWidget):
         self.provider.setText(draft.clue.get("provider", ""))
         self.clue_content.setPlainText(draft.clue.get("content", ""))
         self._show_parts()
+
+    def _show_header(self) -> None:
+        self.setWindowTitle(f"案件 {self.draft.number}" if self.draft.case_id else "新建案件")
+        # The procedure so far was run under this regulation; a new case is created under the one being saved.
+        self.regulation.setEnabled(self.draft.case_id is None and not self.saving)
+
+    def _update_buttons(self) -> None:
+        may_edit = Permission.CASE_EDIT in permissions_of(self.ctx.user.roles)
+        idle = not (self.loading or self.saving or self._unreadable)
+        self.tabs.setEnabled(not (self.loading or self._unreadable))
+        self.save_button.setEnabled(idle and may_edit and not self._ended)
+        self.save_button.setText("正在保存…" if self.saving else "保存")
+        self.save_button.setToolTip(
+            "当前用户没有“办理案件”的权限，只能查阅。" if not may_edit  # reading is allowed, saving would be refused
+            else f"保存（{QKeySequence(QKeySequence.StandardKey.Save).toString()}）")
+        self.revert_button.setEnabled(idle and not self._ended)
+        self._show_header()
 
     def _show_parts(self) -> None:
         profile = self.profile()
@@ -229,8 +244,7 @@ class CaseForm(QWidget):
         return self._collect().state() != self._clean
 
     def _mark_clean(self) -> None:
-        # A case first stored by a save that then failed part-way is still "added" when a later save completes.
-        self._clean, self._stored = self.draft.state(), self.draft.case_id is not None
+        self._clean = self.draft.state()
 
     def _regulation_changed(self) -> None:
         self.draft.regulation_id = self.regulation.currentData()
@@ -254,31 +268,80 @@ class CaseForm(QWidget):
         return problems
 
     def save(self) -> bool:
-        """Validate, then write through the services. Returns whether everything was saved."""
+        """Validate, then store the whole case on the database worker. Returns whether the save was started:
+        ``saved`` is emitted once it is stored; a refusal is shown under the form, which keeps what was typed."""
         show_message(self.error, "")
         if not self.save_button.isEnabled() or self.validate():
             return False
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            case_id, _ = save_draft(self.cases, self.draft)
-            self.draft = load_draft(self.cases.details(case_id))
-        except Exception as error:  # never a traceback
-            QApplication.restoreOverrideCursor()
-            # Parts saved before the error now have ids (a new case exists): show that; a repeat save goes on.
-            self._show_draft()
-            if isinstance(error, WenzeError):
-                show_message(self.error, f"未能全部保存：{error}")
-            else:
-                show_error(self, error)
-            return False
-        QApplication.restoreOverrideCursor()
-        self._show_draft()
-        added = not self._stored
-        self._mark_clean()
-        self.saved.emit(case_id)
-        if self.hub is not None:
-            self.hub.publish(Changes.case(case_id, added=added))
+        data, submitted, cases = save_data(self.draft), self.draft.state(), self.cases  # validate() collected
+
+        def work() -> tuple[SavedCase, CaseDetails | None]:
+            saved = cases.save_case(data)
+            try:
+                return saved, cases.details(saved.case_id)
+            except Exception:  # stored all the same: the form then keeps what it shows, with the new ids
+                return saved, None
+
+        self.saving = True
+        self._update_buttons()
+        run_op(self, "正在保存案件…", work, lambda answer: self._saved(data, submitted, *answer),
+               on_failure=self._save_failed, busy_dialog=False, hub=self.hub)
         return True
+
+    def _saved(self, data: CaseSave, submitted: tuple, saved: SavedCase, details: CaseDetails | None) -> None:
+        self.saving = False
+        unchanged = self._collect().state() == submitted
+        if details is not None and unchanged:
+            self.draft = load_draft(details)  # as stored: ids, the number given, cleaned-up values
+            self._show_draft()
+            self._mark_clean()
+        else:  # edited while being stored: keep the edits, take the ids of what was added
+            apply_saved(self.draft, data, saved)
+            if not self.number.text().strip():
+                self.number.setText(self.draft.number)
+            self._show_parts()
+            self._clean = self.draft.state() if unchanged else None
+        self._update_buttons()
+        self.saved.emit(saved.case_id)
+
+    def _save_failed(self, error: BaseException) -> None:
+        self.saving = False
+        self._update_buttons()
+        # One transaction: nothing of this save was stored, and the form still holds everything typed.
+        if isinstance(error, WenzeError):
+            show_message(self.error, f"未能保存（案件未作任何改动，填写的内容仍在表单中）：{error}")
+        else:
+            show_message(self.error, "未能保存（案件未作任何改动，填写的内容仍在表单中）。")
+            show_error(self, error)
+
+    # -- loading ---------------------------------------------------------------------------------------------
+
+    def _load(self, case_id: str) -> None:
+        """The stored case, read on the database worker (the form is greyed until it arrives)."""
+        self.loading = True
+        self._update_buttons()
+        run_op(self, "正在读取案件…", lambda: self.cases.details(case_id), self._loaded,
+               on_failure=self._load_failed, busy_dialog=False)
+
+    def _loaded(self, details: CaseDetails) -> None:
+        self.loading, self._unreadable = False, False
+        self.draft = load_draft(details)
+        self._ended = parts.ended_note(details)  # the services refuse every change: say so up front
+        show_message(self.error, self._ended)
+        for label in self.errors.values():
+            show_message(label, "")
+        self._show_draft()
+        self._mark_clean()
+        self._update_buttons()
+        self.loaded.emit()
+
+    def _load_failed(self, error: BaseException) -> None:
+        self.loading = False
+        self._unreadable = self.draft.case_id is None  # a revert that failed keeps the form as it was
+        show_message(self.error, str(error) if isinstance(error, WenzeError) else "未能读取案件。")
+        if not isinstance(error, WenzeError):
+            show_error(self, error)
+        self._update_buttons()
 
     # -- respondents ------------------------------------------------------------------------------------------
 
@@ -345,16 +408,31 @@ class CaseForm(QWidget):
             self.draft.attachments.append(row)
             self._show_parts()
 
+    def remove_attachment(self, row: int | None = None) -> None:
+        """Evidence that pointed to the file keeps its place in the list, without the file."""
+        if (row := self._row(self.attachments, row)) is None:
+            return
+        key = self.draft.attachments[row].key
+        for item in self.draft.evidence:
+            if item.attachment_key == key:
+                item.attachment_key = None
+        self._remove(self.attachments, self.draft.attachments, self.draft.removed_attachments, row)
+
     def open_attachment(self, row: int | None = None) -> None:
-        """Open with the system viewer — only after the stored hash was checked (read_attachment)."""
+        """Open with the system viewer — only after the stored hash was checked (read_attachment, on the database
+        worker)."""
         if (row := self._row(self.attachments, row)) is None:
             return
         item = self.draft.attachments[row]
+        if item.id is None:
+            self._view(item.filename, item.content or b"")
+            return
+        attachment_id, cases = item.id, self.cases
+        run_op(self, f"正在读取附件「{item.filename}」…", lambda: cases.read_attachment(attachment_id),
+               lambda answer: self._view(*answer), on_failure=lambda error: show_error(self, error, "无法打开附件"))
+
+    def _view(self, filename: str, content: bytes) -> None:
         try:
-            if item.id:
-                filename, content = self.cases.read_attachment(item.id)
-            else:
-                filename, content = item.filename, item.content or b""
             target = self.viewer_files.write(filename, content)
         except WenzeError as error:
             show_error(self, error, "无法打开附件")
@@ -372,13 +450,9 @@ class CaseForm(QWidget):
         if not self.confirm_discard():
             return
         if self.draft.case_id:
-            try:
-                self.draft = load_draft(self.cases.details(self.draft.case_id))
-            except WenzeError as error:
-                show_message(self.error, str(error))
-                return
-        else:
-            self.draft = self._blank_draft()
+            self._load(self.draft.case_id)
+            return
+        self.draft = self._blank_draft()
         self._show_draft()
         for label in self.errors.values():
             show_message(label, "")

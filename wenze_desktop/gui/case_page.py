@@ -26,6 +26,7 @@ class CasePage(QWidget):
         self.sections.setDocumentMode(True)
         self.form = CaseForm(ctx, hub, case_id)
         self.form.saved.connect(self._saved)
+        self.form.loaded.connect(self._loaded)
         self.wizard: CaseWizard | None = None
         if case_id is not None:
             self._add_wizard(case_id)
@@ -40,6 +41,9 @@ class CasePage(QWidget):
         self.sections.insertTab(WIZARD_TAB, self.wizard, "办理流程")
         self.sections.setCurrentIndex(WIZARD_TAB)
 
+    def _loaded(self) -> None:
+        self.title_changed.emit(self.tab_title())  # the case's number has arrived from the database worker
+
     def _saved(self, case_id: str) -> None:
         if self.case_id is None:
             self.case_id = case_id
@@ -52,7 +56,7 @@ class CasePage(QWidget):
         return self.form.case_number() or "案件"
 
     def save(self) -> None:
-        self.form.save()
+        self.form.save()  # on the database worker: ``saved`` tells when it is stored
 
     def may_close(self) -> bool:
         """False when the clerk chose to keep editing unsaved changes."""

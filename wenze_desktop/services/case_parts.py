@@ -1,11 +1,13 @@
-"""A case's parts beyond the record itself: the read model of a whole case, its evidence list and attachments.
+"""A case's parts beyond the record itself: the read model of a whole case, the write model of the case form
+(``CaseSave``, stored by ``CaseService.save_case`` in one transaction), the evidence list.
 
-``CaseService`` mixes ``CasePartsMixin`` in; the methods use its ``ctx`` and ``_get``/``_editable_case`` helpers.
+``CaseService`` mixes ``CasePartsMixin`` in; the methods use its ``ctx`` and ``_get``/``_part``/``_editable_case``
+helpers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 from wenze_desktop.domain.models import Attachment, Case, Clue, Evidence, Respondent
 from wenze_desktop.errors import ValidationError
 from wenze_desktop.security.permissions import Permission
+from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext, snapshot
 
 # 证据种类 as the evidence list names them; free text is allowed for what the list lacks.
@@ -140,12 +143,72 @@ def case_details(s: Session, case: Case) -> CaseDetails:
         attachments=tuple(_attachment_info(a) for a in attachments))
 
 
+# -- write model: the whole case form, plain values (no Qt), for ``CaseService.save_case`` --------------------------
+
+@dataclass(frozen=True)
+class RespondentEntry:
+    fields: dict[str, Any]  # the kind and that kind's fields ("" or None: not recorded)
+    id: str | None = None  # None: to be added
+    key: str = ""  # names a respondent to be added in ``SavedCase.ids``
+
+
+@dataclass(frozen=True)
+class AttachmentEntry:
+    """A file to be added to the case."""
+
+    key: str  # evidence added or changed in the same save may point to the file by this key
+    filename: str
+    content: bytes
+    media_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class EvidenceEntry:
+    fields: dict[str, Any]  # title, kind, source, collected_on, note
+    attachment: str | None = None  # a stored attachment's id, or the key of an ``AttachmentEntry`` of this save
+    id: str | None = None  # None: to be added
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class CaseSave:
+    """Everything the case form stores. ``case_id is None``: a new case (``number`` empty: numbered by the
+    service). For a stored case the regulation is not changed; ``respondents``/``evidence`` are the whole lists
+    (stored entries are updated — an unchanged one writes nothing), ``removed_*`` the stored parts to delete."""
+
+    regulation_id: str
+    title: str
+    clue: dict[str, Any]  # source, received_on, provider, content
+    number: str = ""
+    facts: str = ""
+    case_id: str | None = None
+    clue_id: str | None = None
+    respondents: tuple[RespondentEntry, ...] = ()
+    removed_respondents: tuple[str, ...] = ()
+    attachments: tuple[AttachmentEntry, ...] = ()  # to be added
+    removed_attachments: tuple[str, ...] = ()
+    evidence: tuple[EvidenceEntry, ...] = ()
+    removed_evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SavedCase:
+    case_id: str
+    number: str
+    created: bool
+    clue_id: str | None = None
+    ids: dict[str, str] = field(default_factory=dict)  # key of each added respondent/attachment/evidence → its id
+
+
 class CasePartsMixin:
     ctx: ServiceContext
 
     # provided by CaseService
     @staticmethod
     def _get(session: Session, model, record_id: str): ...  # pragma: no cover
+
+    @classmethod
+    def _part(cls, session: Session, model, record_id: str, case_id: str | None): ...  # pragma: no cover
 
     def _editable_case(self, session: Session, case_id: str) -> Case: ...  # pragma: no cover
 
@@ -168,43 +231,60 @@ class CasePartsMixin:
         fields = _evidence_fields(dict(title=title, kind=kind, source=source, collected_on=collected_on, note=note,
                                        attachment_id=attachment_id))
         with self.ctx.transaction(Permission.CASE_EDIT, action="evidence.create", object_type="evidence") as s:
-            self._editable_case(s, case_id)
-            self._check_attachment(s, case_id, fields["attachment_id"])
-            seq = (s.scalar(select(func.max(Evidence.seq)).where(Evidence.case_id == case_id)) or 0) + 1
-            item = Evidence(case_id=case_id, seq=seq, updated_at=self.ctx.clock(), **fields)
-            s.add(item)
-            s.flush()
-            self.ctx.audit(s, "evidence.create", "evidence", item.id, new=snapshot(item, EVIDENCE_FIELDS))
-            return item.id
+            evidence_id = self._add_evidence(s, case_id, fields).id
+        self.ctx.changed(Changes.case(case_id))
+        return evidence_id
+
+    def _add_evidence(self, s: Session, case_id: str, fields: dict[str, Any]) -> Evidence:
+        """``fields``: checked by ``_evidence_fields``; numbered after the case's last item."""
+        self._editable_case(s, case_id)
+        self._check_attachment(s, case_id, fields.get("attachment_id"))
+        seq = (s.scalar(select(func.max(Evidence.seq)).where(Evidence.case_id == case_id)) or 0) + 1
+        item = Evidence(case_id=case_id, seq=seq, updated_at=self.ctx.clock(), **fields)
+        s.add(item)
+        s.flush()
+        self.ctx.audit(s, "evidence.create", "evidence", item.id, new=snapshot(item, EVIDENCE_FIELDS))
+        return item
 
     def update_evidence(self, evidence_id: str, **fields: Any) -> None:
         fields = _evidence_fields(dict(fields))
         with self.ctx.transaction(Permission.CASE_EDIT, action="evidence.update", object_type="evidence",
                                   object_id=evidence_id) as s:
-            item = self._get(s, Evidence, evidence_id)
-            self._editable_case(s, item.case_id)
-            if "attachment_id" in fields:
-                self._check_attachment(s, item.case_id, fields["attachment_id"])
-            self.ctx.update(s, item, EVIDENCE_FIELDS, fields, "evidence.update", "evidence")
+            case_id = self._update_evidence(s, evidence_id, fields).case_id
+        self.ctx.changed(Changes.case(case_id))
+
+    def _update_evidence(self, s: Session, evidence_id: str, fields: dict[str, Any],
+                         case_id: str | None = None) -> Evidence:
+        item = self._part(s, Evidence, evidence_id, case_id)
+        self._editable_case(s, item.case_id)
+        if "attachment_id" in fields:
+            self._check_attachment(s, item.case_id, fields["attachment_id"])
+        self.ctx.update(s, item, EVIDENCE_FIELDS, fields, "evidence.update", "evidence")
+        return item
 
     def remove_evidence(self, evidence_id: str) -> None:
         with self.ctx.transaction(Permission.CASE_EDIT, action="evidence.delete", object_type="evidence",
                                   object_id=evidence_id) as s:
-            item = self._get(s, Evidence, evidence_id)
-            case_id = item.case_id
-            self._editable_case(s, case_id)
-            old = snapshot(item, EVIDENCE_FIELDS)
-            s.delete(item)
-            s.flush()
-            # The list stays numbered 1, 2, 3 … as it will be printed.
-            renumbered = {}
-            rest = s.scalars(select(Evidence).where(Evidence.case_id == case_id).order_by(Evidence.seq))
-            for seq, other in enumerate(rest, start=1):
-                if other.seq != seq:
-                    renumbered[other.id] = [other.seq, seq]
-                    other.seq = seq
-                    self.ctx.touch(other)
-            self.ctx.audit(s, "evidence.delete", "evidence", evidence_id, old, {"renumbered": renumbered})
+            case_id = self._remove_evidence(s, evidence_id)
+        self.ctx.changed(Changes.case(case_id))
+
+    def _remove_evidence(self, s: Session, evidence_id: str, case_id: str | None = None) -> str:
+        item = self._part(s, Evidence, evidence_id, case_id)
+        case_id = item.case_id
+        self._editable_case(s, case_id)
+        old = snapshot(item, EVIDENCE_FIELDS)
+        s.delete(item)
+        s.flush()
+        # The list stays numbered 1, 2, 3 … as it will be printed.
+        renumbered = {}
+        rest = s.scalars(select(Evidence).where(Evidence.case_id == case_id).order_by(Evidence.seq))
+        for seq, other in enumerate(rest, start=1):
+            if other.seq != seq:
+                renumbered[other.id] = [other.seq, seq]
+                other.seq = seq
+                self.ctx.touch(other)
+        self.ctx.audit(s, "evidence.delete", "evidence", evidence_id, old, {"renumbered": renumbered})
+        return case_id
 
     @staticmethod
     def _check_attachment(session: Session, case_id: str, attachment_id: str | None) -> None:

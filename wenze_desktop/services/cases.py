@@ -1,23 +1,36 @@
 """Cases and their parts: clues, respondents, attachments (evidence and the read model: case_parts.py).
 
 The procedure engine adds steps on top; a case at a terminal step (withdrawn, archived) accepts no edits.
+
+Each public method is one transaction. The case form saves a whole case with ``save_case`` — one transaction for
+every part — through the same helpers (``_create_case``, ``_add_respondent`` …, each taking the open session), so
+the checks and the per-record audit entries are the same whichever way a change arrives.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from wenze_desktop.domain.glossary import ClueSource, Gender, RespondentKind, term
-from wenze_desktop.domain.models import Attachment, Case, Clue, Respondent
+from wenze_desktop.domain.models import Attachment, Case, Clue, Evidence, ProcedureEvent, Respondent
 from wenze_desktop.errors import IntegrityFailure, ValidationError
 from wenze_desktop.rules.profiles import Profile, load_profile
 from wenze_desktop.security.permissions import Permission
-from wenze_desktop.services.case_parts import ATTACHMENT_FIELDS, CasePartsMixin
+from wenze_desktop.services.case_parts import (
+    ATTACHMENT_FIELDS,
+    CasePartsMixin,
+    CaseSave,
+    SavedCase,
+    _evidence_fields,
+)
+from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext, snapshot
 
 CASE_FIELDS = ["number", "title", "regulation_id", "step", "handler_id", "facts"]
@@ -41,6 +54,71 @@ class CaseService(CasePartsMixin):
             raise ValidationError(f"找不到编号为「{number}」的案件。")
         return case_id
 
+    # -- the whole case at once (the case form) ----------------------------------------------------------------
+
+    def save_case(self, data: CaseSave) -> SavedCase:
+        """Store a new case, or the changes to one, with all its parts in ONE transaction: all of it or none.
+
+        ``data.case_id is None``: a new case with its clue and respondents (as ``create``), then its attachments
+        and evidence. Otherwise the case's fields and clue are updated and respondents, attachments and evidence
+        removed, added and changed (as the single-part methods do, with the same checks and audit entries).
+        Evidence may point to an attachment added in the same save by that attachment's ``key``.
+        """
+        created = data.case_id is None
+        regulation = load_profile(data.regulation_id)
+        if created:
+            clue = self._clue_fields(dict(data.clue), new=True)
+            checked = [self._respondent_fields(dict(r.fields), regulation) for r in data.respondents]
+        else:
+            changes = self._case_changes({"title": data.title, "number": data.number, "facts": data.facts})
+            clue = self._clue_fields(dict(data.clue), new=data.clue_id is None) if data.clue else {}
+        for item in data.attachments:
+            self._check_attachment_file(item.filename, item.content)
+        evidence = [_evidence_fields(dict(row.fields)) for row in data.evidence]
+        ids: dict[str, str] = {}
+        with self.ctx.transaction(Permission.CASE_EDIT, action="case.create" if created else "case.update",
+                                  object_type="case", object_id=data.case_id) as s:
+            if created:
+                case = self._create_case(s, regulation, data.title, clue, checked, number=data.number.strip() or None,
+                                         facts=data.facts)
+                case_id, clue_id = case.id, case.clues[0].id
+                ids.update((row.key, person.id) for row, person in zip(data.respondents, case.respondents,
+                                                                       strict=True))
+            else:
+                case_id = data.case_id
+                case = self._update_case(s, case_id, changes)
+                clue_id = data.clue_id
+                if clue_id:
+                    self._update_clue(s, clue_id, clue, case_id=case_id)
+                elif clue:
+                    clue_id = self._add_clue(s, case_id, clue).id
+                for respondent_id in data.removed_respondents:
+                    self._remove_respondent(s, respondent_id, case_id=case_id)
+                for row in data.respondents:
+                    if row.id is None:
+                        ids[row.key] = self._add_respondent(s, case_id, dict(row.fields)).id
+                    else:
+                        self._update_respondent(s, row.id, dict(row.fields), case_id=case_id)
+            added = {}
+            for item in data.attachments:
+                added[item.key] = ids[item.key] = self._add_attachment(s, case_id, item.filename, item.content,
+                                                                       item.media_type).id
+            for evidence_id in data.removed_evidence:
+                self._remove_evidence(s, evidence_id, case_id=case_id)
+            for row, fields in zip(data.evidence, evidence, strict=True):
+                fields["attachment_id"] = added.get(row.attachment, row.attachment)
+                if row.id is None:
+                    ids[row.key] = self._add_evidence(s, case_id, fields).id
+                else:
+                    self._update_evidence(s, row.id, fields, case_id=case_id)
+            for attachment_id in data.removed_attachments:
+                self._remove_attachment(s, attachment_id, case_id=case_id)
+            number = case.number
+        self.ctx.changed(Changes.case(case_id, added=created))
+        return SavedCase(case_id, number, created, clue_id, ids)
+
+    # -- the case record ---------------------------------------------------------------------------------------
+
     def create_case(self, number: str, title: str, regulation_id: str, facts: str = "") -> str:
         if not number.strip() or not title.strip():
             raise ValidationError("案件编号和案件名称不能为空。")
@@ -54,37 +132,42 @@ class CaseService(CasePartsMixin):
             s.add(case)
             s.flush()
             self.ctx.audit(s, "case.create", "case", case.id, new=snapshot(case, CASE_FIELDS))
-            return case.id
+            case_id = case.id
+        self.ctx.changed(Changes.case(case_id, added=True))
+        return case_id
 
     def create(self, profile: str, title: str, clue_source: str, received_on: date, *,
                respondents: list[dict[str, Any]] = (), number: str | None = None, facts: str = "",
                provider: str = "", clue_content: str = "") -> str:
         """A new case under a regulation, with its clue and respondents, in one transaction. Returns its id."""
         regulation = load_profile(profile)
-        if clue_source not in set(ClueSource):
-            raise ValidationError(f"未知的线索来源「{clue_source}」。")
-        if not isinstance(received_on, date):
-            raise ValidationError("请填写线索的收到日期。")
-        if not title.strip():
-            raise ValidationError("案件名称不能为空。")
+        clue = self._clue_fields({"source": clue_source, "received_on": received_on, "provider": provider,
+                                  "content": clue_content}, new=True)
         checked = [self._respondent_fields(dict(r), regulation) for r in respondents]
         with self.ctx.transaction(Permission.CASE_EDIT, action="case.create", object_type="case") as s:
-            number = number or self._next_number(s, regulation.id, received_on.year)
-            if s.scalars(select(Case.id).where(Case.number == number)).first():
-                raise ValidationError(f"案件编号「{number}」已被使用。")
-            now = self.ctx.clock()
-            case = Case(number=number, title=title.strip(), regulation_id=regulation.id, facts=facts,
-                        step=regulation.procedure.initial, handler_id=self.ctx.user.id, created_at=now,
-                        updated_at=now)
-            case.clues.append(Clue(source=clue_source, received_on=received_on, provider=provider,
-                                   content=clue_content, updated_at=now))
-            case.respondents.extend(Respondent(kind=kind, updated_at=now, **fields) for kind, fields in checked)
-            s.add(case)
-            s.flush()
-            self.ctx.audit(s, "case.create", "case", case.id, new={
-                **snapshot(case, CASE_FIELDS), "clue_source": clue_source, "received_on": received_on,
-                "respondents": [fields["name"] for _, fields in checked]})
-            return case.id
+            case_id = self._create_case(s, regulation, title, clue, checked, number=number, facts=facts).id
+        self.ctx.changed(Changes.case(case_id, added=True))
+        return case_id
+
+    def _create_case(self, s: Session, regulation: Profile, title: str, clue: dict[str, Any],
+                     respondents: list[tuple[str, dict]], *, number: str | None, facts: str) -> Case:
+        """The case at its regulation's first step with its clue and (checked) respondents, audited as one."""
+        if not title.strip():
+            raise ValidationError("案件名称不能为空。")
+        number = number or self._next_number(s, regulation.id, clue["received_on"].year)
+        if s.scalars(select(Case.id).where(Case.number == number)).first():
+            raise ValidationError(f"案件编号「{number}」已被使用。")
+        now = self.ctx.clock()
+        case = Case(number=number, title=title.strip(), regulation_id=regulation.id, facts=facts,
+                    step=regulation.procedure.initial, handler_id=self.ctx.user.id, created_at=now, updated_at=now)
+        case.clues.append(Clue(updated_at=now, **clue))
+        case.respondents.extend(Respondent(kind=kind, updated_at=now, **fields) for kind, fields in respondents)
+        s.add(case)
+        s.flush()
+        self.ctx.audit(s, "case.create", "case", case.id, new={
+            **snapshot(case, CASE_FIELDS), "clue_source": clue["source"], "received_on": clue["received_on"],
+            "respondents": [fields["name"] for _, fields in respondents]})
+        return case
 
     @staticmethod
     def _next_number(session, profile_id: str, year: int) -> str:
@@ -92,6 +175,93 @@ class CaseService(CasePartsMixin):
         taken = session.scalars(select(Case.number).where(Case.number.like(prefix + "%"))).all()
         serial = max((int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()), default=0) + 1
         return f"{prefix}{serial:04d}"
+
+    def update_case(self, case_id: str, **changes: Any) -> None:
+        changes = self._case_changes(changes)
+        with self.ctx.transaction(Permission.CASE_EDIT, action="case.update", object_type="case",
+                                  object_id=case_id) as s:
+            self._update_case(s, case_id, changes)
+        self.ctx.changed(Changes.case(case_id))
+
+    @staticmethod
+    def _case_changes(changes: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(changes) - set(CASE_FIELDS)
+        if unknown:
+            raise ValidationError(f"不能修改的字段：{', '.join(sorted(unknown))}")
+        for key in ("number", "title"):
+            if key in changes:
+                changes[key] = str(changes[key] or "").strip()
+                if not changes[key]:
+                    raise ValidationError("案件名称不能为空。" if key == "title" else "案件编号不能为空。")
+        if "regulation_id" in changes:
+            load_profile(changes["regulation_id"])
+        return changes
+
+    def _update_case(self, s: Session, case_id: str, changes: dict[str, Any]) -> Case:
+        case = self._editable_case(s, case_id)
+        if changes.get("number", case.number) != case.number and s.scalars(
+                select(Case.id).where(Case.number == changes["number"])).first():
+            raise ValidationError(f"案件编号「{changes['number']}」已被使用。")
+        self.ctx.update(s, case, CASE_FIELDS, changes, "case.update", "case")
+        return case
+
+    def get_case(self, case_id: str) -> Case:
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            return self._get(s, Case, case_id)
+
+    # -- clues -----------------------------------------------------------------------------------------------------
+
+    def add_clue(self, case_id: str | None, source: str, received_on: date, provider: str = "",
+                 content: str = "") -> str:
+        ClueSource(source)
+        fields = {"source": source, "received_on": received_on, "provider": provider, "content": content}
+        with self.ctx.transaction(Permission.CASE_EDIT, action="clue.create", object_type="clue") as s:
+            clue_id = self._add_clue(s, case_id, fields).id
+        if case_id:
+            self.ctx.changed(Changes.case(case_id))
+        return clue_id
+
+    def _add_clue(self, s: Session, case_id: str | None, fields: dict[str, Any]) -> Clue:
+        if case_id:
+            self._editable_case(s, case_id)
+        clue = Clue(case_id=case_id, updated_at=self.ctx.clock(), **fields)
+        s.add(clue)
+        s.flush()
+        self.ctx.audit(s, "clue.create", "clue", clue.id, new=snapshot(clue))
+        return clue
+
+    def update_clue(self, clue_id: str, **fields: Any) -> None:
+        fields = self._clue_fields(fields)
+        with self.ctx.transaction(Permission.CASE_EDIT, action="clue.update", object_type="clue",
+                                  object_id=clue_id) as s:
+            case_id = self._update_clue(s, clue_id, fields).case_id
+        if case_id:
+            self.ctx.changed(Changes.case(case_id))
+
+    @staticmethod
+    def _clue_fields(fields: dict[str, Any], new: bool = False) -> dict[str, Any]:
+        unknown = set(fields) - set(CLUE_FIELDS)
+        if unknown:
+            raise ValidationError(f"问责线索没有这些字段：{', '.join(sorted(unknown))}")
+        if "source" in fields or new:
+            try:
+                ClueSource(fields.get("source"))
+            except ValueError:
+                raise ValidationError(f"未知的线索来源「{fields.get('source')}」。") from None
+        if ("received_on" in fields or new) and not isinstance(fields.get("received_on"), date):
+            raise ValidationError("请填写线索的收到日期。")
+        if new:
+            fields = {"provider": "", "content": "", **fields}
+        return fields
+
+    def _update_clue(self, s: Session, clue_id: str, fields: dict[str, Any], case_id: str | None = None) -> Clue:
+        clue = self._part(s, Clue, clue_id, case_id)
+        if clue.case_id:
+            self._editable_case(s, clue.case_id)
+        self.ctx.update(s, clue, CLUE_FIELDS, fields, "clue.update", "clue")
+        return clue
+
+    # -- respondents -----------------------------------------------------------------------------------------------
 
     @staticmethod
     def _respondent_fields(fields: dict[str, Any], regulation: Profile) -> tuple[str, dict]:
@@ -121,109 +291,111 @@ class CaseService(CasePartsMixin):
                     "所负责任", regulation.short_title)
         return str(kind), fields
 
-    def update_case(self, case_id: str, **changes: Any) -> None:
-        unknown = set(changes) - set(CASE_FIELDS)
-        if unknown:
-            raise ValidationError(f"不能修改的字段：{', '.join(sorted(unknown))}")
-        for key in ("number", "title"):
-            if key in changes:
-                changes[key] = str(changes[key] or "").strip()
-                if not changes[key]:
-                    raise ValidationError("案件名称不能为空。" if key == "title" else "案件编号不能为空。")
-        if "regulation_id" in changes:
-            load_profile(changes["regulation_id"])
-        with self.ctx.transaction(Permission.CASE_EDIT, action="case.update", object_type="case",
-                                  object_id=case_id) as s:
-            case = self._editable_case(s, case_id)
-            if changes.get("number", case.number) != case.number and s.scalars(
-                    select(Case.id).where(Case.number == changes["number"])).first():
-                raise ValidationError(f"案件编号「{changes['number']}」已被使用。")
-            self.ctx.update(s, case, CASE_FIELDS, changes, "case.update", "case")
-
-    def get_case(self, case_id: str) -> Case:
-        with self.ctx.transaction(Permission.CASE_READ) as s:
-            return self._get(s, Case, case_id)
-
-    def add_clue(self, case_id: str | None, source: str, received_on: date, provider: str = "",
-                 content: str = "") -> str:
-        ClueSource(source)
-        with self.ctx.transaction(Permission.CASE_EDIT, action="clue.create", object_type="clue") as s:
-            clue = Clue(case_id=case_id, source=source, received_on=received_on, provider=provider,
-                        content=content, updated_at=self.ctx.clock())
-            s.add(clue)
-            s.flush()
-            self.ctx.audit(s, "clue.create", "clue", clue.id, new=snapshot(clue))
-            return clue.id
-
-    def update_clue(self, clue_id: str, **fields: Any) -> None:
-        unknown = set(fields) - set(CLUE_FIELDS)
-        if unknown:
-            raise ValidationError(f"问责线索没有这些字段：{', '.join(sorted(unknown))}")
-        if "source" in fields:
-            try:
-                ClueSource(fields["source"])
-            except ValueError:
-                raise ValidationError(f"未知的线索来源「{fields['source']}」。") from None
-        if "received_on" in fields and not isinstance(fields["received_on"], date):
-            raise ValidationError("请填写线索的收到日期。")
-        with self.ctx.transaction(Permission.CASE_EDIT, action="clue.update", object_type="clue",
-                                  object_id=clue_id) as s:
-            clue = self._get(s, Clue, clue_id)
-            if clue.case_id:
-                self._editable_case(s, clue.case_id)
-            self.ctx.update(s, clue, CLUE_FIELDS, fields, "clue.update", "clue")
-
     def add_respondent(self, case_id: str, kind: str, **fields: Any) -> str:
         with self.ctx.transaction(Permission.CASE_EDIT, action="respondent.create", object_type="respondent") as s:
-            case = self._editable_case(s, case_id)
-            kind, fields = self._respondent_fields({**fields, "kind": kind}, load_profile(case.regulation_id))
-            respondent = Respondent(case_id=case_id, kind=kind, updated_at=self.ctx.clock(), **fields)
-            s.add(respondent)
-            s.flush()
-            self.ctx.audit(s, "respondent.create", "respondent", respondent.id,
-                           new=snapshot(respondent, ["case_id", *RESPONDENT_FIELDS]))
-            return respondent.id
+            respondent_id = self._add_respondent(s, case_id, {**fields, "kind": kind}).id
+        self.ctx.changed(Changes.case(case_id))
+        return respondent_id
+
+    def _add_respondent(self, s: Session, case_id: str, fields: dict[str, Any]) -> Respondent:
+        """``fields``: the kind and that kind's fields."""
+        case = self._editable_case(s, case_id)
+        kind, fields = self._respondent_fields(fields, load_profile(case.regulation_id))
+        respondent = Respondent(case_id=case_id, kind=kind, updated_at=self.ctx.clock(), **fields)
+        s.add(respondent)
+        s.flush()
+        self.ctx.audit(s, "respondent.create", "respondent", respondent.id,
+                       new=snapshot(respondent, ["case_id", *RESPONDENT_FIELDS]))
+        return respondent
 
     def update_respondent(self, respondent_id: str, **fields: Any) -> None:
         """Change some fields (``kind`` too: the other kind's fields are then cleared); checked as a whole."""
         with self.ctx.transaction(Permission.CASE_EDIT, action="respondent.update", object_type="respondent",
                                   object_id=respondent_id) as s:
-            respondent = self._get(s, Respondent, respondent_id)
-            case = self._editable_case(s, respondent.case_id)
-            old = snapshot(respondent, RESPONDENT_FIELDS)
-            kind = fields.pop("kind", respondent.kind)
-            allowed = PERSON_FIELDS if kind == RespondentKind.PERSON else UNIT_FIELDS
-            current = {k: v for k, v in old.items() if k in allowed and v is not None}
-            kind, merged = self._respondent_fields({**current, **fields, "kind": kind},
-                                                   load_profile(case.regulation_id))
-            new = {key: merged.get(key) for key in PERSON_FIELDS | UNIT_FIELDS} | {"kind": kind}
-            self.ctx.update(s, respondent, RESPONDENT_FIELDS, new, "respondent.update", "respondent")
+            case_id = self._update_respondent(s, respondent_id, fields).case_id
+        self.ctx.changed(Changes.case(case_id))
+
+    def _update_respondent(self, s: Session, respondent_id: str, fields: dict[str, Any],
+                           case_id: str | None = None) -> Respondent:
+        respondent = self._part(s, Respondent, respondent_id, case_id)
+        case = self._editable_case(s, respondent.case_id)
+        old = snapshot(respondent, RESPONDENT_FIELDS)
+        kind = fields.pop("kind", respondent.kind)
+        allowed = PERSON_FIELDS if kind == RespondentKind.PERSON else UNIT_FIELDS
+        current = {k: v for k, v in old.items() if k in allowed and v is not None}
+        kind, merged = self._respondent_fields({**current, **fields, "kind": kind}, load_profile(case.regulation_id))
+        new = {key: merged.get(key) for key in PERSON_FIELDS | UNIT_FIELDS} | {"kind": kind}
+        self.ctx.update(s, respondent, RESPONDENT_FIELDS, new, "respondent.update", "respondent")
+        return respondent
 
     def remove_respondent(self, respondent_id: str) -> None:
         with self.ctx.transaction(Permission.CASE_EDIT, action="respondent.delete", object_type="respondent",
                                   object_id=respondent_id) as s:
-            respondent = self._get(s, Respondent, respondent_id)
-            self._editable_case(s, respondent.case_id)
-            old = snapshot(respondent, ["case_id", *RESPONDENT_FIELDS])
-            s.delete(respondent)
-            self.ctx.audit(s, "respondent.delete", "respondent", respondent_id, old, {})
+            case_id = self._remove_respondent(s, respondent_id)
+        self.ctx.changed(Changes.case(case_id))
+
+    def _remove_respondent(self, s: Session, respondent_id: str, case_id: str | None = None) -> str:
+        respondent = self._part(s, Respondent, respondent_id, case_id)
+        self._editable_case(s, respondent.case_id)
+        old = snapshot(respondent, ["case_id", *RESPONDENT_FIELDS])
+        s.delete(respondent)
+        self.ctx.audit(s, "respondent.delete", "respondent", respondent_id, old, {})
+        return old["case_id"]
+
+    # -- attachments -----------------------------------------------------------------------------------------------
 
     def add_attachment(self, case_id: str, filename: str, content: bytes,
                        media_type: str = "application/octet-stream") -> str:
+        self._check_attachment_file(filename, content)
+        with self.ctx.transaction(Permission.CASE_EDIT, action="attachment.create", object_type="attachment") as s:
+            attachment_id = self._add_attachment(s, case_id, filename, content, media_type).id
+        self.ctx.changed(Changes.case(case_id))
+        return attachment_id
+
+    @staticmethod
+    def _check_attachment_file(filename: str, content: bytes) -> None:
         if len(content) > MAX_ATTACHMENT_BYTES:
-            raise ValidationError(f"附件超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB，请压缩或拆分后再添加。")
+            raise ValidationError(f"附件「{filename}」超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB，"
+                                  "请压缩或拆分后再添加。")
         if not filename.strip():
             raise ValidationError("附件的文件名不能为空。")
-        with self.ctx.transaction(Permission.CASE_EDIT, action="attachment.create", object_type="attachment") as s:
-            self._editable_case(s, case_id)
-            attachment = Attachment(case_id=case_id, filename=filename, media_type=media_type, size=len(content),
-                                    sha256=hashlib.sha256(content).hexdigest(), content=content,
-                                    updated_at=self.ctx.clock())
-            s.add(attachment)
-            s.flush()
-            self.ctx.audit(s, "attachment.create", "attachment", attachment.id,
-                           new=snapshot(attachment, ATTACHMENT_FIELDS))
-            return attachment.id
+
+    def _add_attachment(self, s: Session, case_id: str, filename: str, content: bytes,
+                        media_type: str) -> Attachment:
+        self._check_attachment_file(filename, content)
+        self._editable_case(s, case_id)
+        attachment = Attachment(case_id=case_id, filename=filename, media_type=media_type, size=len(content),
+                                sha256=hashlib.sha256(content).hexdigest(), content=content,
+                                updated_at=self.ctx.clock())
+        s.add(attachment)
+        s.flush()
+        self.ctx.audit(s, "attachment.create", "attachment", attachment.id,
+                       new=snapshot(attachment, ATTACHMENT_FIELDS))
+        return attachment
+
+    def remove_attachment(self, attachment_id: str) -> None:
+        with self.ctx.transaction(Permission.CASE_EDIT, action="attachment.delete", object_type="attachment",
+                                  object_id=attachment_id) as s:
+            case_id = self._remove_attachment(s, attachment_id)
+        self.ctx.changed(Changes.case(case_id))
+
+    def _remove_attachment(self, s: Session, attachment_id: str, case_id: str | None = None) -> str:
+        """Refused while an item of the evidence list points to the file, or a procedure record names it (the
+        scan of a signed 呈批表): the record must keep what it cites."""
+        attachment = self._part(s, Attachment, attachment_id, case_id)
+        self._editable_case(s, attachment.case_id)
+        s.flush()
+        used_by = s.scalars(select(Evidence.title).where(Evidence.attachment_id == attachment_id)).first()
+        if used_by is not None:
+            raise ValidationError(f"附件「{attachment.filename}」是证据「{used_by}」的对应附件，"
+                                  "请先修改该证据再删除附件。")
+        events = s.scalars(select(ProcedureEvent.data).where(ProcedureEvent.case_id == attachment.case_id))
+        if any(attachment_id in json.dumps(data, ensure_ascii=False, default=str) for data in events):
+            raise ValidationError(f"附件「{attachment.filename}」已被办理记录引用（如呈批表扫描件），不能删除。")
+        old = snapshot(attachment, ATTACHMENT_FIELDS)
+        s.delete(attachment)
+        self.ctx.audit(s, "attachment.delete", "attachment", attachment_id, old, {})
+        return old["case_id"]
 
     def read_attachment(self, attachment_id: str) -> tuple[str, bytes]:
         """The file's name and bytes, after checking them against the stored SHA-256."""
@@ -234,11 +406,21 @@ class CaseService(CasePartsMixin):
                 raise IntegrityFailure(f"附件「{attachment.filename}」的内容与登记的哈希不符，可能已损坏。")
             return attachment.filename, content
 
+    # -- shared ----------------------------------------------------------------------------------------------------
+
     @staticmethod
     def _get(session, model, record_id: str):
         record = session.get(model, record_id)
         if record is None:
             raise ValidationError(f"找不到记录 {record_id}。")
+        return record
+
+    @classmethod
+    def _part(cls, session, model, record_id: str, case_id: str | None):
+        """A part of a case; with ``case_id``, it must be that case's (a save never reaches into another case)."""
+        record = cls._get(session, model, record_id)
+        if case_id is not None and record.case_id != case_id:
+            raise ValidationError(f"记录 {record_id} 不属于本案件。")
         return record
 
     def _editable_case(self, session, case_id: str) -> Case:
