@@ -227,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wenze_desktop.cli_transfer import register as register_transfer  # `wenze export`, `import`, `keys` …
 
     register_transfer(sub, common)
+    from wenze_desktop.cli_records import register as register_records  # `wenze case history`, `amend` …
+
+    register_records(sub, common)
     return parser
 
 
