@@ -86,10 +86,11 @@ or decision names who decided (`decided_by`, `approved_by`, `approver`, or the m
 and the signed paper — `paper_ref` (呈批表编号) or `paper_scan` (the id of the case's attachment holding the
 scan, stored with its name and SHA-256). The account that typed it in is kept apart as the record's 录入人.
 
-Corrections: `ws.procedure.amend(case_id, event_id, on=…, reason="…", **data)` corrects a record (a value of
-`None` removes a field). The earlier version stays with the record (`EventView.revisions`); the guards run again on
-the corrected record and every later one; deadlines, after-effects (影响期) and a decision's derived data follow. A
-record an issued, unvoided document rests on is refused: void the document, correct, reissue.
+Corrections: `ws.procedure.amend(case_id, event_id, reason="…", on=…, data={…})` corrects a record (a value of
+`None` in `data` removes a field). The earlier version stays with the record (`EventView.revisions`); the
+guards run again on the corrected record and every later one; deadlines, after-effects (影响期) and a
+decision's derived data follow. A record an issued, unvoided document rests on is refused: void the
+document, correct, reissue.
 `ws.procedure.withdraw_record(case_id, event_id, reason="…")` withdraws the latest record; the case returns to
 the step before, and the record is kept among the case's withdrawn records. Both are audited.
 

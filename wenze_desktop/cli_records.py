@@ -325,29 +325,6 @@ def cmd_history(args, secrets) -> int:
     return 0
 
 
-def _amend(service, case_id: str, event_id: str, on: date | None, reason: str, changes: dict[str, Any]) -> None:
-    if "reason" not in changes:
-        service.amend(case_id, event_id, on, reason=reason, **changes)
-        return
-    # A field whose key is ``reason`` (撤项理由, 申请理由, 延长理由 …) cannot travel in ``amend(…, *, reason, **data)``:
-    # the keyword is the correction's own reason. The same steps as ProcedureService.amend, through its _amend.
-    from wenze_desktop.errors import ProcedureRefused
-    from wenze_desktop.security.permissions import Permission
-    from wenze_desktop.services.changes import Changes
-
-    ctx = service.ctx
-    ctx.require(Permission.CASE_EDIT, action="procedure.amend", object_type="case", object_id=case_id)
-    try:
-        with ctx.transaction() as s:
-            service._amend(s, case_id, event_id, on, reason, changes)
-    except ProcedureRefused as refusal:
-        with ctx.transaction() as s:
-            ctx.audit(s, "procedure.amend", "procedure_event", event_id,
-                      new={"refused": refusal.message, "article": refusal.article}, success=False)
-        raise
-    ctx.changed(Changes.case(case_id))
-
-
 def cmd_amend(args, secrets) -> int:
     from wenze_desktop.cli import signed_in
     from wenze_desktop.rules.profiles import load_profile
@@ -366,7 +343,7 @@ def cmd_amend(args, secrets) -> int:
         profile = load_profile(view.profile_id)
         event = _event(view, seq)
         changes = changes_of(event.action, sets, args.unset, profile, event.data)
-        _amend(ws.procedure, case_id, event.id, on, reason, changes)
+        ws.procedure.amend(case_id, event.id, reason=reason, on=on, data=changes)
         corrected = _event(ws.procedure.view(case_id), seq)
     print(f"已更正案件 {view.number} 第 {seq} 条记录「{label_of(event.action)}」（理由：{fields.clean(reason)}）。"
           "更正后：")

@@ -196,8 +196,8 @@ def test_decision_document_elements_must_be_present_before_service(ws, reported)
         assert label in error.message
     assert ws.procedure.missing_decision_elements(reported) == ["存在问责情形的证据", "责任的认定", "问责的依据"]
     decision = ws.procedure.history(reported)[-1]
-    ws.procedure.amend(reported, decision.id, evidence="会议记录", responsibility="主要领导责任", basis="第九条（一）",
-                       reason="补录决定书内容")
+    ws.procedure.amend(reported, decision.id, reason="补录决定书内容",
+                       data={"evidence": "会议记录", "responsibility": "主要领导责任", "basis": "第九条（一）"})
     ws.procedure.perform(reported, "serve_decision", on=D)
 
 

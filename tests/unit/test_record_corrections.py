@@ -42,7 +42,7 @@ def test_correcting_a_decisions_date_moves_its_after_effects(ws):
     before = restrictions(ws)
     assert before and all(start == D for start, _ in before.values())
     ws.procedure.amend(case_id, event_id, on=date(2026, 4, 20), reason="决定日期录错，应为会议当日",
-                       meeting={**full_data(WF, D)["meeting"], "date": "2026-04-20"})
+                       data={"meeting": {**full_data(WF, D)["meeting"], "date": "2026-04-20"}})
     after = restrictions(ws)
     assert set(after) == set(before)
     for kind, (start, end) in after.items():
@@ -55,7 +55,7 @@ def test_correcting_a_decisions_date_moves_its_after_effects(ws):
 def test_correcting_a_decisions_form_replaces_which_restrictions_exist(ws):
     case_id, event_id = decided(ws)
     assert {"no_equivalent_post", "no_promotion"} <= set(restrictions(ws))
-    ws.procedure.amend(case_id, event_id, reason="问责方式录错", forms=["通报批评"])
+    ws.procedure.amend(case_id, event_id, reason="问责方式录错", data=dict(forms=["通报批评"]))
     assert not {"no_equivalent_post", "no_promotion"} & set(restrictions(ws))
     event = ws.procedure.view(case_id).last("decide")
     assert event.get("forms") == ["通报批评"] and [h["form"] for h in event.get("held")] == ["通报批评"]
@@ -67,20 +67,20 @@ def test_a_correction_runs_the_guards_again(ws):
     walk(ws, case_id, until="investigating")
     team = ws.procedure.view(case_id).last("assign_investigators")
     with pytest.raises(ProcedureRefused) as refused:
-        ws.procedure.amend(case_id, team.id, reason="只有一人", staff=["调查员甲"])
+        ws.procedure.amend(case_id, team.id, reason="只有一人", data=dict(staff=["调查员甲"]))
     assert "至少 2 名" in refused.value.message
     assert ws.procedure.view(case_id).last("assign_investigators").get("staff") == ["调查员甲", "调查员乙"]
     # a decision's forms are checked as when it was recorded
     case_id, event_id = decided(ws, name="赵六")
     with pytest.raises(ProcedureRefused) as refused:
-        ws.procedure.amend(case_id, event_id, reason="改为开除", forms=["开除党籍"])
+        ws.procedure.amend(case_id, event_id, reason="改为开除", data=dict(forms=["开除党籍"]))
     assert "不是" in refused.value.message
     # a correction that breaks a later record says which
     case_id = new_case(ws, name="钱七")
     walk(ws, case_id, until="notified")
     declared = ws.procedure.view(case_id).last("declare_interest")
     with pytest.raises(ProcedureRefused) as refused:
-        ws.procedure.amend(case_id, declared.id, reason="声明有误", interest=True)
+        ws.procedure.amend(case_id, declared.id, reason="声明有误", data=dict(interest=True))
     assert "此后的「送达调查通知」记录不再符合规定" in refused.value.message
 
 
@@ -89,12 +89,12 @@ def test_a_correction_needs_a_reason_and_a_change_and_is_audited(ws):
     walk(ws, case_id, until="filed")
     filed = ws.procedure.view(case_id).last("file_case")
     with pytest.raises(ValidationError, match="理由"):
-        ws.procedure.amend(case_id, filed.id, reason=" ", approved_by="书记")
+        ws.procedure.amend(case_id, filed.id, reason=" ", data=dict(approved_by="书记"))
     with pytest.raises(ValidationError, match="相同"):
-        ws.procedure.amend(case_id, filed.id, reason="核对", approved_by=filed.get("approved_by"))
+        ws.procedure.amend(case_id, filed.id, reason="核对", data={"approved_by": filed.get("approved_by")})
     with pytest.raises(ValidationError, match="没有这些登记项"):
-        ws.procedure.amend(case_id, filed.id, reason="核对", approverr="书记")
-    ws.procedure.amend(case_id, filed.id, reason="批准人录错", approved_by="市委书记")
+        ws.procedure.amend(case_id, filed.id, reason="核对", data=dict(approverr="书记"))
+    ws.procedure.amend(case_id, filed.id, reason="批准人录错", data=dict(approved_by="市委书记"))
     with ws.ctx.transaction() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "procedure.amend")
                           .order_by(AuditEntry.seq.desc())).first()
@@ -106,10 +106,10 @@ def test_an_issued_document_blocks_a_correction_until_voided(ws):
     case_id, event_id = decided(ws)
     issued = ws.documents.issue(case_id, "decision", sealed=False)
     with pytest.raises(ValidationError) as refused:
-        ws.procedure.amend(case_id, event_id, reason="方式录错", forms=["通报批评"])
+        ws.procedure.amend(case_id, event_id, reason="方式录错", data=dict(forms=["通报批评"]))
     assert issued.number in str(refused.value) and "作废" in str(refused.value)
     ws.documents.void(issued.id, "决定内容需更正")
-    ws.procedure.amend(case_id, event_id, reason="方式录错", forms=["通报批评"])
+    ws.procedure.amend(case_id, event_id, reason="方式录错", data=dict(forms=["通报批评"]))
 
 
 def test_withdrawing_the_latest_record_returns_the_case_and_keeps_the_record(ws):
@@ -142,3 +142,21 @@ def test_withdrawing_a_filing_needs_who_decided_to_be_re_recorded(ws):
     ws.procedure.perform(case_id, "file_case", on=D, approved_by="书记", paper_ref=PAPER)
     ws.procedure.perform(case_id, "withdraw", on=D, reason="问责事项已不存在", **SIGNED)
     assert ws.procedure.view(case_id).step == "withdrawn"
+
+
+def test_a_field_called_reason_is_corrected_like_any_other(ws):
+    """Several actions record a reason of their own (申请理由, 撤项理由, 延长理由); the correction's reason is apart."""
+    case_id = new_case(ws)
+    walk(ws, case_id, until="notified")
+    event_id = ws.procedure.perform(case_id, "apply_recusal", on=D, staff="调查员乙", reason="利害关系")
+    ws.procedure.amend(case_id, event_id, reason="申请理由写得不全", data={"reason": "调查员乙是其配偶的同事"})
+    applied = ws.procedure.view(case_id).last("apply_recusal")
+    assert applied.get("reason") == "调查员乙是其配偶的同事" and applied.revisions[0]["reason"] == "申请理由写得不全"
+    # a withdrawn (ended) case's records are no longer corrected; its latest record can still be withdrawn
+    other = new_case(ws, name="李四")
+    walk(ws, other, until="filed")
+    withdrawal = ws.procedure.perform(other, "withdraw", on=D, reason="问责事项已不存在", **SIGNED)
+    with pytest.raises(ProcedureRefused, match="已终结"):
+        ws.procedure.amend(other, withdrawal, reason="补充", data={"reason": "问责事项已不存在，线索来源撤回"})
+    ws.procedure.withdraw_record(other, withdrawal, reason="撤项尚未批准")
+    assert ws.procedure.view(other).step == "filed"

@@ -27,7 +27,7 @@ from wenze_desktop.gui.deadline_board import DeadlineBoard
 from wenze_desktop.gui.document_dialogs import LetterheadDialog, SealDialog, VerifyDocumentDialog
 from wenze_desktop.gui.login import IdleWatcher, LockDialog
 from wenze_desktop.gui.office_keys_dialog import OfficeKeysDialog
-from wenze_desktop.gui.ops import run_op
+from wenze_desktop.gui.ops import on_worker, run_op
 from wenze_desktop.gui.registry_view import RegistryView
 from wenze_desktop.gui.settings import GuiSettings
 from wenze_desktop.gui.transfer_dialogs import ConflictsDialog
@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.settings = settings or GuiSettings()
-        info = AdminService(ctx).workspace_info()
+        info = on_worker(AdminService(ctx).workspace_info)
         self.setWindowTitle(f"{APP_TITLE} — {info.name}")
         self.setObjectName("mainWindow")
 

@@ -36,6 +36,12 @@ class _Relay(QObject):
         return self.cancel_requested.is_set()
 
 
+def on_worker(work: Callable[[], Any]) -> Any:
+    """Run ``work`` on the database worker and wait for its answer — for the rare reads the GUI needs at once
+    (the window's title at construction, a row never painted). Everything else goes through ``run_op``."""
+    return _executor.submit(work).result()
+
+
 def run_op(parent: QWidget, label: str, work: Callable[..., Any],
            on_success: Callable[[Any], None] | None = None, *, progress: bool = False,
            on_failure: Callable[[BaseException], None] | None = None, busy_dialog: bool = True,

@@ -35,11 +35,6 @@ PLACEHOLDER = "…"  # a row whose data is on its way
 WAIT_CHUNK = 1000  # keys per query when the GUI waits for rows (well under SQLite's variable limit)
 
 
-def on_worker_now(work):
-    """Run ``work`` on the database worker and wait for its answer (kept for the rare row acted on unseen)."""
-    return ops._executor.submit(work).result()
-
-
 class RegistryModel(QAbstractTableModel):
     loading_started = Signal()
     loaded = Signal(int)  # the number of matching cases
@@ -168,7 +163,7 @@ class RegistryModel(QAbstractTableModel):
         service = self.service
         for i in range(0, len(missing), WAIT_CHUNK):
             chunk = missing[i:i + WAIT_CHUNK]
-            self._store(chunk, on_worker_now(lambda chunk=chunk: service.rows(chunk)))
+            self._store(chunk, ops.on_worker(lambda chunk=chunk: service.rows(chunk)))
         return [self.cache[k].case_id if k in self.cache else None for k in keys]
 
     def case_id_at(self, row: int) -> str | None:

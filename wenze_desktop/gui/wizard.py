@@ -485,7 +485,7 @@ class CaseWizard(QWidget):
 
     def _correct(self, dialog: ActionDialog, on: date, reason: str, data: dict) -> None:
         case_id, event_id, service = self.case_id, dialog.context.correcting.id, self.procedure
-        self._submit(dialog, "正在保存更正…", lambda: service.amend(case_id, event_id, on, reason=reason, **data))
+        self._submit(dialog, "正在保存更正…", lambda: service.amend(case_id, event_id, reason=reason, on=on, data=data))
 
     def withdraw_record(self) -> None:
         event = self.selected_event()

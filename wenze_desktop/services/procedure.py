@@ -354,10 +354,14 @@ class ProcedureService:
 
     # -- corrections ------------------------------------------------------------------------------------------------
 
-    def amend(self, case_id: str, event_id: str, on: date | None = None, *, reason: str, **data: Any) -> None:
-        """Correct a recorded event's date or data (a typing error). The old version stays with the record; the
-        guards run again on the corrected record and on every later one; deadlines, after-effects and the
-        decision's derived data follow. Refused while an issued document rests on the record."""
+    def amend(self, case_id: str, event_id: str, *, reason: str, on: date | None = None,
+              data: Mapping[str, Any] | None = None) -> None:
+        """Correct a recorded event's date (``on``) or fields (``data``; a value of None removes the field) — a
+        typing error — for ``reason``. The old version stays with the record; the guards run again on the corrected
+        record and on every later one; deadlines, after-effects and the decision's derived data follow. Refused
+        while an issued document rests on the record. (``data`` is a mapping, not keywords: several actions have a
+        field called ``reason`` of their own.)"""
+        data = dict(data or {})
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError("更正记录须写明理由。")
