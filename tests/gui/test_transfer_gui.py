@@ -361,3 +361,19 @@ def test_cancelling_an_export_leaves_no_file(qtbot, offices, usb):
     release.set()
     qtbot.waitUntil(lambda: dialog.error.text() == "已取消导出，未生成数据包。", timeout=WAIT)
     assert list(usb.iterdir()) == [] and dialog.export_button.isEnabled() and dialog.result is None
+
+
+def test_record_history_reads_in_chinese_in_the_conflict_view():
+    local = {"case": {"title": "甲", "step": "filed", "regulation_id": "gz2009", "withdrawn_records": []},
+             "events": [{"id": "e1", "seq": 1, "action": "file_case", "recorded_by_name": "李办案", "revisions": [],
+                         "data": {"approved_by": "周书记"}}]}
+    incoming = {"case": {"title": "甲", "step": "filed", "regulation_id": "gz2009",
+                         "withdrawn_records": [{"action": "decide", "reason": "误登记", "by": "王办案"}]},
+                "events": [{"id": "e1", "seq": 1, "action": "file_case", "recorded_by_name": "李办案",
+                            "revisions": [{"reason": "批准人录错", "by": "王办案", "data": {"approved_by": "周"}}],
+                            "data": {"approved_by": "周书记", "paper_ref": "呈批〔2026〕1号"}}]}
+    rows = {label: (mine, theirs) for label, mine, theirs in differences(local, incoming)}
+    assert rows["已撤回的记录"] == ("（空）", "共1条：作出问责决定，理由：误登记（王办案）")
+    assert rows["程序记录「1. 立项」 · 更正历史"][1] == "共1条：理由：批准人录错（王办案）"
+    assert rows["程序记录「1. 立项」 · 呈批表编号"] == ("（无）", "呈批〔2026〕1号")
+    assert not any(k in "".join(rows) for k in ("recorded_by_name", "revisions", "withdrawn_records"))

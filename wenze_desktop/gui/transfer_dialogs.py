@@ -123,7 +123,7 @@ class RememberedDialog(QDialog):
 # -- the two versions of a conflicting case, side by side ----------------------------------------------------------
 
 CASE_LABELS = {"number": "案件编号", "title": "标题", "regulation_id": "适用规定", "step": "当前环节", "facts": "事实",
-               "created_at": "登记时间"}
+               "created_at": "登记时间", "withdrawn_records": "已撤回的记录"}
 PART_LABELS = {"respondents": "被问责对象", "clues": "问责线索", "attachments": "附件", "evidence": "证据",
                "events": "程序记录", "accountabilities": "问责情况", "restrictions": "影响期限制", "documents": "文书"}
 FIELD_LABELS = {
@@ -136,7 +136,8 @@ FIELD_LABELS = {
     "decided_on": "决定日期", "forms": "问责方式", "revoked_on": "撤销日期", "person_name": "姓名",
     "form_id": "问责方式代码", "form_name": "问责方式", "text": "内容", "starts_on": "开始日期", "ends_on": "结束日期",
     "number": "文号", "verification_code": "核验码", "sealed": "盖章", "issued_by": "签发人", "issued_at": "签发时间",
-    "voided_at": "作废时间", "voided_by": "作废人", "void_reason": "作废原因"}
+    "voided_at": "作废时间", "voided_by": "作废人", "void_reason": "作废原因", "recorded_by_name": "录入人",
+    "revisions": "更正历史"}
 SKIPPED = frozenset({"id", "case_id", "updated_at", "respondent_id", "event_id", "person_key", "attachment_id",
                      "recorded_by", "series", "year", "fonts"})
 COUNTED = (("events", "程序记录（条）"), ("attachments", "附件（个）"), ("documents", "文书（份）"))
@@ -150,6 +151,18 @@ def _value(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(_value(v) for v in value)
     return str(value)
+
+
+def _history(entries: Any, action_key: str = "") -> str:
+    """Corrections or withdrawn records as the clerk reads them: how many, and each one's reason."""
+    if not entries:
+        return "（空）"
+    shown = []
+    for entry in entries if isinstance(entries, list) else []:
+        entry = entry if isinstance(entry, dict) else {}
+        what = f"{label_of(str(entry.get(action_key)))}，" if action_key else ""
+        shown.append(f"{what}理由：{action_fields.clean(entry.get('reason', ''))}（{entry.get('by', '')}）")
+    return f"共{len(shown)}条：" + "；".join(shown)
 
 
 def _row_name(part: str, row: dict) -> str:
@@ -171,7 +184,8 @@ def flatten(record: dict) -> dict[str, tuple[str, str]]:
     for key, label in CASE_LABELS.items():
         value = case.get(key)
         flat[f"case.{key}"] = (label, step_label(value) if key == "step" and value else
-                               local_time(value) if key == "created_at" else _value(value))
+                               local_time(value) if key == "created_at" else
+                               _history(value, "action") if key == "withdrawn_records" else _value(value))
     for part, part_label in PART_LABELS.items():
         for row in record.get(part, []):
             base, name = f"{part}/{row.get('id')}", f"{part_label}「{_row_name(part, row)}」"
@@ -183,6 +197,9 @@ def flatten(record: dict) -> dict[str, tuple[str, str]]:
                     action = str(row.get("action"))
                     for label, text in action_fields.render(action, value):  # the registry's words
                         flat[f"{base}/data.{label}"] = (f"{name} · {label}", text)
+                    continue
+                if key == "revisions":
+                    flat[f"{base}/{key}"] = (f"{name} · {FIELD_LABELS[key]}", _history(value))
                     continue
                 if key == "action":
                     value = label_of(str(value))
