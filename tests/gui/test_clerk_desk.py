@@ -140,3 +140,24 @@ def test_a_leader_records_decisions_but_not_the_handling_and_sees_why_first(qtbo
         assert not widget.correct_button.isEnabled() and "办理案件" in widget.correct_button.toolTip()
     finally:
         boss.workspace.close()
+
+
+def test_correcting_an_extensions_unit_replaces_the_amount(qtbot, desk, clerk):
+    from wenze_desktop.services import walkthrough
+
+    case_id = new_case(clerk)
+    procedure = ProcedureService(clerk)
+    walkthrough.walk(procedure, case_id, until="notified", start=date(2026, 11, 2))
+    procedure.perform(case_id, "extend_deadline", on=date(2026, 11, 20), deadline="report", working_days=10,
+                      approver="周书记", reason="案情复杂", paper_ref=PAPER)
+    show(qtbot, desk, case_id)
+    desk.history.setCurrentRow(0)
+    dialog = desk.correct_record()
+    assert dialog.fields["extension"].value() == {"working_days": 10}
+    dialog.fields["extension"].set_value({"days": 20})
+    dialog.reason_field.widget.setPlainText("批准的是20日")
+    with qtbot.waitSignal(desk.refreshed, timeout=10000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    extension = procedure.view(case_id).last("extend_deadline")
+    assert extension.get("days") == 20 and extension.get("working_days") is None
+    assert "延长：20日" in desk.history.item(0).text()

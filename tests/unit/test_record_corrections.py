@@ -160,3 +160,75 @@ def test_a_field_called_reason_is_corrected_like_any_other(ws):
         ws.procedure.amend(other, withdrawal, reason="补充", data={"reason": "问责事项已不存在，线索来源撤回"})
     ws.procedure.withdraw_record(other, withdrawal, reason="撤项尚未批准")
     assert ws.procedure.view(other).step == "filed"
+
+
+def refusals(ws, action: str) -> int:
+    with ws.ctx.transaction() as s:
+        return len(s.scalars(select(AuditEntry).where(AuditEntry.action == action,
+                                                      AuditEntry.success.is_(False))).all())
+
+
+def test_the_signed_papers_scan_must_be_this_cases_attachment(ws):
+    """Also when given in its stored shape: the name and hash come from the attachment, never from the caller."""
+    case_id, other = new_case(ws), new_case(ws, name="李四")
+    walk(ws, case_id, until="checked")
+    theirs = ws.cases.add_attachment(other, "别案材料.pdf", b"%PDF-1.4 other", "application/pdf")
+    ours = ws.cases.add_attachment(case_id, "呈批表.pdf", b"%PDF-1.4 ours", "application/pdf")
+    for scan in (theirs, {"attachment_id": theirs, "filename": "呈批表.pdf", "sha256": "00"}, {"attachment_id": "x"}):
+        with pytest.raises(ValidationError, match="不是本案的附件"):
+            ws.procedure.perform(case_id, "file_case", on=D, approved_by="书记", paper_scan=scan)
+    event_id = ws.procedure.perform(case_id, "file_case", on=D, approved_by="书记",
+                                    paper_scan={"attachment_id": ours, "filename": "假名.pdf", "sha256": "00"})
+    stored = ws.procedure.view(case_id).last("file_case").get("paper_scan")
+    assert stored["filename"] == "呈批表.pdf" and stored["sha256"] != "00"
+    with pytest.raises(ValidationError, match="不是本案的附件"):
+        ws.procedure.amend(case_id, event_id, reason="换扫描件", data={"paper_scan": {"attachment_id": theirs}})
+    assert refusals(ws, "procedure.file_case") == 3 and refusals(ws, "procedure.amend") == 1
+
+
+def test_a_document_printing_another_record_blocks_its_correction(ws):
+    case_id = new_case(ws)
+    walk(ws, case_id, until="notified")
+    issued = ws.documents.issue(case_id, "investigation_notice", sealed=False)  # prints the team and its leader
+    team = ws.procedure.view(case_id).last("assign_investigators")
+    with pytest.raises(ValidationError, match=issued.number):
+        ws.procedure.amend(case_id, team.id, reason="组长录错", data={"leader": "调查员乙"})
+    ws.documents.void(issued.id, "调查组组长需更正")
+    ws.procedure.amend(case_id, team.id, reason="组长录错", data={"leader": "调查员乙"})
+
+
+def test_refused_withdrawals_and_corrections_are_audited(ws):
+    case_id = new_case(ws)
+    walk(ws, case_id, until="filed")
+    first = ws.procedure.view(case_id).events[0]
+    with pytest.raises(ValidationError):
+        ws.procedure.withdraw_record(case_id, first.id, reason="误登记")
+    with pytest.raises(ValidationError):
+        ws.procedure.amend(case_id, first.id, reason="核对", data={"approved_by": "书记"})  # not 初核's field
+    assert refusals(ws, "procedure.withdraw_record") == 1 and refusals(ws, "procedure.amend") == 1
+
+
+def test_values_of_the_wrong_kind_are_refused_and_never_shown_as_code(ws):
+    case_id = new_case(ws)
+    walk(ws, case_id, until="checked")
+    for bad in ({"approved_by": ["书记", "副书记"]}, {"approved_by": "书记", "paper_ref": 12}):
+        with pytest.raises(ValidationError, match="应当是"):
+            ws.procedure.perform(case_id, "file_case", on=D, **{"paper_ref": PAPER, **bad})
+    case_id, event_id = decided(ws, name="孙八")
+    with pytest.raises(ProcedureRefused, match="请为「孙八」选择问责方式"):
+        ws.procedure.amend(case_id, event_id, reason="改", data={"forms": [{"respondent": "孙八"}]})
+    assert {"no_equivalent_post", "no_promotion"} <= set(restrictions(ws))
+
+
+def test_an_older_records_extra_keys_do_not_block_its_correction(ws):
+    case_id = new_case(ws)
+    walk(ws, case_id, until="checked")
+    event_id = ws.procedure.view(case_id).last("preliminary_check").id
+    with ws.ctx.transaction() as s:  # as an earlier version stored it
+        from wenze_desktop.domain.models import ProcedureEvent
+
+        event = s.get(ProcedureEvent, event_id)
+        event.data = {**event.data, "attendees": ["周书记", "王委员"]}
+    ws.procedure.amend(case_id, event_id, reason="补充初核情况", data={"summary": "线索具体，可查"})
+    corrected = ws.procedure.view(case_id).last("preliminary_check")
+    assert corrected.get("summary") == "线索具体，可查" and corrected.get("attendees") == ["周书记", "王委员"]

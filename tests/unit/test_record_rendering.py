@@ -82,3 +82,22 @@ def test_every_action_has_fields_and_every_signed_action_is_a_decision():
     assert all(fields.fields_of(a) for a in ACTIONS)
     assert {"file_case", "decide", "decide_appeal", "withdraw", "extend_deadline"} <= DECIDING_ACTIONS
     assert not DECIDING_ACTIONS & {"serve_notice", "record_defence", "archive"}
+
+
+@pytest.mark.parametrize("profile_id", profile_ids())
+def test_every_field_a_guard_reads_is_recorded_by_its_action(profile_id):
+    """A guard that reads a field the action cannot record would refuse forever (jc2017's direct 立项)."""
+    for transition in load_profile(profile_id).transitions:
+        for name in transition.guards:
+            reads = set(guards.GUARDS[name].reads)
+            assert not reads or reads & fields.stored_keys(transition.action), (transition.action, name)
+
+
+def test_odd_values_never_read_as_python():
+    odd = {"approved_by": ["书记", "副书记"], "summary": None, "paper_scan": None, "served_to": {"name": "张三"}}
+    for action, data in (("file_case", odd), ("serve_notice", odd),
+                         ("decide", {"meeting": {"date": None, "body": ["市委"], "attendees": ["甲"]},
+                                     "forms": [{"respondent": "张三", "forms": None}], "aggravation": [None, 1]}),
+                         ("decide", {"forms": 5})):
+        text = fields.record_text(action, {k: v for k, v in data.items()}, load_profile("gz2009"))
+        assert not DEVELOPER.search(text), text

@@ -44,7 +44,15 @@ from wenze_desktop.gui.forms import dialog_buttons, error_label, show_message
 from wenze_desktop.procedure import guards
 from wenze_desktop.procedure.deadlines import Deadline
 from wenze_desktop.procedure.engine import ActionOption, open_transitions
-from wenze_desktop.procedure.fields import SERVICE_METHODS, FieldSpec, Kind, fields_of, is_signed, required_keys
+from wenze_desktop.procedure.fields import (
+    SERVICE_METHODS,
+    FieldSpec,
+    Kind,
+    fields_of,
+    is_signed,
+    required_keys,
+    spec,
+)
 from wenze_desktop.procedure.view import CaseView, EventView, team_of
 from wenze_desktop.rules.profiles import Profile, Transition
 
@@ -244,7 +252,9 @@ class ActionDialog(QDialog):
         """The corrected date, the reason, and the data (a field emptied now is removed: None)."""
         on, data = self.collect()
         old = self.context.correcting.data if self.context.correcting else {}
-        cleared = {key: None for key in self.fields if key in old and key not in data}
+        action = self.context.option.id
+        stored = {k for key in self.fields for k in (spec(action, key) or FieldSpec(key, "")).stored_keys}
+        cleared = {key: None for key in stored if key in old and key not in data}  # e.g. 个工作日 → 日
         return on, self.reason_field.value() if self.reason_field else "", {**cleared, **data}
 
     def field(self, key: str) -> Field:

@@ -130,12 +130,12 @@ def extension_problem(case: CaseView, proposal) -> tuple[str, str] | None:
     if current is None:
         return f"「{rule.label}」的期限尚未开始或已经满足，无需延长。", rule.article
     if not str(data.get("approver", "")).strip():
-        return "延长期限须经批准，请填写批准人（approver）。", rule.extension_article or article
+        return "延长期限须经批准，请填写批准人。", rule.extension_article or article
     if not str(data.get("reason", "")).strip():
-        return "请写明延长的理由（reason）。", rule.extension_article or article
+        return "请写明延长的理由。", rule.extension_article or article
     working_days, days = int(data.get("working_days", 0) or 0), int(data.get("days", 0) or 0)
     if (working_days > 0) == (days > 0) or working_days < 0 or days < 0:
-        return "请写明延长多少个工作日（working_days）或多少日（days），二者取一。", rule.extension_article or article
+        return "请写明延长多少个工作日或多少日，二者取一。", rule.extension_article or article
     trigger = case.last(rule.trigger)
     earlier = _extensions(case, rule, trigger)
     new_due = calendar.add(current.due, working_days=working_days, days=days).due

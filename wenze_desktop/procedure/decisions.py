@@ -36,14 +36,19 @@ def resolve_forms(profile: Profile, case: CaseView, value: Any) -> list[Held]:
         raise FormProblem("问责决定须写明问责方式。", forms_article(profile))
     if isinstance(value, (str, Mapping)):
         value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise FormProblem("问责方式应当是规定所列问责方式的名称。", forms_article(profile))
     pairs: list[tuple[RespondentView, str]] = []
     for item in value:
         if isinstance(item, Mapping):
             who = case.respondent(str(item.get("respondent", "")))
             if who is None:
                 raise FormProblem(f"本案没有被问责对象「{item.get('respondent', '')}」。", forms_article(profile))
-            chosen = item.get("forms", item.get("form", []))
-            pairs.extend((who, str(f)) for f in ([chosen] if isinstance(chosen, str) else chosen))
+            chosen = item.get("forms", item.get("form")) or []
+            chosen = [chosen] if isinstance(chosen, str) else chosen
+            if not isinstance(chosen, (list, tuple)) or not [f for f in chosen if str(f).strip()]:
+                raise FormProblem(f"请为「{who.name}」选择问责方式。", forms_article(profile))
+            pairs.extend((who, str(f)) for f in chosen)
         else:
             if not case.respondents:
                 raise FormProblem("本案尚未登记被问责对象。", forms_article(profile))

@@ -27,6 +27,20 @@ def _respondents(case: CaseView, event: EventView) -> bool:
 
 Check = Callable[[CaseView, EventView], bool]
 
+# kind -> the other records whose contents the document prints (besides the record that produced it): a record an
+# issued document rests on is corrected or withdrawn only after that document is voided.
+READS: dict[str, frozenset[str]] = {
+    "filing_decision": frozenset({"preliminary_check"}),
+    "investigation_notice": frozenset({"assign_investigators", "decide_recusal"}),
+    "investigation_report": frozenset(),
+    "decision": frozenset({"submit_report"}),
+    "withdrawal_decision": frozenset({"file_case"}),
+    "service_receipt": frozenset({"decide"}),
+    "review_decision": frozenset({"lodge_appeal", "decide"}),
+    "execution_report": frozenset({"decide"}),
+    "defence_record": frozenset(),
+}
+
 # kind -> (element label, check) for the documents whose contents no regulation lists
 REQUIRED: dict[str, list[tuple[str, Check]]] = {
     "filing_decision": [("被调查对象", _respondents),

@@ -88,7 +88,8 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
                           # read by deadline rules with ``when = { severity = … }`` (jc2017 整改时限)
                           _f("severity", "事项类别", Kind.CHOICE,
                              choices=(("ordinary", "一般事项"), ("major", "重大问题、复杂事项")))),
-    "file_case": (_f("approved_by", "批准人", need=S, hint="签批立项的领导姓名"), _f("summary", "立项理由", L), *PAPER),
+    "file_case": (_f("approved_by", "批准人", need=S, hint="签批立项的领导姓名"), _f("summary", "立项理由", L),
+                  _f("direct_reason", "直接立项的理由", L, G), *PAPER),  # jc2017: 立项 straight from the clue
     "close_without_filing": (_f("reason", "不予立项的理由", L, G), DECIDED_BY, *PAPER),
     "withdraw": (_f("reason", "撤项理由", L, G), _f("served_on", "撤项决定送达日期", Kind.DATE), DECIDED_BY, *PAPER),
     "assign_investigators": (_f("staff", "调查人员", Kind.NAMES, G), _f("leader", "组长")),
@@ -145,7 +146,7 @@ def fields_of(action: str) -> tuple[FieldSpec, ...]:
 
 def spec(action: str, key: str) -> FieldSpec | None:
     for f in fields_of(action):
-        if key in f.stored_keys:
+        if key == f.key or key in f.stored_keys:
             return f
     return DERIVED.get(key)
 
@@ -187,6 +188,41 @@ def missing_signature(action: str, data: Mapping[str, Any]) -> str:
             "以及已签批的呈批表（编号或扫描件）。")
 
 
+TEXT_KINDS = (Kind.TEXT, Kind.LONG_TEXT, Kind.SUGGEST, Kind.CHOICE, Kind.DEADLINE)
+
+
+def type_problem(field: FieldSpec, value: Any) -> str:
+    """Why ``value`` is not what this field records ("" when it is, or when it is empty)."""
+    if value is None:
+        return ""
+    kind, label = field.kind, field.label
+    if kind in TEXT_KINDS and not isinstance(value, str):
+        return f"「{label}」应当是一段文字。"
+    if kind is Kind.DATE and not isinstance(value, (str, date)):
+        return f"「{label}」应当是日期。"
+    if kind is Kind.DATE and isinstance(value, str):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return f"「{label}」应当是日期（如 2026-11-27）。"
+    if kind is Kind.BOOL and not isinstance(value, bool):
+        return f"「{label}」应当是“是”或“否”。"
+    if kind in (Kind.NAMES, Kind.TEAM):
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not all(
+                isinstance(i, str) or (isinstance(i, Mapping) and isinstance(i.get("name"), str)) for i in items):
+            return f"「{label}」应当是一个或几个姓名。"
+    if kind is Kind.FORMS:
+        items = [value] if isinstance(value, (str, Mapping)) else value
+        if not isinstance(items, (list, tuple)) or not all(isinstance(i, (str, Mapping)) for i in items):
+            return f"「{label}」应当是问责方式的名称。"
+    if kind is Kind.MEETING and not isinstance(value, Mapping):
+        return f"「{label}」应当写明会议日期、名称、出席人员和持不同意见的成员。"
+    if kind is Kind.EXTENSION and (isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 366):
+        return f"「{label}」应当是 1 至 366 之间的天数。"
+    return ""
+
+
 def _present(value: Any) -> bool:
     return value not in (None, "", [], {}) and not (isinstance(value, str) and not value.strip())
 
@@ -198,6 +234,8 @@ TRAILING = "。；;，,、：: "
 
 def cn_date(value: Any) -> str:
     """2026年11月27日 from a date or an ISO string; the text itself when it is not a date."""
+    if value is None:
+        return ""
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, str):
@@ -211,13 +249,25 @@ def cn_date(value: Any) -> str:
 
 
 def clean(text: Any) -> str:
-    """A typed text as one clause: inner line breaks as ；, no trailing punctuation (the joiner adds it)."""
+    """A typed text as one clause: inner line breaks as ；, no trailing punctuation (the joiner adds it). Whatever
+    else arrives (a list, a mapping, nothing) reads as its values, never as a Python repr."""
+    if text is None:
+        return ""
+    if isinstance(text, bool):
+        return "是" if text else "否"
+    if isinstance(text, Mapping):
+        return "，".join(t for v in text.values() if (t := clean(v)))
+    if isinstance(text, (list, tuple, set)):
+        return "、".join(t for v in text if (t := clean(v)))
     lines = [line.strip().rstrip(TRAILING) for line in str(text).splitlines() if line.strip()]
     return "；".join(line for line in lines if line)
 
 
 def _names(value: Any) -> str:
-    return "、".join(names(value))
+    try:
+        return "、".join(clean(n) for n in names(value))
+    except (AttributeError, TypeError):  # not a list of names: its values, whatever they are
+        return clean(value)
 
 
 def _forms(value: Any) -> str:
@@ -226,19 +276,20 @@ def _forms(value: Any) -> str:
         value = [value]
     plain: list[str] = []
     by_person: dict[str, list[str]] = {}
-    for item in value or []:
+    for item in value if isinstance(value, (list, tuple)) else [value] if value else []:
         if isinstance(item, Mapping):
-            who = str(item.get("respondent", "")).strip()
-            chosen = item.get("forms", item.get("form", []))
-            forms = [chosen] if isinstance(chosen, str) else [str(f) for f in chosen]
+            who = clean(item.get("respondent", ""))
+            chosen = item.get("forms", item.get("form")) or []
+            forms = [clean(f) for f in ([chosen] if not isinstance(chosen, (list, tuple)) else chosen)]
             if who:
                 by_person.setdefault(who, []).extend(forms)
             else:
                 plain.extend(forms)
         else:
-            plain.append(str(item))
-    parts = ["、".join(dict.fromkeys(plain))] if plain else []
-    parts += [f"{who}（{'、'.join(dict.fromkeys(forms))}）" for who, forms in by_person.items()]
+            plain.append(clean(item))
+    parts = ["、".join(dict.fromkeys(p for p in plain if p))] if any(plain) else []
+    parts += [f"{who}（{'、'.join(dict.fromkeys(f for f in forms if f))}）" if any(forms) else who
+              for who, forms in by_person.items()]
     return "、".join(p for p in parts if p)
 
 
@@ -253,7 +304,7 @@ def meeting_text(value: Any, body: str = "") -> str:
     if not isinstance(value, Mapping):
         return clean(value)
     title = clean(value.get("body") or "") or meeting_name(body)
-    parts = [f"{cn_date(value.get('date', ''))} {title}".strip()]
+    parts = [f"{cn_date(value.get('date')) if value.get('date') else ''} {title}".strip()]
     attendees = _names(value.get("attendees"))
     if attendees:
         parts.append(f"出席：{attendees}")
@@ -265,6 +316,7 @@ def meeting_text(value: Any, body: str = "") -> str:
 
 def _aggravation(value: Any) -> str:
     items = value if isinstance(value, list) else [value]
+    items = [i for i in items if i not in (None, "")]
     texts = [clean(i.get("message") or i.get("respondent", "")) if isinstance(i, Mapping) else clean(i)
              for i in items]
     return "；".join(t for t in texts if t) or "无"

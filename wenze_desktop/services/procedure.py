@@ -31,6 +31,7 @@ from wenze_desktop.domain.models import (
 from wenze_desktop.errors import ProcedureRefused, ValidationError
 from wenze_desktop.procedure import deadlines as deadline_rules
 from wenze_desktop.procedure import decisions, effects, engine, fields, guards
+from wenze_desktop.procedure import documents as document_rules
 from wenze_desktop.procedure.actions import label_of, permissions_for
 from wenze_desktop.procedure.view import CaseView, EventView, LazyJSON, RespondentView, frozen_data
 from wenze_desktop.rules.calendar import Due, WorkCalendar
@@ -252,11 +253,8 @@ class ProcedureService:
                 event_id = self._perform(s, case_id, action, on, data)
             self.ctx.changed(Changes.case(case_id))
             return event_id
-        except ProcedureRefused as refusal:
-            with self.ctx.transaction() as s:
-                self.ctx.audit(s, f"procedure.{action}", "case", case_id,
-                               new={"on": on.isoformat(), "refused": refusal.message, "article": refusal.article},
-                               success=False)
+        except (ProcedureRefused, ValidationError) as refusal:
+            self._audit_refusal(f"procedure.{action}", "case", case_id, refusal, on=on.isoformat())
             raise
 
     def _perform(self, s: Session, case_id: str, action: str, on: date, data: dict) -> str:
@@ -287,19 +285,35 @@ class ProcedureService:
                        {"step": case.step, "on": on.isoformat(), "event_id": event.id, "data": stored})
         return event.id
 
-    def _checked_data(self, s: Session, case_id: str, action: str, data: Mapping[str, Any]) -> dict[str, Any]:
-        """The action's data as the registry of fields knows it: no unknown keys, who decided and the signed paper
-        for approvals and decisions, the paper's scan as the case's attachment (name and SHA-256)."""
+    def _audit_refusal(self, action: str, object_type: str, object_id: str, refusal: Exception, **more: Any) -> None:
+        """A refused recording, correction or withdrawal is itself audited (as a failure)."""
+        with self.ctx.transaction() as s:
+            self.ctx.audit(s, action, object_type, object_id,
+                           new={**more, "refused": getattr(refusal, "message", str(refusal)),
+                                "article": getattr(refusal, "article", "")}, success=False)
+
+    def _checked_data(self, s: Session, case_id: str, action: str, data: Mapping[str, Any],
+                      legacy: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The action's data as the registry of fields knows it: no unknown keys (but those an older version
+        recorded: ``legacy``), each value of its field's kind, the paper's scan as this case's attachment (its
+        name and SHA-256 taken from the attachment itself)."""
         known = fields.stored_keys(action)
-        strangers = [k for k in data if k not in known]
+        strangers = [k for k in data if k not in known and k not in legacy]
         if strangers:
-            raise ValidationError(f"「{label_of(action)}」没有这些登记项：{'、'.join(strangers)}。")
+            labels = "、".join(f.label for f in fields.fields_of(action))
+            raise ValidationError(f"「{label_of(action)}」没有这些登记项：{'、'.join(strangers)}（可登记：{labels}）。")
+        for key, value in data.items():
+            field = fields.spec(action, key) if key in known else None
+            problem = fields.type_problem(field, value) if field else ""
+            if problem:
+                raise ValidationError(problem)
         data = dict(data)
         if "outcome" in data:
             data["outcome"] = fields.outcome_code(data["outcome"])
         scan = data.get("paper_scan")
-        if scan and not isinstance(scan, Mapping):
-            attachment = s.get(Attachment, str(scan))
+        if scan:
+            scan_id = scan.get("attachment_id") if isinstance(scan, Mapping) else scan
+            attachment = s.get(Attachment, str(scan_id or ""))
             if attachment is None or attachment.case_id != case_id:
                 raise ValidationError("所选的呈批表扫描件不是本案的附件；请先在案件信息中添加附件。")
             data["paper_scan"] = {"attachment_id": attachment.id, "filename": attachment.filename,
@@ -369,10 +383,8 @@ class ProcedureService:
         try:
             with self.ctx.transaction() as s:
                 self._amend(s, case_id, event_id, on, reason, data)
-        except ProcedureRefused as refusal:
-            with self.ctx.transaction() as s:
-                self.ctx.audit(s, "procedure.amend", "procedure_event", event_id,
-                               new={"refused": refusal.message, "article": refusal.article}, success=False)
+        except (ProcedureRefused, ValidationError) as refusal:
+            self._audit_refusal("procedure.amend", "procedure_event", event_id, refusal, case_id=case_id)
             raise
         self.ctx.changed(Changes.case(case_id))
 
@@ -381,9 +393,11 @@ class ProcedureService:
         event = self._correctable(s, case, profile, event_id, "更正")
         if on is None and not data:
             raise ValidationError("没有要更正的内容。")
+        self._checked_data(s, case_id, event.action, {k: v for k, v in data.items() if v is not None})
         merged = {k: v for k, v in {**(event.data or {}), **data}.items()
                   if k not in fields.DERIVED and v is not None}
-        merged = self._checked_data(s, case_id, event.action, merged)
+        legacy = frozenset((event.data or {}).keys()) - fields.stored_keys(event.action)
+        merged = self._checked_data(s, case_id, event.action, merged, legacy)
         self._check_signature(event.action, merged)
         new_on = on or event.occurred_on
         corrected = replace(event_view(event), on=new_on, data=frozen_data(jsonable(merged)))
@@ -414,6 +428,14 @@ class ProcedureService:
             raise ValidationError("撤回记录须写明理由。")
         self.ctx.require(Permission.CASE_EDIT, action="procedure.withdraw_record", object_type="case",
                          object_id=case_id)
+        try:
+            self._withdraw(case_id, event_id, reason)
+        except (ProcedureRefused, ValidationError) as refusal:
+            self._audit_refusal("procedure.withdraw_record", "case", case_id, refusal, event_id=event_id)
+            raise
+        self.ctx.changed(Changes.case(case_id))
+
+    def _withdraw(self, case_id: str, event_id: str, reason: str) -> None:
         with self.ctx.transaction() as s:
             case, profile, view = self._load(s, case_id)
             event = self._correctable(s, case, profile, event_id, "撤回")
@@ -435,7 +457,6 @@ class ProcedureService:
             self._settle(s, case, profile, event.action)
             self.ctx.audit(s, "procedure.withdraw_record", "case", case.id, {"step": before, "record": kept},
                            {"step": case.step, "reason": reason})
-        self.ctx.changed(Changes.case(case_id))
 
     def withdrawn_records(self, case_id: str) -> list[dict[str, Any]]:
         with self.ctx.transaction(Permission.CASE_READ) as s:
@@ -451,8 +472,13 @@ class ProcedureService:
         if profile.is_terminal(case.step) and not (verb == "撤回" and event.step_after == case.step):
             raise ProcedureRefused(f"案件已终结（{profile.step_label(case.step)}），记录不能再{verb}。",
                                    profile.step(case.step).article)
-        issued = s.scalars(select(IssuedDocument.number).where(IssuedDocument.event_id == event.id,
-                                                               IssuedDocument.voided_at.is_(None))).all()
+        issued = [number for number, kind, source in s.execute(
+            select(IssuedDocument.number, IssuedDocument.kind, ProcedureEvent.seq)
+            .outerjoin(ProcedureEvent, ProcedureEvent.id == IssuedDocument.event_id)
+            .where(IssuedDocument.case_id == case.id, IssuedDocument.voided_at.is_(None))
+            .order_by(IssuedDocument.seq)).all()
+            if source == event.seq or (event.action in document_rules.READS.get(kind, ())
+                                       and (source is None or source >= event.seq))]
         if issued:
             raise ValidationError(
                 f"已签发的文书{'、'.join(issued)}依据这条记录，不能直接{verb}。请先在「文书」中作废该文书（写明理由），"
