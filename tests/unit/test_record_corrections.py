@@ -140,6 +140,7 @@ def test_withdrawing_a_filing_needs_who_decided_to_be_re_recorded(ws):
     with pytest.raises(ValidationError, match="呈批表"):
         ws.procedure.perform(case_id, "file_case", on=D, approved_by="书记")
     ws.procedure.perform(case_id, "file_case", on=D, approved_by="书记", paper_ref=PAPER)
+    assert ws.procedure.view(case_id).events[-1].seq == filed.seq + 1  # a withdrawn record's number is not reused
     ws.procedure.perform(case_id, "withdraw", on=D, reason="问责事项已不存在", **SIGNED)
     assert ws.procedure.view(case_id).step == "withdrawn"
 

@@ -265,7 +265,9 @@ class ProcedureService:
         self._check_signature(action, data)
         stored = self._derived(s, profile, view, action, on, jsonable(data))
         now = self.ctx.clock()
-        seq = (s.scalar(select(func.max(ProcedureEvent.seq)).where(ProcedureEvent.case_id == case.id)) or 0) + 1
+        withdrawn = [int(r.get("seq", 0)) for r in case.withdrawn_records or []]  # numbers are never reused
+        seq = max((s.scalar(select(func.max(ProcedureEvent.seq)).where(ProcedureEvent.case_id == case.id)) or 0),
+                  *withdrawn, 0) + 1
         before = case.step
         event = ProcedureEvent(case_id=case.id, seq=seq, action=action, path=transition.path, step_before=before,
                                step_after=transition.to or before, occurred_on=on, data=stored,
