@@ -96,3 +96,31 @@ def test_workspace_from_a_newer_program_is_refused(workspace, data_dir, clock):
     ctx.workspace.close()
     with pytest.raises(IntegrityFailure, match="比本程序新"):
         login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
+
+
+def test_0009_names_the_recorder_and_turns_review_outcomes_into_codes(engine):
+    migrations.upgrade(engine, "0008")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO staff_user (id, username, display_name, roles, active, created_at, "
+                          "updated_at, version) VALUES ('u1', 'li', '李办案', '[]', 1, '2026-01-01', '2026-01-01', 1)"))
+        conn.execute(text("INSERT INTO case_file (id, number, title, regulation_id, step, facts, created_at, "
+                          "updated_at, version) VALUES ('c1', 'gz2009-2026-0001', '案', 'gz2009', 'appeal_decided', "
+                          "'', '2026-01-01', '2026-01-01', 1)"))
+        for seq, action, data in ((1, "decide_appeal", '{"outcome": "维持"}'),
+                                  (2, "decide_appeal", '{"outcome": "撤销", "reason": "事实不清"}'),
+                                  (3, "archive", '{"outcome": "维持"}')):
+            conn.execute(text(
+                "INSERT INTO procedure_event (id, case_id, seq, action, path, step_before, step_after, occurred_on, "
+                "data, recorded_by, recorded_at, updated_at, version) VALUES (:id, 'c1', :seq, :action, 'appeal', "
+                "'a', 'b', '2026-02-01', :data, 'u1', '2026-02-01', '2026-02-01', 1)"),
+                {"id": f"e{seq}", "seq": seq, "action": action, "data": data})
+    migrations.upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, data, recorded_by_name, revisions FROM procedure_event "
+                                 "ORDER BY seq")).fetchall()
+    assert [r[2] for r in rows] == ["李办案"] * 3 and all(r[3] is None for r in rows)
+    assert '"uphold"' in rows[0][1] and '"revoke"' in rows[1][1] and "事实不清" in rows[1][1]
+    assert "维持" in rows[2][1]  # only review outcomes are codes
+    migrations.downgrade(engine, "0008")
+    with engine.connect() as conn:
+        assert "维持" in conn.execute(text("SELECT data FROM procedure_event WHERE id = 'e1'")).scalar()

@@ -31,25 +31,21 @@ def upgrade() -> None:
     conn = op.get_bind()
     conn.execute(sa.text("UPDATE procedure_event SET recorded_by_name = (SELECT display_name FROM staff_user "
                          "WHERE staff_user.id = procedure_event.recorded_by)"))
+    _rewrite_outcomes(conn, OUTCOMES)
+
+
+def _rewrite_outcomes(conn, mapping: dict[str, str]) -> None:
     rows = conn.execute(sa.text("SELECT id, data FROM procedure_event WHERE action = 'decide_appeal'")).fetchall()
     for event_id, text in rows:
         data = json.loads(text or "{}")
-        if data.get("outcome") in OUTCOMES:
-            data["outcome"] = OUTCOMES[data["outcome"]]
+        if data.get("outcome") in mapping:
+            data["outcome"] = mapping[data["outcome"]]
             conn.execute(sa.text("UPDATE procedure_event SET data = :data WHERE id = :id"),
                          {"data": json.dumps(data, ensure_ascii=False), "id": event_id})
 
 
 def downgrade() -> None:
-    conn = op.get_bind()
-    words = {code: word for word, code in OUTCOMES.items()}
-    rows = conn.execute(sa.text("SELECT id, data FROM procedure_event WHERE action = 'decide_appeal'")).fetchall()
-    for event_id, text in rows:
-        data = json.loads(text or "{}")
-        if data.get("outcome") in words:
-            data["outcome"] = words[data["outcome"]]
-            conn.execute(sa.text("UPDATE procedure_event SET data = :data WHERE id = :id"),
-                         {"data": json.dumps(data, ensure_ascii=False), "id": event_id})
+    _rewrite_outcomes(op.get_bind(), {code: word for word, code in OUTCOMES.items()})
     op.drop_column("case_file", "withdrawn_records")
     op.drop_column("procedure_event", "revisions")
     op.drop_column("procedure_event", "recorded_by_name")
