@@ -247,7 +247,7 @@ def record_lines(seq: int, on: Any, action: str, recorded_by: str, data: Mapping
 
 
 def _record_json(action: str, data: Mapping[str, Any], profile) -> dict[str, Any]:
-    from wenze_desktop.services.procedure import jsonable
+    from wenze_desktop.services.case_state import jsonable
 
     return {"action": action, "action_label": label_of(action), "data": jsonable(data),
             "text": fields.record_text(action, data, profile),
@@ -255,7 +255,7 @@ def _record_json(action: str, data: Mapping[str, Any], profile) -> dict[str, Any
 
 
 def _revisions_json(action: str, revisions, profile) -> list[dict[str, Any]]:
-    from wenze_desktop.services.procedure import jsonable
+    from wenze_desktop.services.case_state import jsonable
 
     return [{"on": r.get("on"), "reason": r.get("reason", ""), "by": r.get("by", ""), "at": r.get("at", ""),
              "data": jsonable(r.get("data") or {}),

@@ -27,7 +27,7 @@ from wenze_desktop.rules.calendar import WorkCalendar
 from wenze_desktop.rules.profiles import load_profile, profile_ids
 from wenze_desktop.security.kdf import FAST_TEST_PARAMS
 from wenze_desktop.services import Workspace, walkthrough
-from wenze_desktop.services.procedure import case_view
+from wenze_desktop.services.case_state import case_view
 
 STOPS = ["filed", "investigating", "notified", "reported", "decided", "served"]
 

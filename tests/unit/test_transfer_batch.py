@@ -16,7 +16,7 @@ from tests.unit.transfer_helpers import dump, rich_case
 from wenze_desktop.domain.models import Case
 from wenze_desktop.errors import IntegrityFailure, ValidationError
 from wenze_desktop.services import walkthrough
-from wenze_desktop.services.procedure import case_view
+from wenze_desktop.services.case_state import case_view
 from wenze_desktop.services.transfer_apply import record_view
 from wenze_desktop.services.transfer_plan import Planner
 from wenze_desktop.transfer.snapshot import case_record

@@ -7,13 +7,10 @@ comes back into the open form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -30,134 +27,24 @@ from PySide6.QtWidgets import (
 )
 
 from wenze_desktop.errors import WenzeError
-from wenze_desktop.gui.action_fields import TextField, field_row
-from wenze_desktop.gui.action_forms import ActionContext, ActionDialog, refusal_text
+from wenze_desktop.gui.action_forms import ActionContext, ActionDialog
 from wenze_desktop.gui.changes import ChangeHub, Changes
 from wenze_desktop.gui.documents_panel import DocumentsPanel
-from wenze_desktop.gui.forms import days_left_text, dialog_buttons, error_label, show_message
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
-from wenze_desktop.procedure import engine, fields
+from wenze_desktop.gui.record_history import WithdrawRecordDialog, event_line, revisions_text, withdrawn_line
+from wenze_desktop.gui.timeline import AHEAD, CURRENT, DONE, SKIPPED, StepRow, deadline_lines
+from wenze_desktop.gui.wizard_state import WizardState, load_state
+from wenze_desktop.procedure import engine
 from wenze_desktop.procedure.actions import label_of
 from wenze_desktop.procedure.deadlines import Deadline
 from wenze_desktop.procedure.engine import ActionOption
 from wenze_desktop.procedure.view import CaseView, EventView
 from wenze_desktop.rules.profiles import Profile, load_profile
-from wenze_desktop.security.permissions import Permission, refusal_of
-from wenze_desktop.services.cases import CaseService
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.procedure import ProcedureService
 
-DONE, CURRENT, AHEAD, SKIPPED = "done", "current", "ahead", "skipped"
-STATE_TEXT = {DONE: "已完成", CURRENT: "当前环节", AHEAD: "待办", SKIPPED: "未经过"}
-MARKERS = {DONE: ("●", "#2e7d32"), CURRENT: ("◉", "#1565c0"), AHEAD: ("○", "#777"), SKIPPED: ("·", "#bbb")}
 REFUSED_STYLE = "color: #b00020;"
-
-
-def deadline_lines(deadline: Deadline, today: date) -> list[str]:
-    """Two short lines (a long wrapped line does not size well in the timeline): what, then when and where."""
-    due = deadline.due.isoformat() + ("（暂按周末推算）" if deadline.provisional else "")
-    if deadline.met_on is not None:
-        late = (deadline.met_on - deadline.due).days
-        state = f"已于 {deadline.met_on.isoformat()} 办结" + (f"，逾期 {late} 天" if late > 0 else "")
-    elif not deadline.open:
-        state = "不再适用"
-    else:
-        state = days_left_text(deadline.days_left(today))
-    extended = f"，已延长{deadline.extended}次" if deadline.extended else ""
-    return [f"期限：{deadline.label}", f"　　{due} 到期（{state}{extended}）　{deadline.article}"]
-
-
-def event_summary(event: EventView, profile: Profile | None = None) -> str:
-    """The recorded data in plain Chinese (the registry of action fields renders it)."""
-    return fields.record_text(event.action, event.data, profile)
-
-
-def event_line(event: EventView, profile: Profile | None = None) -> str:
-    """One row of 办理记录: date, action, what was recorded, who typed it in, whether it was corrected."""
-    summary = event_summary(event, profile)
-    line = f"{fields.cn_date(event.on)}　{label_of(event.action)}" + (f"　{summary}" if summary else "")
-    if event.recorded_by:
-        line += f"　〔录入人：{event.recorded_by}〕"
-    if event.revisions:
-        line += f"〔已更正{len(event.revisions)}次〕"
-    return line
-
-
-def revisions_text(event: EventView, profile: Profile | None = None) -> str:
-    """The record's history: each earlier version, why it was corrected, by whom and when."""
-    lines = []
-    for number, revision in enumerate(event.revisions, 1):
-        data = revision.get("data") or {}
-        text = fields.record_text(event.action, data, profile)
-        lines.append(f"第{number}次更正（{fields.cn_date(revision.get('at', ''))}，{revision.get('by', '')}）："
-                     f"理由：{fields.clean(revision.get('reason', ''))}\n"
-                     f"　更正前：{fields.cn_date(revision.get('on', ''))}　{text}")
-    return "\n".join(lines)
-
-
-def withdrawn_line(record: dict, profile: Profile | None = None) -> str:
-    summary = fields.record_text(record.get("action", ""), record.get("data") or {}, profile)
-    return (f"〔已撤回〕{fields.cn_date(record.get('on', ''))}　{label_of(record.get('action', ''))}"
-            + (f"　{summary}" if summary else "")
-            + f"　——撤回理由：{fields.clean(record.get('reason', ''))}（{record.get('by', '')}，"
-              f"{fields.cn_date(record.get('at', ''))}）")
-
-
-@dataclass(frozen=True)
-class WizardState:
-    """What the wizard shows of one case, read in one go on the database worker."""
-
-    today: date
-    view: CaseView
-    options: tuple[ActionOption, ...]
-    deadlines: tuple[Deadline, ...]
-    attachments: tuple[tuple[str, str], ...]
-    withdrawn: tuple[dict, ...]
-    aggravations: tuple[str, ...]
-    correction_refusal: str  # why the user may not correct or withdraw records ("" when they may)
-
-
-def load_state(ctx: ServiceContext, case_id: str) -> WizardState:
-    service = ProcedureService(ctx)
-    today = service.today()
-    options = tuple(service.actions(case_id, today))
-    aggravations = tuple(a.message for a in service.aggravations(case_id, today)) \
-        if any(o.id == "decide" for o in options) else ()
-    attachments = tuple((a.id, a.filename) for a in CaseService(ctx).list_attachments(case_id))
-    return WizardState(today, service.view(case_id), options, tuple(service.deadlines(case_id)), attachments,
-                       tuple(service.withdrawn_records(case_id)), aggravations,
-                       refusal_of(ctx.user.roles, (Permission.CASE_EDIT,), ctx.user.username))
-
-
-class StepRow(QFrame):
-    """One step of the timeline: marker, label and article, then when it was reached and its deadlines."""
-
-    def __init__(self, step_id: str, title: str, state: str, details: list[str]) -> None:
-        super().__init__()
-        self.step_id, self.state, self.details = step_id, state, details
-        marker_text, colour = MARKERS[state]
-        marker = QLabel(marker_text)
-        marker.setStyleSheet(f"color: {colour}; font-size: 16px;")
-        marker.setAlignment(Qt.AlignmentFlag.AlignTop)
-        shown = f"<b>{title}</b>" if state == CURRENT else title
-        self.title = QLabel(f"{shown}　<span style='color:{colour}'>{STATE_TEXT[state]}</span>")
-        self.title.setEnabled(state != SKIPPED)
-        text = QVBoxLayout()
-        text.setSpacing(2)
-        text.addWidget(self.title)
-        for line in details:
-            detail = QLabel(line)
-            detail.setStyleSheet("color: #b00020;" if "已逾期" in line else "color: #444;")
-            text.addWidget(detail)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(4, 2, 4, 2)
-        row.addWidget(marker)
-        row.addLayout(text, 1)
-        self.setAccessibleName(self.text())
-
-    def text(self) -> str:
-        return "\n".join([f"{self.title.text()}", *self.details])
 
 
 class CaseWizard(QWidget):
@@ -498,43 +385,3 @@ class CaseWizard(QWidget):
             dialog, "正在撤回记录…", lambda: service.withdraw_record(case_id, event.id, reason=reason)))
         self.active_withdraw_dialog = dialog
         dialog.open()
-
-
-class WithdrawRecordDialog(QDialog):
-    """Asks why the latest record is withdrawn; the case then returns to the step before it."""
-
-    submitted = Signal(str)
-
-    def __init__(self, record: str, back_to: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("撤回本条记录")
-        intro = QLabel(f"撤回后，案件回到「{back_to}」环节；这条记录连同撤回理由保留在办理记录中，不会删除。")
-        intro.setWordWrap(True)
-        shown = QLabel(record)
-        shown.setWordWrap(True)
-        shown.setStyleSheet("color: #444;")
-        self.reason = TextField("reason", "撤回理由", True, long=True, placeholder="例如：误登记，该事项尚未办理")
-        label, holder = field_row(self.reason)
-        self.error = error_label()
-        self.buttons = dialog_buttons("撤回", "取消", self.submit, self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(shown)
-        layout.addWidget(QLabel(label))
-        layout.addWidget(holder)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
-        self.resize(520, 300)
-
-    def submit(self) -> None:
-        if not self.reason.check():
-            return
-        self.set_busy(True)
-        self.submitted.emit(self.reason.value())
-
-    def set_busy(self, busy: bool) -> None:
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy)
-
-    def show_refusal(self, error: Exception) -> None:
-        self.set_busy(False)
-        show_message(self.error, refusal_text(error).replace("未能登记", "未能撤回"))

@@ -23,10 +23,10 @@ from wenze_desktop.procedure.actions import DOCUMENT_KINDS
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.security.permissions import Permission, permissions_of
 from wenze_desktop.services.case_parts import case_details
+from wenze_desktop.services.case_state import case_view
 from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.organ import active_seal, letterhead, seal_image
-from wenze_desktop.services.procedure import case_view
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
 CODE_PATTERN = re.compile(rb"wenze-verify:([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})")

@@ -10,107 +10,45 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from wenze_desktop.domain.base import new_uuid
 from wenze_desktop.domain.glossary import ReviewOutcome, term
 from wenze_desktop.domain.models import (
     Accountability,
     Attachment,
     Case,
     CaseDeadline,
-    IssuedDocument,
     ProcedureEvent,
-    Respondent,
     Restriction,
 )
 from wenze_desktop.errors import ProcedureRefused, ValidationError
 from wenze_desktop.procedure import deadlines as deadline_rules
 from wenze_desktop.procedure import decisions, effects, engine, fields, guards
-from wenze_desktop.procedure import documents as document_rules
 from wenze_desktop.procedure.actions import label_of, permissions_for
-from wenze_desktop.procedure.view import CaseView, EventView, LazyJSON, RespondentView, frozen_data
-from wenze_desktop.rules.calendar import Due, WorkCalendar
+from wenze_desktop.procedure.view import CaseView, EventView, LazyJSON
+from wenze_desktop.rules.calendar import Due
 from wenze_desktop.rules.profiles import Profile, load_profile
 from wenze_desktop.security.permissions import Permission, refusal_of
 from wenze_desktop.services.calendar import load_calendar
+from wenze_desktop.services.case_state import (
+    SIGNATURE,
+    _new_signature,
+    _stored_signature,
+    case_view,
+    deadline_rows,
+    jsonable,
+    next_due,
+    store_deadlines,
+)
 from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext
+from wenze_desktop.services.corrections import RecordCorrections
 
 Progress = Callable[[int, int, str], bool | None]  # return False to cancel
-
-
-def jsonable(value: Any) -> Any:
-    """Event data as JSON: dates as ISO strings, tuples as lists."""
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return value
-
-
-def respondent_view(r: Respondent) -> RespondentView:
-    return RespondentView(r.id, r.kind, r.name, r.unit or "", r.post or "", r.id_number or "", r.birth_date)
-
-
-def case_view(session: Session, case: Case) -> CaseView:
-    events = session.scalars(select(ProcedureEvent).where(ProcedureEvent.case_id == case.id)
-                             .order_by(ProcedureEvent.seq)).all()
-    return CaseView(case.id, case.number, case.regulation_id, case.step, case.facts or "",
-                    tuple(respondent_view(r) for r in case.respondents), tuple(event_view(e) for e in events))
-
-
-def event_view(e: ProcedureEvent) -> EventView:
-    return EventView(e.id, e.seq, e.action, e.occurred_on, e.path, frozen_data(e.data or {}), e.step_after,
-                     e.recorded_by_name or ("外单位" if e.recorded_by else ""), e.recorded_at,
-                     tuple(frozen_data(r) for r in e.revisions or ()), e.step_before)
-
-
-def deadline_rows(case_id: str, computed: list[deadline_rules.Deadline], now: datetime) -> list[dict]:
-    return [{"id": new_uuid(), "version": 1, "updated_at": now, "case_id": case_id, "rule_id": d.rule_id,
-             "label": d.label, "step": d.step, "action": d.action, "trigger_on": d.trigger_on, "due": d.due,
-             "provisional": d.provisional, "unknown_years": list(d.unknown_years), "met_on": d.met_on,
-             "article": d.article, "extended": d.extended, "is_open": d.open} for d in computed]
-
-
-SIGNATURE = ("rule_id", "label", "step", "action", "trigger_on", "due", "provisional", "unknown_years", "met_on",
-             "article", "extended", "is_open")
-
-
-def _stored_signature(row) -> tuple:
-    (rule_id, label, step, action, trigger_on, due, provisional, unknown_years, met_on, article, extended,
-     is_open) = row
-    return (rule_id, label, step, action, trigger_on, due, bool(provisional), unknown_years, met_on, article,
-            extended, bool(is_open))
-
-
-def _new_signature(row: dict) -> tuple:
-    return (row["rule_id"], row["label"], row["step"], row["action"], row["trigger_on"].isoformat(),
-            row["due"].isoformat(), row["provisional"], json.dumps(row["unknown_years"]),  # as the JSON type stores it
-            row["met_on"].isoformat() if row["met_on"] else None, row["article"], row["extended"], row["is_open"])
-
-
-def store_deadlines(session: Session, case: Case, view: CaseView, profile: Profile, calendar: WorkCalendar,
-                    now: datetime) -> list[deadline_rules.Deadline]:
-    computed = deadline_rules.compute(profile, view, calendar)
-    # Core, like the insert: the ORM's synchronize step would walk the whole identity map (slow in a big import)
-    session.connection().execute(delete(CaseDeadline.__table__).where(CaseDeadline.case_id == case.id))
-    rows = deadline_rows(case.id, computed, now)
-    if rows:
-        session.connection().execute(CaseDeadline.__table__.insert(), rows)
-    case.next_due = next_due(rows)
-    return computed
-
-
-def next_due(rows: list[dict]) -> date | None:
-    """The earliest open deadline: what the registry shows and sorts by."""
-    return min((row["due"] for row in rows if row["is_open"]), default=None)
 
 
 @dataclass(frozen=True)
@@ -132,7 +70,7 @@ class OpenDeadline:
 
 
 @dataclass
-class ProcedureService:
+class ProcedureService(RecordCorrections):
     ctx: ServiceContext
 
     # -- reading ----------------------------------------------------------------------------------------------------
@@ -367,172 +305,6 @@ class ProcedureService:
                   .values(revoked_on=on, updated_at=now))
         s.execute(update(Restriction).where(Restriction.case_id == case_id, Restriction.lifted_on.is_(None))
                   .values(lifted_on=on, lifted_reason=reason, updated_at=now))
-
-    # -- corrections ------------------------------------------------------------------------------------------------
-
-    def amend(self, case_id: str, event_id: str, *, reason: str, on: date | None = None,
-              data: Mapping[str, Any] | None = None) -> None:
-        """Correct a recorded event's date (``on``) or fields (``data``; a value of None removes the field) — a
-        typing error — for ``reason``. The old version stays with the record; the guards run again on the corrected
-        record and on every later one; deadlines, after-effects and the decision's derived data follow. Refused
-        while an issued document rests on the record. (``data`` is a mapping, not keywords: several actions have a
-        field called ``reason`` of their own.)"""
-        data = dict(data or {})
-        reason = (reason or "").strip()
-        if not reason:
-            raise ValidationError("更正记录须写明理由。")
-        self.ctx.require(Permission.CASE_EDIT, action="procedure.amend", object_type="case", object_id=case_id)
-        try:
-            with self.ctx.transaction() as s:
-                self._amend(s, case_id, event_id, on, reason, data)
-        except (ProcedureRefused, ValidationError) as refusal:
-            self._audit_refusal("procedure.amend", "procedure_event", event_id, refusal, case_id=case_id)
-            raise
-        self.ctx.changed(Changes.case(case_id))
-
-    def _amend(self, s: Session, case_id: str, event_id: str, on: date | None, reason: str, data: dict) -> None:
-        case, profile, view = self._load(s, case_id)
-        event = self._correctable(s, case, profile, event_id, "更正")
-        if on is None and not data:
-            raise ValidationError("没有要更正的内容。")
-        self._checked_data(s, case_id, event.action, {k: v for k, v in data.items() if v is not None})
-        merged = {k: v for k, v in {**(event.data or {}), **data}.items()
-                  if k not in fields.DERIVED and v is not None}
-        legacy = frozenset((event.data or {}).keys()) - fields.stored_keys(event.action)
-        merged = self._checked_data(s, case_id, event.action, merged, legacy)
-        self._check_signature(event.action, merged)
-        new_on = on or event.occurred_on
-        corrected = replace(event_view(event), on=new_on, data=frozen_data(jsonable(merged)))
-        events = [corrected if e.id == event.id else e for e in view.events]
-        self._replay_check(profile, view, events, event.seq, load_calendar(s))
-        prior = CaseView(view.id, view.number, view.profile_id, event.step_before, view.facts, view.respondents,
-                         tuple(e for e in view.events if e.seq < event.seq))
-        stored = self._derived(s, profile, prior, event.action, new_on, jsonable(merged))
-        old = {"on": event.occurred_on.isoformat(), "data": event.data}
-        if old == {"on": new_on.isoformat(), "data": stored}:
-            raise ValidationError("更正后的内容与原记录相同。")
-        now = self.ctx.clock()
-        event.revisions = [*(event.revisions or []), {**old, "reason": reason, "by": self.ctx.user.display_name,
-                                                      "at": now.isoformat()}]
-        event.occurred_on, event.data = new_on, stored
-        self.ctx.touch(event)
-        self.ctx.touch(case)
-        s.flush()
-        self._settle(s, case, profile, event.action)
-        self.ctx.audit(s, "procedure.amend", "procedure_event", event.id, old,
-                       {"on": new_on.isoformat(), "data": stored, "reason": reason, "case_id": case.id})
-
-    def withdraw_record(self, case_id: str, event_id: str, *, reason: str) -> None:
-        """Withdraw (撤回) the case's latest record: the case returns to the step before it; the record is kept
-        whole, with the reason, among the case's withdrawn records."""
-        reason = (reason or "").strip()
-        if not reason:
-            raise ValidationError("撤回记录须写明理由。")
-        self.ctx.require(Permission.CASE_EDIT, action="procedure.withdraw_record", object_type="case",
-                         object_id=case_id)
-        try:
-            self._withdraw(case_id, event_id, reason)
-        except (ProcedureRefused, ValidationError) as refusal:
-            self._audit_refusal("procedure.withdraw_record", "case", case_id, refusal, event_id=event_id)
-            raise
-        self.ctx.changed(Changes.case(case_id))
-
-    def _withdraw(self, case_id: str, event_id: str, reason: str) -> None:
-        with self.ctx.transaction() as s:
-            case, profile, view = self._load(s, case_id)
-            event = self._correctable(s, case, profile, event_id, "撤回")
-            if view.events[-1].id != event.id:
-                raise ValidationError("只能撤回本案最新的一条记录；更早的记录可以更正。")
-            now = self.ctx.clock()
-            kept = {"seq": event.seq, "action": event.action, "on": event.occurred_on.isoformat(),
-                    "path": event.path, "step_before": event.step_before, "step_after": event.step_after,
-                    "data": event.data, "recorded_by": event.recorded_by_name or "",
-                    "recorded_at": event.recorded_at.isoformat() if event.recorded_at else "",
-                    "revisions": event.revisions or [], "reason": reason, "by": self.ctx.user.display_name,
-                    "at": now.isoformat()}
-            case.withdrawn_records = [*(case.withdrawn_records or []), kept]
-            before = case.step
-            case.step = event.step_before
-            s.delete(event)
-            self.ctx.touch(case)
-            s.flush()
-            self._settle(s, case, profile, event.action)
-            self.ctx.audit(s, "procedure.withdraw_record", "case", case.id, {"step": before, "record": kept},
-                           {"step": case.step, "reason": reason})
-
-    def withdrawn_records(self, case_id: str) -> list[dict[str, Any]]:
-        with self.ctx.transaction(Permission.CASE_READ) as s:
-            case = s.get(Case, case_id)
-            if case is None:
-                raise ValidationError(f"找不到案件 {case_id}。")
-            return [dict(r) for r in case.withdrawn_records or []]
-
-    def _correctable(self, s: Session, case: Case, profile: Profile, event_id: str, verb: str) -> ProcedureEvent:
-        event = s.get(ProcedureEvent, event_id)
-        if event is None or event.case_id != case.id:
-            raise ValidationError(f"找不到要{verb}的办理记录。")
-        if profile.is_terminal(case.step) and not (verb == "撤回" and event.step_after == case.step):
-            raise ProcedureRefused(f"案件已终结（{profile.step_label(case.step)}），记录不能再{verb}。",
-                                   profile.step(case.step).article)
-        issued = [number for number, kind, source in s.execute(
-            select(IssuedDocument.number, IssuedDocument.kind, ProcedureEvent.seq)
-            .outerjoin(ProcedureEvent, ProcedureEvent.id == IssuedDocument.event_id)
-            .where(IssuedDocument.case_id == case.id, IssuedDocument.voided_at.is_(None))
-            .order_by(IssuedDocument.seq)).all()
-            if source == event.seq or (event.action in document_rules.READS.get(kind, ())
-                                       and (source is None or source >= event.seq))]
-        if issued:
-            raise ValidationError(
-                f"已签发的文书{'、'.join(issued)}依据这条记录，不能直接{verb}。请先在「文书」中作废该文书（写明理由），"
-                f"再{verb}记录并重新签发。")
-        return event
-
-    def _replay_check(self, profile: Profile, view: CaseView, events: list[EventView], from_seq: int,
-                      calendar: WorkCalendar) -> None:
-        """Run the guards again on the corrected record and every later one, each against the case as it stood
-        before it. Only what the correction breaks refuses it (a rule an old record never met does not)."""
-        def failures(sequence: list[EventView]) -> dict[int, str]:
-            found: dict[int, str] = {}
-            for index, event in enumerate(sequence):
-                if event.seq < from_seq:
-                    continue
-                before = sequence[:index]
-                step = before[-1].step_after if before else profile.procedure.initial
-                prior = CaseView(view.id, view.number, view.profile_id, step, view.facts, view.respondents,
-                                 tuple(before))
-                try:
-                    engine.evaluate(profile, prior, event.action, event.on, dict(event.data), calendar)
-                except (ProcedureRefused, ValidationError) as refusal:
-                    found[event.seq] = str(refusal)
-            return found
-
-        was, now = failures(list(view.events)), failures(events)
-        for seq, message in now.items():
-            if was.get(seq) != message:
-                event = next(e for e in events if e.seq == seq)
-                where = "更正后的记录" if seq == from_seq else f"此后的「{label_of(event.action)}」记录"
-                raise ProcedureRefused(f"{where}不再符合规定：{message}", "")
-
-    def _settle(self, s: Session, case: Case, profile: Profile, action: str) -> None:
-        """After a correction or withdrawal: deadlines from the record, and after-effects when a decision moved."""
-        view = case_view(s, case)
-        if action in ("decide", "decide_appeal"):
-            self._rebuild_effects(s, case.id, profile, view)
-        store_deadlines(s, case, view, profile, load_calendar(s), self.ctx.clock())
-
-    def _rebuild_effects(self, s: Session, case_id: str, profile: Profile, view: CaseView) -> None:
-        """Accountability and restrictions (影响期) derived again from the decisions as they are recorded now."""
-        s.execute(delete(Restriction).where(Restriction.case_id == case_id))
-        s.execute(delete(Accountability).where(Accountability.case_id == case_id))
-        s.flush()
-        for event in view.events:
-            outcome = fields.outcome_code(event.get("outcome"))
-            if event.action == "decide_appeal" and outcome in (ReviewOutcome.MODIFY, ReviewOutcome.REVOKE):
-                s.flush()
-                self._revoke(s, case_id, event.on, f"复核/复查决定{term(outcome)}原问责决定")
-            if event.action == "decide" or (event.action == "decide_appeal" and outcome == ReviewOutcome.MODIFY):
-                self._hold(s, profile, case_id, decisions.resolve_forms(profile, view, event.get("forms")), event.on)
-        s.flush()
 
     def recompute_all(self, progress: Progress | None = None, batch: int = 5000) -> int:
         """Recompute every case's deadlines (after a calendar year was entered), in bulk batches."""

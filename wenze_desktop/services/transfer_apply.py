@@ -26,8 +26,7 @@ from wenze_desktop.rules.calendar import WorkCalendar
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.security.audit import ENTRY_FIELDS
 from wenze_desktop.services.calendar import load_calendar
-from wenze_desktop.services.context import ServiceContext
-from wenze_desktop.services.procedure import (
+from wenze_desktop.services.case_state import (
     case_view,
     deadline_rows,
     event_view,
@@ -35,6 +34,7 @@ from wenze_desktop.services.procedure import (
     respondent_view,
     store_deadlines,
 )
+from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.transfer_conflicts import ConflictKeeper
 from wenze_desktop.services.transfer_plan import CONFLICT, KNOWN_CONFLICT, NEW, UPDATED, CasePlan, Planner
 from wenze_desktop.transfer.package import CaseSink, IncomingCase, Package

@@ -16,9 +16,9 @@ from wenze_desktop.errors import ValidationError
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.security.permissions import Permission
 from wenze_desktop.services.calendar import load_calendar
+from wenze_desktop.services.case_state import case_view, store_deadlines
 from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext
-from wenze_desktop.services.procedure import case_view, store_deadlines
 from wenze_desktop.services.transfer_plan import CasePlan, clash, remember
 from wenze_desktop.transfer import archive
 from wenze_desktop.transfer.package import IncomingCase
