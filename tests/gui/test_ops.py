@@ -13,7 +13,7 @@ def test_answer_is_delivered_on_the_gui_thread(qtbot):
     seen = []
     run_op(parent, "", lambda: threading.current_thread().name, lambda name: seen.append(
         (name, threading.current_thread() is threading.main_thread())), busy_dialog=False)
-    qtbot.waitUntil(lambda: bool(seen), timeout=3000)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10000)
     assert seen[0][0].startswith("wenze-db") and seen[0][1]
 
 
@@ -23,11 +23,11 @@ def test_a_closed_asker_is_not_called_back_and_nothing_crashes(qtbot):
     called = []
     relay = run_op(parent, "正在处理…", lambda: release.wait(5) and "done", called.append)
     parent.deleteLater()  # the dialog or tab that asked is closed while the work still runs
-    qtbot.waitUntil(lambda: _is_gone(parent), timeout=3000)
+    qtbot.waitUntil(lambda: _is_gone(parent), timeout=10000)
     finished = []
     relay.finished.connect(lambda _r: finished.append(True))
     release.set()
-    qtbot.waitUntil(lambda: bool(finished), timeout=3000)
+    qtbot.waitUntil(lambda: bool(finished), timeout=10000)
     assert called == [] and relay not in _pending
 
 
@@ -36,7 +36,7 @@ def test_errors_reach_the_failure_callback(qtbot):
     qtbot.addWidget(parent)
     errors = []
     run_op(parent, "", lambda: 1 / 0, on_failure=errors.append, busy_dialog=False)
-    qtbot.waitUntil(lambda: bool(errors), timeout=3000)
+    qtbot.waitUntil(lambda: bool(errors), timeout=10000)
     assert isinstance(errors[0], ZeroDivisionError) and not _pending
 
 

@@ -263,7 +263,7 @@ def test_an_edit_failing_midway_leaves_the_case_as_it_was(cases, ctx, monkeypatc
         removed_evidence=(details.evidence[0].id,), removed_attachments=(details.attachments[0].id,))
     before = database_picture(ctx)
     too_large = AttachmentEntry("a3", "录像.mp4", b"0123456789")
-    monkeypatch.setattr("wenze_desktop.services.cases.MAX_ATTACHMENT_BYTES", 9)
+    monkeypatch.setattr("wenze_desktop.services.case_attachments.MAX_ATTACHMENT_BYTES", 9)
     with pytest.raises(ValidationError, match="超过"):
         cases.save_case(CaseSave(**{**edit.__dict__, "attachments": (*edit.attachments, too_large)}))
     monkeypatch.undo()

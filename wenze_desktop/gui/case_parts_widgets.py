@@ -36,8 +36,8 @@ from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.case_draft import AttachmentRow, CaseDraft
 from wenze_desktop.gui.forms import dialog_buttons, error_label, show_message
 from wenze_desktop.rules.profiles import load_profile
+from wenze_desktop.services.case_attachments import MAX_ATTACHMENT_BYTES
 from wenze_desktop.services.case_parts import EVIDENCE_KINDS
-from wenze_desktop.services.cases import MAX_ATTACHMENT_BYTES
 
 _EMPTY_DATE = QDate(1900, 1, 1)
 

@@ -174,56 +174,7 @@ def required_keys(action: str, guard_reads: set[str], data: Mapping[str, Any] | 
     return found
 
 
-def missing_signature(action: str, data: Mapping[str, Any]) -> str:
-    """What an approval or decision lacks of who decided and the signed paper ("" when complete)."""
-    signed = signed_fields(action)
-    if not signed:
-        return ""
-    lacking = [f.label for f in signed if not _present(data.get(f.key))]
-    if not any(_present(data.get(f.key)) for f in PAPER):
-        lacking.append("呈批表编号或扫描件")
-    if not lacking:
-        return ""
-    return (f"请写明{'、'.join(lacking)}：承办人登记的是领导批准或会议决定的事项，须记录由谁决定，"
-            "以及已签批的呈批表（编号或扫描件）。")
-
-
-TEXT_KINDS = (Kind.TEXT, Kind.LONG_TEXT, Kind.SUGGEST, Kind.CHOICE, Kind.DEADLINE)
-
-
-def type_problem(field: FieldSpec, value: Any) -> str:
-    """Why ``value`` is not what this field records ("" when it is, or when it is empty)."""
-    if value is None:
-        return ""
-    kind, label = field.kind, field.label
-    if kind in TEXT_KINDS and not isinstance(value, str):
-        return f"「{label}」应当是一段文字。"
-    if kind is Kind.DATE and not isinstance(value, (str, date)):
-        return f"「{label}」应当是日期。"
-    if kind is Kind.DATE and isinstance(value, str):
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return f"「{label}」应当是日期（如 2026-11-27）。"
-    if kind is Kind.BOOL and not isinstance(value, bool):
-        return f"「{label}」应当是“是”或“否”。"
-    if kind in (Kind.NAMES, Kind.TEAM):
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, (list, tuple)) or not all(
-                isinstance(i, str) or (isinstance(i, Mapping) and isinstance(i.get("name"), str)) for i in items):
-            return f"「{label}」应当是一个或几个姓名。"
-    if kind is Kind.FORMS:
-        items = [value] if isinstance(value, (str, Mapping)) else value
-        if not isinstance(items, (list, tuple)) or not all(isinstance(i, (str, Mapping)) for i in items):
-            return f"「{label}」应当是问责方式的名称。"
-    if kind is Kind.MEETING and not isinstance(value, Mapping):
-        return f"「{label}」应当写明会议日期、名称、出席人员和持不同意见的成员。"
-    if kind is Kind.EXTENSION and (isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 366):
-        return f"「{label}」应当是 1 至 366 之间的天数。"
-    return ""
-
-
-def _present(value: Any) -> bool:
+def present(value: Any) -> bool:
     return value not in (None, "", [], {}) and not (isinstance(value, str) and not value.strip())
 
 
@@ -342,8 +293,8 @@ def render_value(field: FieldSpec, value: Any, data: Mapping[str, Any] | None = 
     """One field's value in plain Chinese ("" when there is nothing to show)."""
     if field.kind is Kind.EXTENSION:
         data = data or {}
-        return "、".join(f"{data[k]}{EXTENSION_UNITS[k]}" for k in field.stored_keys if _present(data.get(k)))
-    if not _present(value) and value is not False:
+        return "、".join(f"{data[k]}{EXTENSION_UNITS[k]}" for k in field.stored_keys if present(data.get(k)))
+    if not present(value) and value is not False:
         return ""
     renderers: dict[Kind, Callable[[Any], str]] = {
         Kind.NAMES: _names, Kind.TEAM: _names, Kind.FORMS: _forms, Kind.DATE: cn_date,
@@ -377,7 +328,7 @@ def render(action: str, data: Mapping[str, Any], profile: Profile | None = None)
         text = render_value(field, data.get(field.key), data, profile)
         if text:
             shown.append((field.label, text))
-    forms_shown = any(f.kind is Kind.FORMS and _present(data.get(f.key)) for f in own)
+    forms_shown = any(f.kind is Kind.FORMS and present(data.get(f.key)) for f in own)
     for key, field in DERIVED.items():
         used.add(key)
         if key == "held" and forms_shown:
@@ -386,7 +337,7 @@ def render(action: str, data: Mapping[str, Any], profile: Profile | None = None)
         if text and not (key == "aggravation" and text == "无"):
             shown.append((field.label, text))
     for key, value in data.items():
-        if key in used or key.startswith("_") or not _present(value):
+        if key in used or key.startswith("_") or not present(value):
             continue
         text = _generic(value)
         if text:

@@ -9,8 +9,6 @@ the checks and the per-record audit entries are the same whichever way a change 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wenze_desktop.domain.glossary import ClueSource, Gender, RespondentKind, term
-from wenze_desktop.domain.models import Attachment, Case, Clue, Evidence, ProcedureEvent, Respondent
-from wenze_desktop.errors import IntegrityFailure, ValidationError
+from wenze_desktop.domain.models import Case, Clue, Respondent
+from wenze_desktop.errors import ValidationError
 from wenze_desktop.rules.profiles import Profile, load_profile
 from wenze_desktop.security.permissions import Permission
+from wenze_desktop.services.case_attachments import CaseAttachmentsMixin
 from wenze_desktop.services.case_parts import (
-    ATTACHMENT_FIELDS,
     CasePartsMixin,
     CaseSave,
     SavedCase,
@@ -39,11 +37,10 @@ PERSON_FIELDS = {"name", "gender", "ethnicity", "birth_date", "unit", "post", "r
 UNIT_FIELDS = {"name", "principal", "role", "responsibility"}
 RESPONDENT_FIELDS = ["kind", *sorted(PERSON_FIELDS | UNIT_FIELDS)]
 CLUE_FIELDS = ["source", "received_on", "provider", "content"]
-MAX_ATTACHMENT_BYTES = 200 * 1024 * 1024
 
 
 @dataclass
-class CaseService(CasePartsMixin):
+class CaseService(CaseAttachmentsMixin, CasePartsMixin):
     ctx: ServiceContext
 
     def id_of(self, number: str) -> str:
@@ -341,70 +338,6 @@ class CaseService(CasePartsMixin):
         s.delete(respondent)
         self.ctx.audit(s, "respondent.delete", "respondent", respondent_id, old, {})
         return old["case_id"]
-
-    # -- attachments -----------------------------------------------------------------------------------------------
-
-    def add_attachment(self, case_id: str, filename: str, content: bytes,
-                       media_type: str = "application/octet-stream") -> str:
-        self._check_attachment_file(filename, content)
-        with self.ctx.transaction(Permission.CASE_EDIT, action="attachment.create", object_type="attachment") as s:
-            attachment_id = self._add_attachment(s, case_id, filename, content, media_type).id
-        self.ctx.changed(Changes.case(case_id))
-        return attachment_id
-
-    @staticmethod
-    def _check_attachment_file(filename: str, content: bytes) -> None:
-        if len(content) > MAX_ATTACHMENT_BYTES:
-            raise ValidationError(f"附件「{filename}」超过 {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB，"
-                                  "请压缩或拆分后再添加。")
-        if not filename.strip():
-            raise ValidationError("附件的文件名不能为空。")
-
-    def _add_attachment(self, s: Session, case_id: str, filename: str, content: bytes,
-                        media_type: str) -> Attachment:
-        self._check_attachment_file(filename, content)
-        self._editable_case(s, case_id)
-        attachment = Attachment(case_id=case_id, filename=filename, media_type=media_type, size=len(content),
-                                sha256=hashlib.sha256(content).hexdigest(), content=content,
-                                updated_at=self.ctx.clock())
-        s.add(attachment)
-        s.flush()
-        self.ctx.audit(s, "attachment.create", "attachment", attachment.id,
-                       new=snapshot(attachment, ATTACHMENT_FIELDS))
-        return attachment
-
-    def remove_attachment(self, attachment_id: str) -> None:
-        with self.ctx.transaction(Permission.CASE_EDIT, action="attachment.delete", object_type="attachment",
-                                  object_id=attachment_id) as s:
-            case_id = self._remove_attachment(s, attachment_id)
-        self.ctx.changed(Changes.case(case_id))
-
-    def _remove_attachment(self, s: Session, attachment_id: str, case_id: str | None = None) -> str:
-        """Refused while an item of the evidence list points to the file, or a procedure record names it (the
-        scan of a signed 呈批表): the record must keep what it cites."""
-        attachment = self._part(s, Attachment, attachment_id, case_id)
-        self._editable_case(s, attachment.case_id)
-        s.flush()
-        used_by = s.scalars(select(Evidence.title).where(Evidence.attachment_id == attachment_id)).first()
-        if used_by is not None:
-            raise ValidationError(f"附件「{attachment.filename}」是证据「{used_by}」的对应附件，"
-                                  "请先修改该证据再删除附件。")
-        events = s.scalars(select(ProcedureEvent.data).where(ProcedureEvent.case_id == attachment.case_id))
-        if any(attachment_id in json.dumps(data, ensure_ascii=False, default=str) for data in events):
-            raise ValidationError(f"附件「{attachment.filename}」已被办理记录引用（如呈批表扫描件），不能删除。")
-        old = snapshot(attachment, ATTACHMENT_FIELDS)
-        s.delete(attachment)
-        self.ctx.audit(s, "attachment.delete", "attachment", attachment_id, old, {})
-        return old["case_id"]
-
-    def read_attachment(self, attachment_id: str) -> tuple[str, bytes]:
-        """The file's name and bytes, after checking them against the stored SHA-256."""
-        with self.ctx.transaction(Permission.CASE_READ) as s:
-            attachment = self._get(s, Attachment, attachment_id)
-            content = attachment.content
-            if hashlib.sha256(content).hexdigest() != attachment.sha256:
-                raise IntegrityFailure(f"附件「{attachment.filename}」的内容与登记的哈希不符，可能已损坏。")
-            return attachment.filename, content
 
     # -- shared ----------------------------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from wenze_desktop.domain.models import (
 )
 from wenze_desktop.errors import ProcedureRefused, ValidationError
 from wenze_desktop.procedure import deadlines as deadline_rules
-from wenze_desktop.procedure import decisions, effects, engine, fields, guards
+from wenze_desktop.procedure import decisions, effects, engine, field_checks, fields, guards
 from wenze_desktop.procedure.actions import label_of, permissions_for
 from wenze_desktop.procedure.view import CaseView, EventView, LazyJSON
 from wenze_desktop.rules.calendar import Due
@@ -244,7 +244,7 @@ class ProcedureService(RecordCorrections):
             raise ValidationError(f"「{label_of(action)}」没有这些登记项：{'、'.join(strangers)}（可登记：{labels}）。")
         for key, value in data.items():
             field = fields.spec(action, key) if key in known else None
-            problem = fields.type_problem(field, value) if field else ""
+            problem = field_checks.type_problem(field, value) if field else ""
             if problem:
                 raise ValidationError(problem)
         data = dict(data)
@@ -263,7 +263,7 @@ class ProcedureService(RecordCorrections):
     @staticmethod
     def _check_signature(action: str, data: Mapping[str, Any]) -> None:
         """After the regulation's rules (they say what is wrong with the procedure first)."""
-        missing = fields.missing_signature(action, data)
+        missing = field_checks.missing_signature(action, data)
         if missing:
             raise ValidationError(missing)
 
