@@ -4,7 +4,7 @@ why the latest record is withdrawn (the wizard shows them; the registry of actio
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from wenze_desktop.gui.action_fields import TextField, field_row
 from wenze_desktop.gui.action_forms import refusal_text
@@ -61,9 +61,9 @@ class WithdrawRecordDialog(QDialog):
         self.setWindowTitle("撤回本条记录")
         intro = QLabel(f"撤回后，案件回到「{back_to}」环节；这条记录连同撤回理由保留在办理记录中，不会删除。")
         intro.setWordWrap(True)
-        shown = QLabel(record)
-        shown.setWordWrap(True)
-        shown.setStyleSheet("color: #444;")
+        shown = QPlainTextEdit(record)  # a long record scrolls instead of squeezing the form
+        shown.setReadOnly(True)
+        shown.setFixedHeight(96)
         self.reason = TextField("reason", "撤回理由", True, long=True, placeholder="例如：误登记，该事项尚未办理")
         label, holder = field_row(self.reason)
         self.error = error_label()
@@ -75,7 +75,7 @@ class WithdrawRecordDialog(QDialog):
         layout.addWidget(holder)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.resize(520, 300)
+        self.resize(560, 340)
 
     def submit(self) -> None:
         if not self.reason.check():
