@@ -50,3 +50,15 @@ class Cancelled(WenzeError):
     """The user stopped a long operation; nothing it started was kept."""
 
     exit_code = 10
+
+
+class CaseChanged(WenzeError):
+    """Someone else saved the case after this form was opened: nothing was saved; reload and redo."""
+
+    exit_code = 11
+
+
+class WorkspaceBusy(WenzeError):
+    """Another program (a second window, the command line) held the workspace too long; nothing was changed."""
+
+    exit_code = 12

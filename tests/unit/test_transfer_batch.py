@@ -8,13 +8,12 @@ from datetime import date
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 
 from tests.unit.procedure_helpers import new_case
 from tests.unit.test_transfer import blobs, deadlines, record, send
 from tests.unit.transfer_helpers import dump, rich_case
 from wenze_desktop.domain.models import Case
-from wenze_desktop.errors import IntegrityFailure, ValidationError
+from wenze_desktop.errors import IntegrityFailure, ValidationError, WorkspaceBusy
 from wenze_desktop.services import walkthrough
 from wenze_desktop.services.case_state import case_view
 from wenze_desktop.services.transfer_apply import record_view
@@ -110,7 +109,7 @@ def test_no_other_connection_can_change_a_case_between_its_plan_and_its_write(of
         if not refused and done > total // 3:  # while the unchanged big case streams, before the changed one
             with b.ctx.workspace.engine.connect() as other:  # another connection: the CLI, a second window
                 other.exec_driver_sql("PRAGMA busy_timeout = 50")
-                with pytest.raises(OperationalError, match="locked"):
+                with pytest.raises(WorkspaceBusy, match="工作区正忙"):
                     other.execute(text("UPDATE case_file SET title = '乙方同时修改' WHERE id = :id"), {"id": cid})
                 other.rollback()
                 other.exec_driver_sql("PRAGMA busy_timeout = 5000")

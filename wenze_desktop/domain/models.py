@@ -260,6 +260,26 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class PendingOperation(Base):
+    """An operation that produces something outside the database (a file, a key slot), between its audited
+    intent and its completion. Rows left by an interrupted process are settled at the next sign-in
+    (``services/journal.reconcile``)."""
+
+    __tablename__ = "pending_operation"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the intent's audit entry id
+    seq: Mapped[int] = mapped_column(Integer)  # the intent's audit entry number
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(36))
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    username: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # what the operation leaves: {"product": path, "product_before": stat or None, "scratch": [paths],
+    #                             "keyslot": {"username", "sha256"}}
+    traces: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
 class Seal(Record):
     """An organ's seal image (PNG with transparency), kept in the encrypted database; registered by the security
     officer, retired rather than deleted so that old documents still name it."""

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from wenze_desktop.domain.base import new_uuid
 from wenze_desktop.domain.models import AuditEntry, WorkspaceInfo
 
+__all__ = ["AuditEntry", "append", "verify_chain"]
+
 GENESIS_HASH = "0" * 64
 
 
@@ -56,7 +58,12 @@ def exported_entry_hash(e: dict) -> str:
 def append(session: Session, *, at: datetime, user_id: str | None, username: str, action: str,
            object_type: str, object_id: str | None, old: dict | None = None, new: dict | None = None,
            success: bool = True) -> AuditEntry:
-    """Add the next link of the chain to ``session`` (the caller's transaction commits it)."""
+    """Add the next link of the chain to ``session`` (the caller's transaction commits it).
+
+    Only inside ``Workspace.writing``: the write lock is held from the transaction's start, so the head read
+    here is still the head at commit and two appends never take the same number."""
+    if not session.info.get("writing"):
+        raise RuntimeError("audit entries are appended only in a write transaction (Workspace.writing)")
     workspace = session.scalars(select(WorkspaceInfo)).one()
     entry = AuditEntry(seq=workspace.audit_head_seq + 1, id=new_uuid(), at=at.astimezone(UTC), user_id=user_id,
                        username=username, action=action, object_type=object_type, object_id=object_id,

@@ -13,6 +13,7 @@ from wenze_desktop.security import kdf
 from wenze_desktop.security.lockout import LoginState
 from wenze_desktop.security.passwords import check_password
 from wenze_desktop.security.permissions import FIRST_ADMIN_ROLES
+from wenze_desktop.services import journal
 from wenze_desktop.services.context import Clock, CurrentUser, ServiceContext, snapshot
 from wenze_desktop.services.office_keys import own_key_row
 from wenze_desktop.storage.keyring import Keyring, LoginPolicy
@@ -39,7 +40,7 @@ def create_workspace(data_dir: Path, username: str, password: str, *, display_na
     def populate(building: Workspace) -> None:
         ctx = ServiceContext(building, user, clock)
         now = clock()
-        with building.session() as session, session.begin():
+        with building.writing() as session:
             info = WorkspaceInfo(id=new_uuid(), name=workspace_name or "问责案件工作区", organ_name=organ_name,
                                  created_at=now, updated_at=now, audit_head_seq=0, audit_head_hash="")
             staff = StaffUser(id=user.id, username=username, display_name=user.display_name,
@@ -85,7 +86,7 @@ def _open(data_dir: Path, keyring: Keyring, db_key: bytes, username: str, clock:
     try:
         ctx = _context_for(ws, username, clock)
         state = LoginState(Workspace.login_state_path_of(data_dir))
-        with ws.session() as session, session.begin():
+        with ws.writing() as session:
             for at in state.pending_failures(username):
                 ctx.audit(session, "login.failed", "staff_user", ctx.user.id, new={"attempt_at": at},
                           success=False)
@@ -97,6 +98,7 @@ def _open(data_dir: Path, keyring: Keyring, db_key: bytes, username: str, clock:
                           new={"policy": dict(keyring.policy.__dict__)}, success=False)
             ctx.audit(session, action, "staff_user", ctx.user.id)
         state.clear(username)  # only once the failures are safely in the audit log
+        ctx.notices = journal.reconcile(ctx)
         return ctx
     except BaseException:
         ws.close()

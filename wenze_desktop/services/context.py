@@ -35,6 +35,8 @@ class ServiceContext:
     workspace: Workspace
     user: CurrentUser
     clock: Clock = field(default=utcnow)
+    # what the sign-in found and settled (an operation a killed process left half done), to tell the user
+    notices: list[str] = field(default_factory=list)
 
     def require(self, permission: Permission | tuple[Permission, ...], *, action: str = "", object_type: str = "",
                 object_id: str | None = None) -> None:
@@ -44,7 +46,7 @@ class ServiceContext:
             require_any(self.user.roles, permission if isinstance(permission, tuple) else (permission,),
                         self.user.username)
         except PermissionDenied as refusal:
-            with self.workspace.session() as session, session.begin():
+            with self.workspace.writing() as session:
                 self.audit(session, action or str(permission), object_type or "permission", object_id,
                            new={"refused": str(refusal)}, success=False)
             raise
@@ -55,12 +57,12 @@ class ServiceContext:
         """One unit of work, after the permission check."""
         if permission is not None:
             self.require(permission, action=action, object_type=object_type, object_id=object_id)
-        with self.workspace.session() as session, session.begin():
+        with self.workspace.writing() as session:
             yield session
 
     def audit(self, session: Session, action: str, object_type: str, object_id: str | None,
-              old: dict | None = None, new: dict | None = None, success: bool = True) -> None:
-        audit.append(session, at=self.clock(), user_id=self.user.id, username=self.user.username,
+              old: dict | None = None, new: dict | None = None, success: bool = True) -> audit.AuditEntry:
+        return audit.append(session, at=self.clock(), user_id=self.user.id, username=self.user.username,
                      action=action, object_type=object_type, object_id=object_id, old=old, new=new,
                      success=success)
 

@@ -1,4 +1,11 @@
-"""The SQLCipher 4 engine. The database key is used as SQLCipher's raw key (no per-connection PBKDF2)."""
+"""The SQLCipher 4 engine. The database key is used as SQLCipher's raw key (no per-connection PBKDF2).
+
+The driver begins a transaction before the first write (reads hold no lock between statements). A transaction
+that writes is begun ``IMMEDIATE`` instead (``begin_immediate``): the write lock is taken before anything is read,
+so the audit chain's head read inside it is still the head when the entry is appended, and two writers queue
+instead of one failing on the upgrade of a read lock. The pool (SingletonThreadPool) gives a thread one
+connection. A lock held longer than ``BUSY_TIMEOUT_MS`` elsewhere becomes ``WorkspaceBusy``, not a traceback.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,12 @@ from pathlib import Path
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from wenze_desktop.errors import IntegrityFailure
+from wenze_desktop.errors import IntegrityFailure, WorkspaceBusy
 
 SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 15000
+BUSY_MESSAGE = ("工作区正忙：另一个窗口或命令正在写入，等待 {seconds} 秒后仍未结束。本次操作未做任何改动，"
+                "请稍后重试。")
 
 
 def raw_key_literal(db_key: bytes) -> str:
@@ -36,11 +46,29 @@ def make_engine(db_path: Path, db_key: bytes) -> Engine:
                 ) from exc
             cur.execute("PRAGMA foreign_keys = ON")
             cur.execute("PRAGMA synchronous = FULL")
-            cur.execute("PRAGMA busy_timeout = 5000")
+            cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         finally:
             cur.close()
 
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context):
+        if is_busy(context.original_exception):
+            raise WorkspaceBusy(BUSY_MESSAGE.format(seconds=BUSY_TIMEOUT_MS // 1000)) from context.original_exception
+
     return engine
+
+
+def begin_immediate(session: Session) -> None:
+    """Take the write lock now, unless this thread's connection is already in a write transaction."""
+    dbapi = session.connection().connection.dbapi_connection
+    if not dbapi.in_transaction:
+        dbapi.execute("BEGIN IMMEDIATE")
+
+
+def is_busy(exc: BaseException | None) -> bool:
+    """SQLite's "database is locked" / "database is busy" (the lock was not released within the busy timeout)."""
+    text = str(exc or "").lower()
+    return exc.__class__.__name__ == "OperationalError" and ("database is locked" in text or "is busy" in text)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

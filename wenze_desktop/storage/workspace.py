@@ -7,21 +7,25 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from wenze_desktop.errors import IntegrityFailure, WorkspaceExists, WorkspaceMissing
+from wenze_desktop.errors import CaseChanged, IntegrityFailure, WorkspaceExists, WorkspaceMissing
 from wenze_desktop.paths import BACKUP_DIR, DB_FILE, KEYRING_FILE, LOGIN_STATE_FILE
 from wenze_desktop.security.kdf import Argon2Params
 from wenze_desktop.storage import migrations
 from wenze_desktop.storage.atomic import fsync_dir, make_private_dir
-from wenze_desktop.storage.engine import make_engine, make_session_factory
+from wenze_desktop.storage.engine import begin_immediate, make_engine, make_session_factory
 from wenze_desktop.storage.keyring import Keyring
+
+STALE_MESSAGE = ("保存未完成：这条记录在您读取之后已被他人（另一窗口或命令）修改。本次未做任何改动；"
+                 "请查看最新内容后重新操作。")
 
 
 @dataclass
@@ -132,7 +136,21 @@ class Workspace:
         self.migrated_from = current or "empty"
 
     def session(self) -> Session:
+        """A session for reading (its transactions begin deferred); write with ``writing``."""
         return self.session_factory()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Session]:
+        """One write transaction, holding the write lock from its start (``BEGIN IMMEDIATE``);
+        committed at the end, rolled back on any exception. Audit entries are appended only in one of these.
+        A row changed by someone else since it was read (its version moved) refuses the whole transaction."""
+        try:
+            with self.session_factory() as session, session.begin():
+                begin_immediate(session)
+                session.info["writing"] = True
+                yield session
+        except StaleDataError as exc:
+            raise CaseChanged(STALE_MESSAGE) from exc
 
     def close(self) -> None:
         # SQLite's advice: let the planner refresh its statistics before the connection goes away.

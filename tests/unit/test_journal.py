@@ -1,0 +1,78 @@
+"""Audited before it exists: an intent is committed before the product, and settled afterwards or at the next
+sign-in (services/journal.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import ADMIN, ADMIN_PASSWORD
+from wenze_desktop.domain.models import AuditEntry, PendingOperation
+from wenze_desktop.security.audit import verify_chain
+from wenze_desktop.services import journal
+from wenze_desktop.services.auth import login
+
+
+def entries(ctx, action):
+    with ctx.workspace.session() as s:
+        return [json.loads(e.new_values) | {"success": e.success}
+                for e in s.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq))]
+
+
+def pending(ctx):
+    with ctx.workspace.session() as s:
+        return list(s.scalars(select(PendingOperation)))
+
+
+def test_the_intent_is_committed_before_the_product_exists_and_completed_after(ctx, tmp_path):
+    out = tmp_path / "x.bin"
+    with journal.intended(ctx, "workspace.backup", "workspace", new={"file": out.name}, product=out) as intent:
+        assert entries(ctx, "workspace.backup") == [{"file": "x.bin", "stage": "started", "success": True}]
+        assert len(pending(ctx)) == 1 and not out.exists()
+        intent.part.write_bytes(b"data")
+        intent.publish()
+        intent.complete({"sha256": journal.sha256_file(out)})
+    assert out.read_bytes() == b"data" and not intent.part.exists()
+    assert [e["stage"] for e in entries(ctx, "workspace.backup")] == ["started", "completed"]
+    assert pending(ctx) == []
+
+
+def test_a_failure_removes_what_was_produced_and_is_recorded(ctx, tmp_path):
+    out = tmp_path / "x.bin"
+    with pytest.raises(OSError), journal.intended(ctx, "workspace.backup", "workspace", product=out) as intent:
+        intent.part.write_bytes(b"data")
+        intent.publish()
+        raise OSError("磁盘已满")
+    assert not out.exists() and not intent.part.exists()
+    last = entries(ctx, "workspace.backup")[-1]
+    assert last["stage"] == "failed" and last["success"] is False and "磁盘已满" in last["reason"]
+    assert pending(ctx) == []
+
+
+@pytest.mark.parametrize("published", [False, True])
+def test_an_intent_left_by_a_killed_process_is_settled_at_the_next_sign_in(workspace, data_dir, clock, tmp_path,
+                                                                          published):
+    ctx, _ = workspace
+    out = tmp_path / "x.bin"
+    out.write_bytes(b"an older file of the same name")
+    with ctx.transaction() as s:  # what a killed process leaves: the intent, and perhaps its product
+        intent = journal.begin(ctx, s, "transfer.export", "package", new={"file": out.name}, product=out)
+    intent.part.write_bytes(b"new")
+    if published:
+        intent.publish()
+    ctx.workspace.close()
+    again = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
+    try:
+        last = entries(again, "transfer.export")[-1]
+        assert last["recovered"] is True and last["stage"] == ("completed" if published else "failed")
+        if published:
+            assert last["sha256"] == journal.sha256_file(out)
+        assert not intent.part.exists() and pending(again) == []
+        assert out.read_bytes() == (b"new" if published else b"an older file of the same name")
+        assert len(again.notices) == 1 and "中断" in again.notices[0]
+        with again.workspace.session() as s:
+            assert verify_chain(s).ok
+    finally:
+        again.workspace.close()

@@ -1,0 +1,215 @@
+"""Audited before it exists: operations that produce something outside the database.
+
+A package, a backup or a key slot is not rolled back with a transaction. Such an operation first commits its
+*intent* — an audit entry (``stage: started``) naming what it will produce, and a ``pending_operation`` row —, then
+produces the thing, then commits its completion (``stage: completed``, with the file's SHA-256) or its failure
+(``stage: failed``, with whatever it had produced removed). A process killed in between leaves the intent: at the
+next sign-in ``reconcile`` looks at what is on disk and records the outcome, so the audit log never lacks an
+entry for something that exists.
+
+    with journal.intended(ctx, "workspace.backup", "workspace", product=out, permission=...) as intent:
+        write(intent.part)       # scratch beside the product
+        intent.publish()         # the product appears (atomic rename)
+        intent.complete({"sha256": ...})
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wenze_desktop import crashpoints
+from wenze_desktop.domain.models import PendingOperation
+from wenze_desktop.security.permissions import Permission
+from wenze_desktop.storage.atomic import fsync_dir
+from wenze_desktop.storage.keyring import Keyring
+
+STARTED, COMPLETED, FAILED = "started", "completed", "failed"
+LABELS = {"transfer.export": "导出数据包", "workspace.backup": "备份", "user.change_password": "修改密码",
+          "user.create": "建立账户", "user.reset_password": "重设密码", "user.recover_password": "凭恢复密钥重设密码",
+          "user.deactivate": "停用账户", "config.login_policy": "修改登录策略"}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def keyring_digest(ring: Keyring, part: str) -> str | None:
+    """A fingerprint of one part of the slot file (``slot:<username>`` or ``policy``); None when absent."""
+    if part == "policy":
+        value: Any = {"policy": ring.policy.__dict__, "mac": ring.policy_mac}
+    else:
+        value = ring.slots.get(part.removeprefix("slot:"))
+    if value is None:
+        return None
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def _stat(path: Path) -> dict | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+@dataclass
+class Intent:
+    ctx: Any  # ServiceContext (not imported: the context imports nothing from here)
+    id: str
+    seq: int
+    action: str
+    object_type: str
+    object_id: str | None
+    traces: dict = field(default_factory=dict)
+    settled: bool = False
+    published: bool = False
+
+    @property
+    def product(self) -> Path | None:
+        return Path(self.traces["product"]) if self.traces.get("product") else None
+
+    @property
+    def part(self) -> Path:
+        """Where the product is written before it is published (removed if the operation does not complete)."""
+        return Path(self.traces["scratch"][0])
+
+    def publish(self) -> None:
+        """Move the finished product into place (atomic rename): from here on it exists."""
+        crashpoints.step(f"{self.action}/before-publish")
+        os.replace(self.part, self.product)
+        self.published = True
+        fsync_dir(self.product.parent)
+        crashpoints.step(f"{self.action}/published")
+
+    def complete(self, new: dict | None = None, session: Session | None = None) -> None:
+        """Record the completion (in ``session`` if given, else in a transaction of its own)."""
+        def write(s: Session) -> None:
+            _settle(self.ctx, s, self.id, self.seq, self.action, self.object_type, self.object_id,
+                    {**(new or {}), "stage": COMPLETED, "intent": self.seq}, True)
+
+        if session is not None:
+            write(session)
+        else:
+            with self.ctx.transaction() as s:
+                write(s)
+        self.settled = True
+        crashpoints.step(f"{self.action}/completed")
+
+    def fail(self, reason: str) -> None:
+        """Remove what was produced and record the failure; if even that cannot be written now, the intent
+        stays pending and the next sign-in records it."""
+        for path in self.traces.get("scratch", []):
+            _remove(Path(path))
+        if self.published and self.product is not None:
+            _remove(self.product)
+        self.settled = True
+        with contextlib.suppress(Exception), self.ctx.transaction() as s:
+            _settle(self.ctx, s, self.id, self.seq, self.action, self.object_type, self.object_id,
+                    {"stage": FAILED, "intent": self.seq, "reason": reason[:500]}, False)
+
+
+def begin(ctx, session: Session, action: str, object_type: str, object_id: str | None = None,
+          new: dict | None = None, *, product: Path | None = None, scratch: tuple[Path, ...] = (),
+          keyring: tuple[str, str | None] | None = None) -> Intent:
+    """Append the intent to ``session`` (the caller's write transaction commits it). ``product``: the file the
+    operation will publish (its scratch copy is ``<product>.part`` unless ``scratch`` names others);
+    ``keyring``: (part, digest) the slot file will hold once the operation is done."""
+    traces: dict[str, Any] = {}
+    if product is not None:
+        product = Path(product).absolute()
+        traces["product"] = str(product)
+        traces["product_before"] = _stat(product)
+        scratch = scratch or (product.with_name(product.name + ".part"),)
+    if scratch:
+        traces["scratch"] = [str(Path(p).absolute()) for p in scratch]
+    if keyring is not None:
+        traces["keyring"] = {"part": keyring[0], "sha256": keyring[1]}
+    entry = ctx.audit(session, action, object_type, object_id, None, {**(new or {}), "stage": STARTED})
+    session.add(PendingOperation(id=entry.id, seq=entry.seq, action=action, object_type=object_type,
+                                 object_id=object_id, user_id=ctx.user.id, username=ctx.user.username,
+                                 started_at=entry.at, traces=traces))
+    return Intent(ctx, entry.id, entry.seq, action, object_type, object_id, traces)
+
+
+@contextlib.contextmanager
+def intended(ctx, action: str, object_type: str, object_id: str | None = None, new: dict | None = None, *,
+             permission: Permission | tuple[Permission, ...] | None = None, **traces: Any) -> Iterator[Intent]:
+    """Commit the intent, run the block, and record a failure if it raises (the block records the completion;
+    one that returns without doing so completes with nothing more to say)."""
+    with ctx.transaction(permission, action=action, object_type=object_type, object_id=object_id) as s:
+        intent = begin(ctx, s, action, object_type, object_id, new, **traces)
+    crashpoints.step(f"{action}/intent")
+    try:
+        yield intent
+    except BaseException as exc:
+        if not intent.settled:
+            intent.fail(str(exc) or type(exc).__name__)
+        raise
+    if not intent.settled:
+        intent.complete()
+
+
+def _settle(ctx, s: Session, intent_id: str, seq: int, action: str, object_type: str, object_id: str | None,
+            new: dict, success: bool) -> None:
+    ctx.audit(s, action, object_type, object_id, None, new, success=success)
+    row = s.get(PendingOperation, intent_id)
+    if row is not None:
+        s.delete(row)
+
+
+def reconcile(ctx) -> list[str]:
+    """Settle the operations an interrupted process left pending; returns a sentence for each (to show)."""
+    with ctx.workspace.session() as s:
+        rows = list(s.scalars(select(PendingOperation).order_by(PendingOperation.seq)))
+    notes = []
+    ring = None
+    for row in rows:
+        traces = row.traces or {}
+        for path in traces.get("scratch", []):
+            _remove(Path(path))
+        outcome: dict[str, Any] = {"stage": FAILED, "intent": row.seq, "recovered": True,
+                                   "reason": "进程在完成前中断"}
+        product = Path(traces["product"]) if traces.get("product") else None
+        if product is not None and _stat(product) is not None and _stat(product) != traces.get("product_before"):
+            outcome = {"stage": COMPLETED, "intent": row.seq, "recovered": True, "file": product.name,
+                       "sha256": sha256_file(product), "size": product.stat().st_size}
+        elif traces.get("keyring"):
+            if ring is None:
+                ring = Keyring.load(ctx.workspace.keyring.path)
+            expected = traces["keyring"]
+            if keyring_digest(ring, expected["part"]) == expected["sha256"]:
+                outcome = {"stage": COMPLETED, "intent": row.seq, "recovered": True}
+        with ctx.transaction() as s:
+            if s.get(PendingOperation, row.id) is None:
+                continue  # settled meanwhile by its own process
+            _settle(ctx, s, row.id, row.seq, row.action, row.object_type, row.object_id, outcome,
+                    outcome["stage"] == COMPLETED)
+        label = LABELS.get(row.action, row.action)
+        when = row.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        notes.append(f"{row.username} 于 {when} 开始的“{label}”在完成前被中断，"
+                     + ("其结果已经产生，现已补记入审计日志。" if outcome["stage"] == COMPLETED
+                        else "未产生结果，已清理残留文件并记入审计日志。"))
+    return notes
