@@ -9,6 +9,7 @@ connection. A lock held longer than ``BUSY_TIMEOUT_MS`` elsewhere becomes ``Work
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import URL, Engine, create_engine, event
@@ -18,6 +19,14 @@ from wenze_desktop.errors import IntegrityFailure, WorkspaceBusy
 
 SQLITE_PLAIN_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 15000
+
+
+def busy_timeout_ms() -> int:
+    """How long a statement waits for another program's lock (``WENZE_BUSY_TIMEOUT_MS`` overrides, for tests)."""
+    try:
+        return max(0, int(os.environ.get("WENZE_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)))
+    except ValueError:
+        return BUSY_TIMEOUT_MS
 BUSY_MESSAGE = ("工作区正忙：另一个窗口或命令正在写入，等待 {seconds} 秒后仍未结束。本次操作未做任何改动，"
                 "请稍后重试。")
 
@@ -46,14 +55,15 @@ def make_engine(db_path: Path, db_key: bytes) -> Engine:
                 ) from exc
             cur.execute("PRAGMA foreign_keys = ON")
             cur.execute("PRAGMA synchronous = FULL")
-            cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         finally:
             cur.close()
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context):
         if is_busy(context.original_exception):
-            raise WorkspaceBusy(BUSY_MESSAGE.format(seconds=BUSY_TIMEOUT_MS // 1000)) from context.original_exception
+            seconds = max(1, round(busy_timeout_ms() / 1000))
+            raise WorkspaceBusy(BUSY_MESSAGE.format(seconds=seconds)) from context.original_exception
 
     return engine
 
