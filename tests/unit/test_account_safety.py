@@ -1,14 +1,23 @@
 """Account changes stay consistent between the key-slot file, the database and the audit log."""
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import ADMIN, ADMIN_PASSWORD
 from wenze_desktop.domain.models import AuditEntry
-from wenze_desktop.errors import AccountLocked, IntegrityFailure, PermissionDenied, ValidationError, WrongPassword
+from wenze_desktop.errors import (
+    AccountLocked,
+    IntegrityFailure,
+    PermissionDenied,
+    ValidationError,
+    WenzeError,
+    WrongPassword,
+)
 from wenze_desktop.security.kdf import FAST_TEST_PARAMS
+from wenze_desktop.security.lockout import LoginState
 from wenze_desktop.services.accounts import AccountService
 from wenze_desktop.services.admin import AdminService, restore
 from wenze_desktop.services.auth import login, recheck_password
@@ -33,22 +42,139 @@ def test_two_sessions_do_not_undo_each_others_slot_changes(ctx, data_dir, clock)
     login(data_dir, "bob", "Bob-password-1", clock=clock).workspace.close()
 
 
-def test_failed_slot_save_changes_nothing(ctx, data_dir, clock, monkeypatch):
+def stages(ctx, action: str) -> list[str | None]:
+    with ctx.workspace.session() as s:
+        return [json.loads(v).get("stage") for v in
+                s.scalars(select(AuditEntry.new_values).where(AuditEntry.action == action).order_by(AuditEntry.seq))]
+
+
+def no_pending(ctx) -> bool:
+    from wenze_desktop.domain.models import PendingOperation
+
+    with ctx.workspace.session() as s:
+        return not s.scalars(select(PendingOperation)).all()
+
+
+def disk_full(self, path=None):
+    raise OSError(28, "No space left on device")
+
+
+def test_failed_slot_save_changes_nothing_and_is_recorded(ctx, data_dir, clock, monkeypatch):
     slots_before = json.dumps(ctx.workspace.keyring.slots, sort_keys=True)
-    audit_before = actions(ctx)
-
-    def disk_full(self, path=None):
-        raise OSError(28, "No space left on device")
-
     monkeypatch.setattr(Keyring, "save", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(WenzeError, match=r"无法写入.*“修改密码”未完成"):
         AccountService(ctx).change_own_password(ADMIN_PASSWORD, "Never-saved-pass-1")
     monkeypatch.undo()
     assert json.dumps(ctx.workspace.keyring.slots, sort_keys=True) == slots_before
-    assert actions(ctx) == audit_before
+    assert Keyring.load(Workspace.keyring_path_of(data_dir)).slots == ctx.workspace.keyring.slots
+    assert stages(ctx, "user.change_password") == ["started", "failed"] and no_pending(ctx)
     with pytest.raises(WrongPassword):
         recheck_password(ctx, "Never-saved-pass-1")
     recheck_password(ctx, ADMIN_PASSWORD)
+
+
+def test_password_change_is_audited_before_the_slot_is_written(ctx, data_dir, monkeypatch):
+    """When the slot file is written, the intent naming the digest of the new slot is already committed."""
+    from wenze_desktop.domain.models import PendingOperation
+    from wenze_desktop.services import journal
+
+    seen = []
+    real_save = Keyring.save
+
+    def committed():
+        with ctx.workspace.session() as s:
+            return (stages(ctx, "user.change_password"),
+                    [p.traces["keyring"] for p in s.scalars(select(PendingOperation))])
+
+    def save(self, path=None):
+        with ThreadPoolExecutor(1) as other:  # another thread, another connection: sees what is committed
+            seen.append(other.submit(committed).result())
+        real_save(self, path)
+
+    monkeypatch.setattr(Keyring, "save", save)
+    AccountService(ctx).change_own_password(ADMIN_PASSWORD, "Changed-pass-2026")
+    monkeypatch.undo()
+    ring = Keyring.load(Workspace.keyring_path_of(data_dir))
+    assert seen == [(["started"], [{"part": "slot:admin", "sha256": journal.keyring_digest(ring, "slot:admin")}])]
+    assert stages(ctx, "user.change_password") == ["started", "completed"] and no_pending(ctx)
+    login(data_dir, ADMIN, "Changed-pass-2026").workspace.close()
+
+
+def test_failed_slot_save_leaves_no_half_made_account(ctx, data_dir, clock, monkeypatch):
+    accounts = AccountService(ctx)
+    monkeypatch.setattr(Keyring, "save", disk_full)
+    with pytest.raises(WenzeError, match="“建立账户”未完成"):
+        accounts.create_user("bob", "鲍勃", ["handler"], "Bob-password-1")
+    monkeypatch.undo()
+    assert [u.username for u in accounts.list_users()] == [ADMIN]
+    assert stages(ctx, "user.create")[-2:] == ["started", "failed"] and no_pending(ctx)
+    with pytest.raises(WrongPassword):
+        login(data_dir, "bob", "Bob-password-1", clock=clock)
+    accounts.create_user("bob", "鲍勃", ["handler"], "Bob-password-1")  # the name is free again
+    login(data_dir, "bob", "Bob-password-1", clock=clock).workspace.close()
+    assert stages(ctx, "user.create")[-2:] == ["started", "completed"]
+
+
+def test_a_name_left_by_an_interrupted_creation_can_be_created_again_but_not_a_real_account(ctx, data_dir, clock):
+    """A creation killed before its slot was written leaves a row with no slot (settled as failed at the next
+    sign-in): it cannot sign in, and creating the name again takes it over. A real account is never taken over."""
+    from wenze_desktop.domain.models import StaffUser
+    from wenze_desktop.services import journal
+
+    accounts = AccountService(ctx)
+    with ctx.transaction() as s:  # what the killed process committed
+        s.add(StaffUser(id="u-bob", username="bob", display_name="鲍勃", roles=["handler"], active=True,
+                        created_at=clock(), updated_at=clock()))
+        s.flush()
+        journal.begin(ctx, s, "user.create", "staff_user", "u-bob", {"username": "bob"},
+                      keyring=("slot:bob", "0" * 64))
+    with pytest.raises(ValidationError, match="已存在"):  # still pending: not known to have failed
+        accounts.create_user("bob", "鲍勃", ["handler"], "Bob-password-1")
+    again = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)  # settles it as failed
+    try:
+        assert stages(again, "user.create")[-1] == "failed"
+        with pytest.raises(WrongPassword):
+            login(data_dir, "bob", "Bob-password-1", clock=clock)
+        assert AccountService(again).create_user("bob", "鲍勃", ["reviewer"], "Bob-password-1") == "u-bob"
+        bob = login(data_dir, "bob", "Bob-password-1", clock=clock)
+        assert bob.user.roles == ("reviewer",)
+        bob.workspace.close()
+        AccountService(again).deactivate("u-bob")  # a real account now, with a history: never taken over
+        with pytest.raises(ValidationError, match="已存在"):
+            AccountService(again).create_user("bob", "鲍勃", ["handler"], "Bob-password-9")
+    finally:
+        again.workspace.close()
+
+
+def test_deactivation_and_policy_are_audited_as_intents(ctx, data_dir, clock):
+    from wenze_desktop.storage.keyring import LoginPolicy
+
+    accounts = AccountService(ctx)
+    bob_id = accounts.create_user("bob", "鲍勃", ["handler"], "Bob-password-1")
+    accounts.deactivate(bob_id)
+    accounts.reactivate(bob_id, "Bob-new-password-2")
+    accounts.set_login_policy(LoginPolicy(min_password_length=10))
+    assert stages(ctx, "user.deactivate") == ["started", "completed"]
+    assert stages(ctx, "user.reset_password") == ["started", "completed"]
+    assert stages(ctx, "user.reactivate") == [None]
+    assert stages(ctx, "config.login_policy") == ["started", "completed"] and no_pending(ctx)
+    assert Keyring.load(Workspace.keyring_path_of(data_dir)).policy.min_password_length == 10
+    assert AdminService(ctx).verify().ok
+
+
+def test_recovery_is_audited_before_the_slot_is_written(workspace, data_dir, clock, monkeypatch):
+    from wenze_desktop.services.auth import recover
+
+    ctx, recovery_key = workspace
+    monkeypatch.setattr(Keyring, "save", disk_full)
+    with pytest.raises(WenzeError, match="凭恢复密钥重设密码"):
+        recover(data_dir, recovery_key, ADMIN, "Recovered-pass-1", clock=clock)
+    monkeypatch.undo()
+    assert stages(ctx, "user.recover_password") == ["started", "failed"]
+    again = recover(data_dir, recovery_key, ADMIN, "Recovered-pass-1", clock=clock)
+    again.workspace.close()
+    assert stages(ctx, "user.recover_password")[-2:] == ["started", "completed"] and no_pending(ctx)
+    login(data_dir, ADMIN, "Recovered-pass-1", clock=clock).workspace.close()
 
 
 @pytest.mark.parametrize("name", ["__recovery__", "_x", ".hidden", "张三", ""])
@@ -144,3 +270,93 @@ def test_locked_account_cannot_unlock_an_idle_session(ctx, clock):
         recheck_password(ctx, "wrong-password")
     with pytest.raises(AccountLocked):
         recheck_password(ctx, ADMIN_PASSWORD)
+
+
+# -- no account enumeration -------------------------------------------------------------------------------------
+
+def refusal(data_dir, username, password, clock) -> tuple[str, str]:
+    try:
+        login(data_dir, username, password, clock=clock).workspace.close()
+    except (WrongPassword, AccountLocked) as err:
+        return type(err).__name__, str(err).replace(f"「{username}」", "「…」")
+    raise AssertionError("signed in")
+
+
+def test_unknown_and_known_names_get_the_same_answers_and_lock_alike(workspace, data_dir, clock):
+    """Every answer (counting down, locking, locked, even with the right password) is word for word the same."""
+    for _ in range(6):
+        assert refusal(data_dir, ADMIN, "wrong-password", clock) == refusal(data_dir, "nobody", "wrong-password",
+                                                                            clock)
+    assert refusal(data_dir, "nobody", "wrong-password", clock)[0] == "AccountLocked"
+    assert refusal(data_dir, ADMIN, ADMIN_PASSWORD, clock) == refusal(data_dir, "nobody", ADMIN_PASSWORD, clock)
+    clock.advance(minutes=16)
+    login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock).workspace.close()
+    assert refusal(data_dir, "nobody", "x", clock) == ("WrongPassword", "用户名或密码错误，还可尝试 4 次。")
+
+
+def test_a_wrong_password_costs_the_same_time_for_an_unknown_name(tmp_path, clock):
+    import time
+
+    from wenze_desktop.security.kdf import Argon2Params
+    from wenze_desktop.services.auth import create_workspace
+
+    costly = Argon2Params(time_cost=2, memory_kib=32 * 1024, parallelism=1, salt=bytes(16))
+    data_dir = tmp_path / "costly"
+    create_workspace(data_dir, ADMIN, ADMIN_PASSWORD, params=costly, clock=clock)[0].workspace.close()
+
+    def fastest(username: str) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            with pytest.raises(WrongPassword):
+                login(data_dir, username, "wrong-password", clock=clock)
+            times.append(time.perf_counter() - start)
+            LoginState(Workspace.login_state_path_of(data_dir)).clear(username)
+        return min(times)
+
+    known, unknown = fastest(ADMIN), fastest("nobody")
+    assert known > 0.01  # the key derivation dominates
+    assert 0.6 * known < unknown < 1.6 * known, (known, unknown)
+
+
+def test_unknown_names_are_remembered_within_a_bound(workspace, data_dir, clock):
+    from wenze_desktop.security import lockout
+    from wenze_desktop.storage.keyring import LoginPolicy
+
+    state = LoginState(Workspace.login_state_path_of(data_dir))
+    policy = LoginPolicy()
+    state.record_failure(ADMIN, clock(), policy)
+    for _ in range(5):
+        state.record_failure("locked-name", clock(), policy, known=False)
+    for i in range(lockout.MAX_UNKNOWN_NAMES + 50):
+        clock.advance(seconds=1)
+        state.record_failure(f"guess{i}", clock(), policy, known=False)
+    data = json.loads(Workspace.login_state_path_of(data_dir).read_text())
+    assert len(data) == lockout.MAX_UNKNOWN_NAMES + 1
+    assert data[ADMIN]["pending"] and "locked-name" in data and "guess0" not in data  # unlocked, oldest go first
+    assert not any("pending" in r for name, r in data.items() if name != ADMIN)  # nothing to audit for no account
+
+
+def test_a_new_account_does_not_inherit_failures_typed_under_its_name(ctx, data_dir, clock):
+    for _ in range(5):
+        with pytest.raises((WrongPassword, AccountLocked)):
+            login(data_dir, "bob", "wrong-password", clock=clock)
+    AccountService(ctx).create_user("bob", "鲍勃", ["handler"], "Bob-password-1")
+    bob = login(data_dir, "bob", "Bob-password-1", clock=clock)
+    try:
+        with bob.workspace.session() as s:
+            failed = s.scalars(select(AuditEntry).where(AuditEntry.action == "login.failed")).all()
+        assert failed == []
+    finally:
+        bob.workspace.close()
+
+
+def test_unlocking_an_account_is_audited(ctx, data_dir, clock):
+    for _ in range(5):
+        with pytest.raises((WrongPassword, AccountLocked)):
+            login(data_dir, ADMIN, "wrong-password", clock=clock)
+    assert AccountService(ctx).unlock_account(ADMIN) is True
+    with ctx.workspace.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "user.unlock")).one()
+    assert json.loads(entry.new_values) == {"username": ADMIN, "was_locked": True}
+    login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock).workspace.close()

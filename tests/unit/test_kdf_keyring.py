@@ -66,3 +66,33 @@ def test_wrong_recovery_key_refused(tmp_path):
     ring, _, _ = Keyring.create(tmp_path / "k", "alice", "u1", "first-pass", kdf.FAST_TEST_PARAMS)
     with pytest.raises(WrongPassword, match="恢复密钥"):
         ring.unlock_with_recovery("AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH")
+
+
+def test_an_unknown_name_costs_the_key_derivation_of_an_existing_slot(tmp_path, monkeypatch):
+    from wenze_desktop.storage import keyring as keyring_module
+
+    costly = kdf.Argon2Params(time_cost=3, memory_kib=64, parallelism=1, salt=bytes(16))
+    ring, db_key, _ = Keyring.create(tmp_path / "k", "alice", "u1", "first-pass", costly)
+    ring.set_password("bob", "u2", db_key, "bob-password", costly)
+    derived = []
+    real = keyring_module.derive_key
+    monkeypatch.setattr(keyring_module, "derive_key", lambda pw, params: derived.append(params) or real(pw, params))
+    for name in ("alice", "nobody", "__recovery__"):
+        with pytest.raises(WrongPassword) as refused:
+            ring.unlock(name, "wrong")
+        assert str(refused.value) == "用户名或密码错误，请重新输入。"
+    assert [(p.time_cost, p.memory_kib, p.parallelism) for p in derived] == [(3, 64, 1)] * 3
+
+
+def test_a_slot_built_on_a_copy_is_adopted_as_it_was_built(tmp_path):
+    """A change is built (and its digest audited) before the file is written: what is written is what was built."""
+    ring, db_key, _ = Keyring.create(tmp_path / "k", "alice", "u1", "first-pass", kdf.FAST_TEST_PARAMS)
+    ring.save()
+    draft = Keyring.load(tmp_path / "k")
+    draft.set_password("bob", "u2", db_key, "bob-password", kdf.FAST_TEST_PARAMS)
+    draft.remove_slot("alice")
+    ring.update(lambda fresh: fresh.adopt(draft, "slot:bob"))
+    saved = Keyring.load(tmp_path / "k")
+    assert saved.slots["bob"] == draft.slots["bob"] and saved.unlock("bob", "bob-password") == db_key
+    saved.update(lambda fresh: fresh.adopt(draft, "slot:alice"))
+    assert not Keyring.load(tmp_path / "k").has_user("alice")

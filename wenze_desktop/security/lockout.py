@@ -1,11 +1,17 @@
 """Failed-login counting and account lockout, kept beside the database (a wrong password cannot open it).
 
-Failures are also remembered so that the next successful login writes them into the audit chain.
+Failures are also remembered so that the next successful login writes them into the audit chain. A name with
+no account is counted and locked exactly like an existing one (so the answers do not tell which names exist),
+but nothing is kept for the audit log, and at most ``MAX_UNKNOWN_NAMES`` such names are remembered. The file is
+read, changed and written under a lock, so attempts made at the same moment by several programs all count.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,23 +20,55 @@ from wenze_desktop.errors import AccountLocked
 from wenze_desktop.storage.atomic import atomic_write_text
 from wenze_desktop.storage.keyring import LoginPolicy
 
+MAX_UNKNOWN_NAMES = 200  # typing arbitrary names must not grow the file without bound
+MAX_PENDING = 1000  # failures of one account awaiting the audit log (a lockout caps them long before)
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` between programs (released when the process dies)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.name == "nt":  # pragma: no cover - Windows
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+            try:
+                yield
+            finally:
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+    finally:
+        os.close(fd)
+
 
 @dataclass
 class LoginState:
     path: Path
 
+    @property
+    def _lock_path(self) -> Path:
+        return self.path.with_name(f".{self.path.stem}.lock")
+
     def _load(self) -> dict:
         try:
-            return json.loads(self.path.read_text("utf-8"))
+            data = json.loads(self.path.read_text("utf-8"))
         except FileNotFoundError:
             return {}
         except ValueError:
             return {}  # a damaged state file must not lock everybody out
+        return data if isinstance(data, dict) else {}
 
     def _save(self, data: dict) -> None:
         atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
 
     def check_not_locked(self, username: str, now: datetime) -> None:
+        """The same words whether or not ``username`` is an account."""
         record = self._load().get(username, {})
         until = record.get("locked_until")
         if until and datetime.fromisoformat(until) > now:
@@ -38,27 +76,60 @@ class LoginState:
             raise AccountLocked(f"账户「{username}」因连续输错密码已被锁定，请约 {minutes} 分钟后再试，"
                                 "或请系统管理员解锁。")
 
-    def record_failure(self, username: str, now: datetime, policy: LoginPolicy) -> int:
-        """Count one failure; returns how many attempts remain before the account locks."""
-        data = self._load()
-        record = data.setdefault(username, {"failures": 0, "pending": []})
-        record["failures"] = record.get("failures", 0) + 1
-        record.setdefault("pending", []).append(now.isoformat())
-        remaining = policy.max_failures - record["failures"]
-        if remaining <= 0:
-            record["locked_until"] = (now + timedelta(minutes=policy.lockout_minutes)).isoformat()
-            record["failures"] = 0
-        self._save(data)
+    def record_failure(self, username: str, now: datetime, policy: LoginPolicy, *, known: bool = True) -> int:
+        """Count one failure; returns how many attempts remain before the name locks. ``known``: the name is an
+        account (its failures are kept for the audit log written at its next sign-in)."""
+        with _exclusive(self._lock_path):
+            data = self._load()
+            record = data.setdefault(username, {"failures": 0})
+            record["failures"] = record.get("failures", 0) + 1
+            record["last"] = now.isoformat()
+            if known:
+                record["pending"] = [*record.get("pending", []), now.isoformat()][-MAX_PENDING:]
+            remaining = policy.max_failures - record["failures"]
+            if remaining <= 0:
+                record["locked_until"] = (now + timedelta(minutes=policy.lockout_minutes)).isoformat()
+                record["failures"] = 0
+            if not known:
+                _forget_surplus_names(data, now)
+            self._save(data)
         return max(remaining, 0)
 
     def pending_failures(self, username: str) -> list[str]:
         """Failed attempts (ISO times) not yet written to the audit log."""
         return list(self._load().get(username, {}).get("pending", []))
 
+    def has(self, username: str) -> bool:
+        """Whether failures (or a lock) are on record for ``username``."""
+        return username in self._load()
+
     def clear(self, username: str) -> bool:
         """After a success (once its audit entries are committed) or an administrator's unlock."""
-        data = self._load()
-        record = data.pop(username, None)
-        if record is not None:
-            self._save(data)
+        if not self.path.exists():
+            return False  # the usual case at sign-in: nothing to clear, no lock to take
+        with _exclusive(self._lock_path):
+            data = self._load()
+            record = data.pop(username, None)
+            if record is not None:
+                self._save(data)
         return record is not None
+
+
+def _forget_surplus_names(data: dict, now: datetime) -> None:
+    """Keep at most MAX_UNKNOWN_NAMES records with nothing for the audit log: forget unlocked ones first, then
+    the oldest (forgetting a lock on a name with no account only lets that name be tried again, in vain)."""
+    spare = [name for name, record in data.items() if isinstance(record, dict) and not record.get("pending")]
+    surplus = len(spare) - MAX_UNKNOWN_NAMES
+    if surplus <= 0:
+        return
+
+    def locked(name: str) -> bool:
+        until = data[name].get("locked_until")
+        try:
+            return bool(until) and datetime.fromisoformat(until) > now
+        except (TypeError, ValueError):
+            return False
+
+    spare.sort(key=lambda name: (locked(name), str(data[name].get("last", ""))))
+    for name in spare[:surplus]:
+        del data[name]

@@ -1,29 +1,69 @@
-"""Staff accounts: create, change password (rewraps one key slot, re-encrypts nothing), roles, lockout."""
+"""Staff accounts: create, change password (rewraps one key slot, re-encrypts nothing), roles, lockout.
+
+A key slot lives in a file beside the database, which no transaction rolls back. So every slot change is
+audited before it exists (``services/journal.py``): the new slot (or policy) is built first, on a copy of the
+keyring; the intent naming its digest is committed; then, in one write transaction, the slot file is saved and
+the completion is recorded with the database side of the change. A process killed in between leaves the intent,
+and the next sign-in records it as completed exactly when the slot file holds the new slot. Slot files are
+only written while the database write lock is held, so two programs changing slots take turns and neither
+undoes the other's change.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wenze_desktop import crashpoints
 from wenze_desktop.domain.base import new_uuid
-from wenze_desktop.domain.models import StaffUser
-from wenze_desktop.errors import ValidationError, WrongPassword
+from wenze_desktop.domain.models import AuditEntry, StaffUser
+from wenze_desktop.errors import ValidationError, WenzeError, WrongPassword
 from wenze_desktop.security.lockout import LoginState
 from wenze_desktop.security.passwords import check_password
 from wenze_desktop.security.permissions import Permission, check_role_separation
+from wenze_desktop.services import journal
 from wenze_desktop.services.auth import check_username, slot_params
 from wenze_desktop.services.context import ServiceContext, changed, snapshot
 from wenze_desktop.storage.keyring import Keyring, LoginPolicy
 from wenze_desktop.storage.workspace import Workspace
 
 
+def change_keyring(ctx: ServiceContext, action: str, object_type: str, object_id: str | None, part: str,
+                   draft: Keyring, new: dict | None = None, *,
+                   within: Callable[[Session], None] | None = None) -> None:
+    """Give the slot file ``part`` (``slot:<username>`` or ``policy``) as it is in ``draft``, audited first.
+
+    ``within(session)`` is the database side of the change, committed with the completion. If the slot file
+    cannot be written, nothing has changed and the failure is recorded."""
+    with journal.intended(ctx, action, object_type, object_id, new,
+                          keyring=(part, journal.keyring_digest(draft, part))) as intent:
+        _write_and_complete(ctx, intent, part, draft, within)
+
+
+def _write_and_complete(ctx: ServiceContext, intent: journal.Intent, part: str, draft: Keyring,
+                        within: Callable[[Session], None] | None) -> None:
+    # Inside the write transaction: the database write lock also serialises slot-file writers.
+    with ctx.transaction() as session:
+        if within is not None:
+            within(session)
+        try:
+            ctx.workspace.keyring.update(lambda ring: ring.adopt(draft, part))
+        except OSError as exc:
+            label = journal.LABELS.get(intent.action, intent.action)
+            raise WenzeError(f"密钥槽文件 {ctx.workspace.keyring.path} 无法写入（{exc.strerror or exc}），"
+                             f"“{label}”未完成，账户和密码均未改变（已记入审计日志）。"
+                             "请检查磁盘空间和文件权限后重试。") from exc
+        crashpoints.step(f"{intent.action}/slot-written")
+        intent.complete(session=session)
+
+
 @dataclass
 class AccountService:
-    """Key-slot changes are saved inside the database transaction that audits them: if the slot file cannot
-    be written, the transaction rolls back and nothing has changed."""
-
     ctx: ServiceContext
 
     @property
@@ -40,28 +80,78 @@ class AccountService:
             raise ValidationError(f"找不到用户 {user_id}。")
         return staff
 
+    def _draft(self) -> Keyring:
+        """The slot file as it is now, to build a change on (the KDF runs here, before any lock is taken)."""
+        return Keyring.load(self._keyring.path)
+
     def list_users(self) -> list[StaffUser]:
         with self.ctx.workspace.session() as session:
             return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
 
     def create_user(self, username: str, display_name: str, roles: list[str], password: str) -> str:
+        """The account row and the audited intent are committed together, then the key slot is written, then the
+        creation is completed.
+
+        Until its slot exists the account cannot sign in (sign-in needs the slot). If the slot cannot be written,
+        the failure is recorded, the row is removed and the message says the account was not created. If the
+        process is killed before the slot is written, the row stays without a slot (unusable) and the next
+        sign-in records the creation as failed; creating the same name again takes that row over."""
         self.ctx.require(Permission.USER_MANAGE, action="user.create", object_type="staff_user")
         check_username(username)
         check_role_separation(roles)
         check_password(password, self._keyring.policy.min_password_length, username)
+        with self.ctx.workspace.session() as s:
+            leftover = self._existing(s, username)
+            user_id = leftover.id if leftover is not None else new_uuid()
+        draft = self._draft()
+        draft.set_password(username, user_id, self._db_key, password, slot_params(draft, self.ctx.user.username))
+        part = f"slot:{username}"
         with self.ctx.transaction() as s:
-            if s.scalars(select(StaffUser).where(StaffUser.username == username)).first():
-                raise ValidationError(f"用户名「{username}」已存在。")
+            staff = self._existing(s, username)
+            if (staff.id if staff is not None else user_id) != user_id:
+                raise ValidationError(f"用户名「{username}」已被他人同时建立，请刷新后重试。")
             now = self.ctx.clock()
-            staff = StaffUser(id=new_uuid(), username=username, display_name=display_name, roles=list(roles),
-                              active=True, created_at=now, updated_at=now, password_changed_at=now)
-            s.add(staff)
+            if staff is None:
+                staff = StaffUser(id=user_id, username=username, created_at=now)
+                s.add(staff)
+            staff.display_name, staff.roles, staff.active = display_name, list(roles), True
+            staff.updated_at = staff.password_changed_at = now
             s.flush()
-            self.ctx.audit(s, "user.create", "staff_user", staff.id,
-                           new=snapshot(staff, ["username", "display_name", "roles"]))
-            params = slot_params(self._keyring, self.ctx.user.username)
-            self._keyring.update(lambda ring: ring.set_password(username, staff.id, self._db_key, password, params))
-            return staff.id
+            intent = journal.begin(self.ctx, s, "user.create", "staff_user", user_id,
+                                   snapshot(staff, ["username", "display_name", "roles"]),
+                                   keyring=(part, journal.keyring_digest(draft, part)))
+        crashpoints.step("user.create/intent")
+        try:
+            _write_and_complete(self.ctx, intent, part, draft, None)
+        except BaseException as exc:
+            if not intent.settled:
+                intent.fail(str(exc) or type(exc).__name__)
+            with contextlib.suppress(Exception), self.ctx.transaction() as s:
+                if (row := s.get(StaffUser, user_id)) is not None:
+                    s.delete(row)  # made a moment ago, never signed in, referenced by nothing
+            raise
+        with contextlib.suppress(OSError):  # failures typed under this name before it was an account
+            LoginState(Workspace.login_state_path_of(self.ctx.workspace.data_dir)).clear(username)
+        return user_id
+
+    def _existing(self, s: Session, username: str) -> StaffUser | None:
+        """The row of ``username`` if creating it again is refused; None if the name is free or only held by
+        the row of a creation that never completed (killed before its key slot was written)."""
+        staff = s.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+        if staff is None:
+            return None
+        if not self._unfinished_creation(s, staff):
+            raise ValidationError(f"用户名「{username}」已存在。")
+        return staff
+
+    def _unfinished_creation(self, s: Session, staff: StaffUser) -> bool:
+        if Keyring.load(self._keyring.path).has_user(staff.username):
+            return False
+        entries = list(s.scalars(select(AuditEntry).where(AuditEntry.object_id == staff.id)))
+        if any(e.action != "user.create" for e in entries):
+            return False  # the account has a history: signed in, deactivated, …
+        stages = [json.loads(e.new_values or "{}").get("stage") for e in entries]
+        return journal.FAILED in stages and journal.COMPLETED not in stages and None not in stages
 
     def change_own_password(self, old_password: str, new_password: str) -> None:
         """Rewrap this user's key slot. The database file is not re-encrypted."""
@@ -75,14 +165,19 @@ class AccountService:
         check_password(new_password, self._keyring.policy.min_password_length, username)
         self._set_password(self.ctx.user.id, username, new_password, "user.change_password")
 
-    def _set_password(self, user_id: str, username: str, password: str, action: str) -> None:
-        with self.ctx.transaction() as s:
+    def _set_password(self, user_id: str, username: str, password: str, action: str,
+                      also: Callable[[Session, StaffUser], None] | None = None) -> None:
+        draft = self._draft()
+        draft.set_password(username, user_id, self._db_key, password, slot_params(draft, username))
+
+        def within(s: Session) -> None:
             staff = self._staff(s, user_id)
             staff.password_changed_at = self.ctx.clock()
             self.ctx.touch(staff)
-            self.ctx.audit(s, action, "staff_user", staff.id)
-            params = slot_params(self._keyring, username)
-            self._keyring.update(lambda ring: ring.set_password(username, user_id, self._db_key, password, params))
+            if also is not None:
+                also(s, staff)
+
+        change_keyring(self.ctx, action, "staff_user", user_id, f"slot:{username}", draft, within=within)
 
     def set_roles(self, user_id: str, roles: list[str]) -> None:
         self.ctx.require(Permission.ROLE_ASSIGN, action="user.set_roles", object_type="staff_user",
@@ -96,39 +191,54 @@ class AccountService:
             self.ctx.audit(s, "user.set_roles", "staff_user", user_id, *changed(old, snapshot(staff, ["roles"])))
 
     def deactivate(self, user_id: str) -> None:
-        """The account stops working at once: its key slot is removed, so its password no longer opens anything."""
+        """The account stops working at once: its key slot is removed, so its password no longer opens anything.
+
+        The row is marked inactive with the completion, after the slot is gone (killed before that, the account
+        has no slot and cannot sign in; the next sign-in records the deactivation as completed)."""
         self.ctx.require(Permission.USER_MANAGE, action="user.deactivate", object_type="staff_user",
                          object_id=user_id)
         if user_id == self.ctx.user.id:
             raise ValidationError("不能停用当前登录的账户。")
-        with self.ctx.transaction() as s:
+        with self.ctx.workspace.session() as s:
+            username = self._staff(s, user_id).username
+        draft = self._draft()
+        draft.remove_slot(username)
+
+        def within(s: Session) -> None:
             staff = self._staff(s, user_id)
             staff.active = False
             self.ctx.touch(staff)
-            self.ctx.audit(s, "user.deactivate", "staff_user", user_id, {"active": True}, {"active": False})
-            self._keyring.update(lambda ring: ring.remove_slot(staff.username))
+
+        change_keyring(self.ctx, "user.deactivate", "staff_user", user_id, f"slot:{username}", draft,
+                       new={"active": False}, within=within)
 
     def reactivate(self, user_id: str, new_password: str) -> None:
-        """A reactivated account gets a new password from the administrator (its old slot is gone)."""
+        """A reactivated account gets a new password from the administrator (its old slot is gone). The new slot
+        is audited before it is saved (``user.reset_password``); the account is marked active with the
+        completion, so it is never active without its new slot."""
         self.ctx.require(Permission.USER_MANAGE, action="user.reactivate", object_type="staff_user",
                          object_id=user_id)
         with self.ctx.workspace.session() as s:
             username = self._staff(s, user_id).username
         check_password(new_password, self._keyring.policy.min_password_length, username)
-        with self.ctx.transaction() as s:
-            staff = self._staff(s, user_id)
-            staff.active = True
-            self.ctx.touch(staff)
-            self.ctx.audit(s, "user.reactivate", "staff_user", user_id, {"active": False}, {"active": True})
-        self._set_password(user_id, username, new_password, "user.reset_password")
+
+        def activate(s: Session, staff: StaffUser) -> None:
+            if not staff.active:
+                staff.active = True
+                self.ctx.audit(s, "user.reactivate", "staff_user", user_id, {"active": False}, {"active": True})
+
+        self._set_password(user_id, username, new_password, "user.reset_password", activate)
 
     def unlock_account(self, username: str) -> bool:
+        """Audited first, then cleared: killed in between, the log names an unlock the administrator repeats."""
         self.ctx.require(Permission.USER_MANAGE, action="user.unlock", object_type="staff_user")
+        state = LoginState(Workspace.login_state_path_of(self.ctx.workspace.data_dir))
+        was_locked = state.has(username)
         with self.ctx.transaction() as s:
-            was_locked = LoginState(Workspace.login_state_path_of(self.ctx.workspace.data_dir)).clear(username)
             self.ctx.audit(s, "user.unlock", "staff_user", self._keyring.user_id(username),
                            new={"username": username, "was_locked": was_locked})
-            return was_locked
+        state.clear(username)
+        return was_locked
 
     def set_login_policy(self, policy: LoginPolicy) -> None:
         self.ctx.require(Permission.CONFIG_MANAGE, action="config.login_policy", object_type="workspace")
@@ -136,12 +246,9 @@ class AccountService:
             raise ValidationError("密码最小长度不得少于 8 个字符。")
         if policy.max_failures < 1 or policy.lockout_minutes < 1 or policy.idle_minutes < 1:
             raise ValidationError("失败次数、锁定时长和空闲锁定时长都必须至少为 1。")
-
-        def apply(ring: Keyring) -> None:
-            ring.policy = policy
-            ring.seal_policy(self._db_key)
-
-        with self.ctx.transaction() as s:
-            old = dict(self._keyring.policy.__dict__)
-            self.ctx.audit(s, "config.login_policy", "workspace", None, *changed(old, dict(policy.__dict__)))
-            self._keyring.update(apply)
+        draft = self._draft()
+        old, new = changed(dict(draft.policy.__dict__), dict(policy.__dict__))
+        draft.policy = LoginPolicy(**policy.__dict__)
+        draft.seal_policy(self._db_key)
+        change_keyring(self.ctx, "config.login_policy", "workspace", None, "policy", draft,
+                       new={**new, "before": old})

@@ -58,21 +58,24 @@ def create_workspace(data_dir: Path, username: str, password: str, *, display_na
 
 
 def login(data_dir: Path, username: str, password: str, *, clock: Clock = utcnow) -> ServiceContext:
-    """Unlock the workspace as ``username``. A wrong password touches nothing but the failure counter."""
+    """Unlock the workspace as ``username``. A wrong password touches nothing but the failure counter.
+
+    A name with no account gets the same answer, after the same work (the key derivation of an existing slot),
+    and is counted and locked the same way: nothing tells which names exist."""
     keyring = Workspace.load_keyring(data_dir)
     state = LoginState(Workspace.login_state_path_of(data_dir))
     state.check_not_locked(username, clock())
     try:
         db_key = keyring.unlock(username, password)
     except WrongPassword as exc:
-        if keyring.has_user(username):
-            raise _count_failure(state, keyring, username, clock, "用户名或密码错误") from exc
-        raise
+        raise _count_failure(state, keyring, username, clock, "用户名或密码错误",
+                             known=keyring.has_user(username)) from exc
     return _open(data_dir, keyring, db_key, username, clock, "login")
 
 
-def _count_failure(state: LoginState, keyring: Keyring, username: str, clock: Clock, what: str) -> Exception:
-    remaining = state.record_failure(username, clock(), keyring.policy)
+def _count_failure(state: LoginState, keyring: Keyring, username: str, clock: Clock, what: str, *,
+                   known: bool = True) -> Exception:
+    remaining = state.record_failure(username, clock(), keyring.policy, known=known)
     if remaining == 0:
         return AccountLocked(f"{what}。连续失败 {keyring.policy.max_failures} 次，账户「{username}」"
                              f"已被锁定 {keyring.policy.lockout_minutes} 分钟。")
@@ -137,18 +140,24 @@ def recheck_password(ctx: ServiceContext, password: str) -> ServiceContext:
 
 def recover(data_dir: Path, recovery_key: str, username: str, new_password: str, *,
             clock: Clock = utcnow) -> ServiceContext:
-    """Open the workspace with the recovery key and give ``username`` a new password (and clear its lockout)."""
+    """Open the workspace with the recovery key and give ``username`` a new password (and clear its lockout).
+
+    The new slot is audited before it is saved (``user.recover_password``, see ``accounts.change_keyring``)."""
+    from wenze_desktop.services.accounts import change_keyring  # accounts imports this module
+
     keyring = Workspace.load_keyring(data_dir)
     db_key = keyring.unlock_with_recovery(recovery_key)
     check_password(new_password, keyring.policy.min_password_length, username)
     ctx = _open(data_dir, keyring, db_key, username, clock, "login.recovery_key")
     try:
-        with ctx.transaction() as session:
-            staff = session.get(StaffUser, ctx.user.id)
-            staff.password_changed_at = clock()
-            ctx.audit(session, "user.recover_password", "staff_user", staff.id, new={"by": "recovery_key"})
-            keyring.update(lambda ring: ring.set_password(username, staff.id, db_key, new_password,
-                                                          slot_params(ring, username)))
+        draft = Keyring.load(keyring.path)
+        draft.set_password(username, ctx.user.id, db_key, new_password, slot_params(draft, username))
+
+        def stamp(session) -> None:
+            session.get(StaffUser, ctx.user.id).password_changed_at = clock()
+
+        change_keyring(ctx, "user.recover_password", "staff_user", ctx.user.id, f"slot:{username}", draft,
+                       new={"by": "recovery_key"}, within=stamp)
         LoginState(Workspace.login_state_path_of(data_dir)).clear(username)
         return ctx
     except BaseException:

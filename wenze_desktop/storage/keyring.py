@@ -8,6 +8,7 @@ to the keyring id, the slot name and its KDF parameters, so a slot moved or edit
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 import json
 import os
@@ -24,7 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from wenze_desktop.errors import IntegrityFailure, WrongPassword
-from wenze_desktop.security.kdf import Argon2Params, derive_key
+from wenze_desktop.security.kdf import DEFAULT_MEMORY_KIB, Argon2Params, derive_key
 from wenze_desktop.storage.atomic import atomic_write_text
 
 FORMAT = 1
@@ -126,6 +127,8 @@ class Keyring:
     def unlock(self, username: str, password: str) -> bytes:
         slot = self.slots.get(username)
         if slot is None or username == RECOVERY_SLOT:
+            # An unknown name costs as much as a known one: the time taken must not tell whether it exists.
+            derive_key(password, self.decoy_params())
             raise WrongPassword(WRONG_PASSWORD_MSG)
         try:
             params = Argon2Params.from_json(slot["kdf"])
@@ -140,15 +143,43 @@ class Keyring:
         wrapping = _recovery_wrapping_key(recovery_key, bytes.fromhex(slot["kdf"]["salt"]))
         return self._unwrap(RECOVERY_SLOT, slot, wrapping, "恢复密钥不正确，请核对后重新输入。")
 
+    def decoy_params(self) -> Argon2Params:
+        """The cost of the most common user slot (what a wrong password for an existing name costs)."""
+        costs: dict[tuple, int] = {}
+        for name in sorted(self.slots):
+            with contextlib.suppress(KeyError, TypeError, ValueError, AttributeError):
+                if name != RECOVERY_SLOT:
+                    p = Argon2Params.from_json(self.slots[name]["kdf"])
+                    key = (p.time_cost, p.memory_kib, p.parallelism)
+                    costs[key] = costs.get(key, 0) + 1
+        if not costs:  # no user slot at all: what calibration would choose on a typical machine
+            return Argon2Params(3, DEFAULT_MEMORY_KIB, 2, bytes(16))
+        time_cost, memory_kib, parallelism = max(costs, key=costs.__getitem__)
+        return Argon2Params(time_cost, memory_kib, parallelism, bytes(16))
+
     def set_password(self, username: str, user_id: str, db_key: bytes, password: str,
                      params: Argon2Params) -> None:
         """Wrap the database key under a new password: the database itself is not touched."""
+        self.slots[username] = self.make_slot(username, user_id, db_key, password, params)
+
+    def make_slot(self, username: str, user_id: str, db_key: bytes, password: str, params: Argon2Params) -> dict:
+        """A slot for ``username`` in this keyring, not yet stored (a change is audited before it is saved)."""
         if username == RECOVERY_SLOT:
             raise ValueError("reserved slot name")
         params = params.with_new_salt()
         kdf = params.to_json()
-        self.slots[username] = {"user_id": user_id, "kdf": kdf,
-                                **self._wrap(username, kdf, derive_key(password, params), db_key)}
+        return {"user_id": user_id, "kdf": kdf, **self._wrap(username, kdf, derive_key(password, params), db_key)}
+
+    def adopt(self, draft: Keyring, part: str) -> None:
+        """Take one part (``slot:<username>`` or ``policy``) from ``draft``; a slot absent there is removed."""
+        if part == "policy":
+            self.policy, self.policy_mac = LoginPolicy(**draft.policy.__dict__), draft.policy_mac
+            return
+        name = part.removeprefix("slot:")
+        if name in draft.slots:
+            self.slots[name] = draft.slots[name]
+        else:
+            self.slots.pop(name, None)
 
     def reset_recovery_key(self, db_key: bytes) -> str:
         recovery_key = _new_recovery_key()
