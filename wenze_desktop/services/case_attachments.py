@@ -1,5 +1,6 @@
 """A case's attachments: added (size and name checked, SHA-256 kept), removed unless something cites them, read
-back against their hash. Mixed into CaseService, whose ``_editable_case``, ``_part`` and ``_get`` it uses."""
+back against their hash. Mixed into CaseService, whose ``_editable_case``, ``_touch``, ``_part`` and
+``_get`` it uses."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ class CaseAttachmentsMixin:
     def _add_attachment(self, s: Session, case_id: str, filename: str, content: bytes,
                         media_type: str) -> Attachment:
         self._check_attachment_file(filename, content)
-        self._editable_case(s, case_id)
+        self._touch(s, self._editable_case(s, case_id))
         attachment = Attachment(case_id=case_id, filename=filename, media_type=media_type, size=len(content),
                                 sha256=hashlib.sha256(content).hexdigest(), content=content,
                                 updated_at=self.ctx.clock())
@@ -61,7 +62,7 @@ class CaseAttachmentsMixin:
         """Refused while an item of the evidence list points to the file, or a procedure record names it (the
         scan of a signed 呈批表): the record must keep what it cites."""
         attachment = self._part(s, Attachment, attachment_id, case_id)
-        self._editable_case(s, attachment.case_id)
+        case = self._editable_case(s, attachment.case_id)
         s.flush()
         used_by = s.scalars(select(Evidence.title).where(Evidence.attachment_id == attachment_id)).first()
         if used_by is not None:
@@ -71,6 +72,7 @@ class CaseAttachmentsMixin:
         if any(attachment_id in json.dumps(data, ensure_ascii=False, default=str) for data in events):
             raise ValidationError(f"附件「{attachment.filename}」已被办理记录引用（如呈批表扫描件），不能删除。")
         old = snapshot(attachment, ATTACHMENT_FIELDS)
+        self._touch(s, case)
         s.delete(attachment)
         self.ctx.audit(s, "attachment.delete", "attachment", attachment_id, old, {})
         return old["case_id"]

@@ -183,6 +183,7 @@ class CaseSave:
     facts: str = ""
     case_id: str | None = None
     clue_id: str | None = None
+    version: int | None = None  # the case's version the form was built from (None: whatever it is now)
     respondents: tuple[RespondentEntry, ...] = ()
     removed_respondents: tuple[str, ...] = ()
     attachments: tuple[AttachmentEntry, ...] = ()  # to be added
@@ -198,6 +199,7 @@ class SavedCase:
     created: bool
     clue_id: str | None = None
     ids: dict[str, str] = field(default_factory=dict)  # key of each added respondent/attachment/evidence → its id
+    version: int | None = None  # the case's version once stored (what the form's next save starts from)
 
 
 class CasePartsMixin:
@@ -206,6 +208,8 @@ class CasePartsMixin:
     # provided by CaseService
     @staticmethod
     def _get(session: Session, model, record_id: str): ...  # pragma: no cover
+
+    def _touch(self, session: Session, case: Case) -> None: ...  # pragma: no cover
 
     @classmethod
     def _part(cls, session: Session, model, record_id: str, case_id: str | None): ...  # pragma: no cover
@@ -237,7 +241,7 @@ class CasePartsMixin:
 
     def _add_evidence(self, s: Session, case_id: str, fields: dict[str, Any]) -> Evidence:
         """``fields``: checked by ``_evidence_fields``; numbered after the case's last item."""
-        self._editable_case(s, case_id)
+        self._touch(s, self._editable_case(s, case_id))
         self._check_attachment(s, case_id, fields.get("attachment_id"))
         seq = (s.scalar(select(func.max(Evidence.seq)).where(Evidence.case_id == case_id)) or 0) + 1
         item = Evidence(case_id=case_id, seq=seq, updated_at=self.ctx.clock(), **fields)
@@ -256,10 +260,11 @@ class CasePartsMixin:
     def _update_evidence(self, s: Session, evidence_id: str, fields: dict[str, Any],
                          case_id: str | None = None) -> Evidence:
         item = self._part(s, Evidence, evidence_id, case_id)
-        self._editable_case(s, item.case_id)
+        case = self._editable_case(s, item.case_id)
         if "attachment_id" in fields:
             self._check_attachment(s, item.case_id, fields["attachment_id"])
-        self.ctx.update(s, item, EVIDENCE_FIELDS, fields, "evidence.update", "evidence")
+        if self.ctx.update(s, item, EVIDENCE_FIELDS, fields, "evidence.update", "evidence"):
+            self._touch(s, case)
         return item
 
     def remove_evidence(self, evidence_id: str) -> None:
@@ -271,7 +276,7 @@ class CasePartsMixin:
     def _remove_evidence(self, s: Session, evidence_id: str, case_id: str | None = None) -> str:
         item = self._part(s, Evidence, evidence_id, case_id)
         case_id = item.case_id
-        self._editable_case(s, case_id)
+        self._touch(s, self._editable_case(s, case_id))
         old = snapshot(item, EVIDENCE_FIELDS)
         s.delete(item)
         s.flush()

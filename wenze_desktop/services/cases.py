@@ -4,7 +4,9 @@ The procedure engine adds steps on top; a case at a terminal step (withdrawn, ar
 
 Each public method is one transaction. The case form saves a whole case with ``save_case`` — one transaction for
 every part — through the same helpers (``_create_case``, ``_add_respondent`` …, each taking the open session), so
-the checks and the per-record audit entries are the same whichever way a change arrives.
+the checks and the per-record audit entries are the same whichever way a change arrives. Every helper that changes
+something moves the case's one version (``_touch`` → ``case_state.touch_case``); a save that carries the version
+its form was built from is refused with ``CaseChanged`` when the case moved on meanwhile (``case_state``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from wenze_desktop.services.case_parts import (
     SavedCase,
     _evidence_fields,
 )
+from wenze_desktop.services.case_state import check_version, touch_case
 from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext, snapshot
 
@@ -60,6 +63,8 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
         and evidence. Otherwise the case's fields and clue are updated and respondents, attachments and evidence
         removed, added and changed (as the single-part methods do, with the same checks and audit entries).
         Evidence may point to an attachment added in the same save by that attachment's ``key``.
+        ``data.version``: the version the form was built from; a case changed since is refused (``CaseChanged``)
+        with nothing written.
         """
         created = data.case_id is None
         regulation = load_profile(data.regulation_id)
@@ -83,6 +88,7 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
                                                                        strict=True))
             else:
                 case_id = data.case_id
+                check_version(s, self._get(s, Case, case_id), data.version, "案件信息")
                 case = self._update_case(s, case_id, changes)
                 clue_id = data.clue_id
                 if clue_id:
@@ -112,7 +118,7 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
                 self._remove_attachment(s, attachment_id, case_id=case_id)
             number = case.number
         self.ctx.changed(Changes.case(case_id, added=created))
-        return SavedCase(case_id, number, created, clue_id, ids)
+        return SavedCase(case_id, number, created, clue_id, ids, case.version)  # as committed
 
     # -- the case record ---------------------------------------------------------------------------------------
 
@@ -128,6 +134,7 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
                         handler_id=self.ctx.user.id, created_at=now, updated_at=now)
             s.add(case)
             s.flush()
+            touch_case(s, case, now, created=True)
             self.ctx.audit(s, "case.create", "case", case.id, new=snapshot(case, CASE_FIELDS))
             case_id = case.id
         self.ctx.changed(Changes.case(case_id, added=True))
@@ -161,6 +168,7 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
         case.respondents.extend(Respondent(kind=kind, updated_at=now, **fields) for kind, fields in respondents)
         s.add(case)
         s.flush()
+        touch_case(s, case, now, created=True)
         self.ctx.audit(s, "case.create", "case", case.id, new={
             **snapshot(case, CASE_FIELDS), "clue_source": clue["source"], "received_on": clue["received_on"],
             "respondents": [fields["name"] for _, fields in respondents]})
@@ -173,12 +181,16 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
         serial = max((int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()), default=0) + 1
         return f"{prefix}{serial:04d}"
 
-    def update_case(self, case_id: str, **changes: Any) -> None:
+    def update_case(self, case_id: str, *, expected_version: int | None = None, **changes: Any) -> int:
+        """Change the case's own fields; returns its version afterwards. ``expected_version``: refuse
+        (``CaseChanged``) if the case is no longer at it."""
         changes = self._case_changes(changes)
         with self.ctx.transaction(Permission.CASE_EDIT, action="case.update", object_type="case",
                                   object_id=case_id) as s:
-            self._update_case(s, case_id, changes)
+            check_version(s, self._get(s, Case, case_id), expected_version, "案件信息")
+            case = self._update_case(s, case_id, changes)
         self.ctx.changed(Changes.case(case_id))
+        return case.version
 
     @staticmethod
     def _case_changes(changes: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +211,8 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
         if changes.get("number", case.number) != case.number and s.scalars(
                 select(Case.id).where(Case.number == changes["number"])).first():
             raise ValidationError(f"案件编号「{changes['number']}」已被使用。")
-        self.ctx.update(s, case, CASE_FIELDS, changes, "case.update", "case")
+        if self.ctx.update(s, case, CASE_FIELDS, changes, "case.update", "case"):
+            self._touch(s, case)
         return case
 
     def get_case(self, case_id: str) -> Case:
@@ -220,7 +233,7 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
 
     def _add_clue(self, s: Session, case_id: str | None, fields: dict[str, Any]) -> Clue:
         if case_id:
-            self._editable_case(s, case_id)
+            self._touch(s, self._editable_case(s, case_id))
         clue = Clue(case_id=case_id, updated_at=self.ctx.clock(), **fields)
         s.add(clue)
         s.flush()
@@ -253,9 +266,9 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
 
     def _update_clue(self, s: Session, clue_id: str, fields: dict[str, Any], case_id: str | None = None) -> Clue:
         clue = self._part(s, Clue, clue_id, case_id)
-        if clue.case_id:
-            self._editable_case(s, clue.case_id)
-        self.ctx.update(s, clue, CLUE_FIELDS, fields, "clue.update", "clue")
+        case = self._editable_case(s, clue.case_id) if clue.case_id else None
+        if self.ctx.update(s, clue, CLUE_FIELDS, fields, "clue.update", "clue") and case is not None:
+            self._touch(s, case)
         return clue
 
     # -- respondents -----------------------------------------------------------------------------------------------
@@ -298,6 +311,7 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
         """``fields``: the kind and that kind's fields."""
         case = self._editable_case(s, case_id)
         kind, fields = self._respondent_fields(fields, load_profile(case.regulation_id))
+        self._touch(s, case)
         respondent = Respondent(case_id=case_id, kind=kind, updated_at=self.ctx.clock(), **fields)
         s.add(respondent)
         s.flush()
@@ -322,7 +336,8 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
         current = {k: v for k, v in old.items() if k in allowed and v is not None}
         kind, merged = self._respondent_fields({**current, **fields, "kind": kind}, load_profile(case.regulation_id))
         new = {key: merged.get(key) for key in PERSON_FIELDS | UNIT_FIELDS} | {"kind": kind}
-        self.ctx.update(s, respondent, RESPONDENT_FIELDS, new, "respondent.update", "respondent")
+        if self.ctx.update(s, respondent, RESPONDENT_FIELDS, new, "respondent.update", "respondent"):
+            self._touch(s, case)
         return respondent
 
     def remove_respondent(self, respondent_id: str) -> None:
@@ -333,7 +348,7 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
 
     def _remove_respondent(self, s: Session, respondent_id: str, case_id: str | None = None) -> str:
         respondent = self._part(s, Respondent, respondent_id, case_id)
-        self._editable_case(s, respondent.case_id)
+        self._touch(s, self._editable_case(s, respondent.case_id))
         old = snapshot(respondent, ["case_id", *RESPONDENT_FIELDS])
         s.delete(respondent)
         self.ctx.audit(s, "respondent.delete", "respondent", respondent_id, old, {})
@@ -355,6 +370,10 @@ class CaseService(CaseAttachmentsMixin, CasePartsMixin):
         if case_id is not None and record.case_id != case_id:
             raise ValidationError(f"记录 {record_id} 不属于本案件。")
         return record
+
+    def _touch(self, session: Session, case: Case) -> None:
+        """This transaction changed the case or one of its parts: its version moves (once)."""
+        touch_case(session, case, self.ctx.clock())
 
     def _editable_case(self, session, case_id: str) -> Case:
         """The case, unless it has ended (withdrawn, archived): its file is then closed to edits."""

@@ -3,6 +3,7 @@
 A correction keeps the earlier version with the record and runs the engine again over the corrected record and
 every later one; a withdrawal removes the case's latest record and keeps it whole with the case. Either way the
 deadlines, after-effects (影响期) and a decision's derived data follow, and both are audited, refusals included.
+Both move the case's version and, given the version the form was built from, refuse a case changed meanwhile.
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from wenze_desktop.rules.calendar import WorkCalendar
 from wenze_desktop.rules.profiles import Profile
 from wenze_desktop.security.permissions import Permission
 from wenze_desktop.services.calendar import load_calendar
-from wenze_desktop.services.case_state import case_view, event_view, jsonable, store_deadlines
+from wenze_desktop.services.case_state import (
+    case_view,
+    check_version,
+    event_view,
+    jsonable,
+    store_deadlines,
+    touch_case,
+)
 from wenze_desktop.services.changes import Changes
 
 if TYPE_CHECKING:
@@ -40,12 +48,13 @@ class RecordCorrections:
     ctx: ServiceContext
 
     def amend(self, case_id: str, event_id: str, *, reason: str, on: date | None = None,
-              data: Mapping[str, Any] | None = None) -> None:
+              data: Mapping[str, Any] | None = None, expected_version: int | None = None) -> None:
         """Correct a recorded event's date (``on``) or fields (``data``; a value of None removes the field) — a
         typing error — for ``reason``. The old version stays with the record; the guards run again on the corrected
         record and on every later one; deadlines, after-effects and the decision's derived data follow. Refused
         while an issued document rests on the record. (``data`` is a mapping, not keywords: several actions have a
-        field called ``reason`` of their own.)"""
+        field called ``reason`` of their own.) ``expected_version``: the case's version the form was built from
+        (refused with ``CaseChanged`` if it moved on)."""
         data = dict(data or {})
         reason = (reason or "").strip()
         if not reason:
@@ -53,14 +62,18 @@ class RecordCorrections:
         self.ctx.require(Permission.CASE_EDIT, action="procedure.amend", object_type="case", object_id=case_id)
         try:
             with self.ctx.transaction() as s:
-                self._amend(s, case_id, event_id, on, reason, data)
+                self._amend(s, case_id, event_id, on, reason, data, expected_version)
         except (ProcedureRefused, ValidationError) as refusal:
             self._audit_refusal("procedure.amend", "procedure_event", event_id, refusal, case_id=case_id)
             raise
         self.ctx.changed(Changes.case(case_id))
 
-    def _amend(self, s: Session, case_id: str, event_id: str, on: date | None, reason: str, data: dict) -> None:
+    def _amend(self, s: Session, case_id: str, event_id: str, on: date | None, reason: str, data: dict,
+               expected_version: int | None = None) -> None:
         case, profile, view = self._load(s, case_id)
+        event = s.get(ProcedureEvent, event_id)
+        check_version(s, case, expected_version,
+                      f"「{label_of(event.action)}」记录的更正表" if event is not None else "更正表", "更正")
         event = self._correctable(s, case, profile, event_id, "更正")
         if on is None and not data:
             raise ValidationError("没有要更正的内容。")
@@ -85,30 +98,32 @@ class RecordCorrections:
                                                       "at": now.isoformat()}]
         event.occurred_on, event.data = new_on, stored
         self.ctx.touch(event)
-        self.ctx.touch(case)
+        touch_case(s, case, now)
         s.flush()
         self._settle(s, case, profile, event.action)
         self.ctx.audit(s, "procedure.amend", "procedure_event", event.id, old,
                        {"on": new_on.isoformat(), "data": stored, "reason": reason, "case_id": case.id})
 
-    def withdraw_record(self, case_id: str, event_id: str, *, reason: str) -> None:
+    def withdraw_record(self, case_id: str, event_id: str, *, reason: str,
+                        expected_version: int | None = None) -> None:
         """Withdraw (撤回) the case's latest record: the case returns to the step before it; the record is kept
-        whole, with the reason, among the case's withdrawn records."""
+        whole, with the reason, among the case's withdrawn records. ``expected_version`` as for ``amend``."""
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError("撤回记录须写明理由。")
         self.ctx.require(Permission.CASE_EDIT, action="procedure.withdraw_record", object_type="case",
                          object_id=case_id)
         try:
-            self._withdraw(case_id, event_id, reason)
+            self._withdraw(case_id, event_id, reason, expected_version)
         except (ProcedureRefused, ValidationError) as refusal:
             self._audit_refusal("procedure.withdraw_record", "case", case_id, refusal, event_id=event_id)
             raise
         self.ctx.changed(Changes.case(case_id))
 
-    def _withdraw(self, case_id: str, event_id: str, reason: str) -> None:
+    def _withdraw(self, case_id: str, event_id: str, reason: str, expected_version: int | None) -> None:
         with self.ctx.transaction() as s:
             case, profile, view = self._load(s, case_id)
+            check_version(s, case, expected_version, "撤回记录的对话框", "撤回")
             event = self._correctable(s, case, profile, event_id, "撤回")
             if view.events[-1].id != event.id:
                 raise ValidationError("只能撤回本案最新的一条记录；更早的记录可以更正。")
@@ -123,7 +138,7 @@ class RecordCorrections:
             before = case.step
             case.step = event.step_before
             s.delete(event)
-            self.ctx.touch(case)
+            touch_case(s, case, now)
             s.flush()
             self._settle(s, case, profile, event.action)
             self.ctx.audit(s, "procedure.withdraw_record", "case", case.id, {"step": before, "record": kept},

@@ -1,18 +1,28 @@
 """Issuing official documents: preview, issue (number, seal, verification code), the register, reprint, void and
-verify. Issued PDFs are kept byte for byte in the encrypted database, so a reprint is the identical file."""
+verify. Issued PDFs are kept byte for byte in the encrypted database, so a reprint is the identical file.
+
+Numbering and failure: an issue numbers, renders, stores the PDF and appends its audit entry in ONE transaction.
+The number is the series' highest number this year plus one, read under the write lock; an issue that fails or
+is killed before its commit leaves no row, so its number was never given and the next issue takes it — no gap
+and no number used twice. Only voiding leaves a number unused, and the register keeps the voided row to explain
+it. A copy written to a file (``export``) is audited before it exists (``services/journal``).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wenze_desktop import crashpoints
 from wenze_desktop.documents import content, numbering
 from wenze_desktop.documents.fontset import FontSet
 from wenze_desktop.documents.layout import Layout
@@ -22,8 +32,9 @@ from wenze_desktop.procedure import documents as rules
 from wenze_desktop.procedure.actions import DOCUMENT_KINDS
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.security.permissions import Permission, permissions_of
+from wenze_desktop.services import journal
 from wenze_desktop.services.case_parts import case_details
-from wenze_desktop.services.case_state import case_view
+from wenze_desktop.services.case_state import case_view, check_version, touch_case
 from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.organ import active_seal, letterhead, seal_image
@@ -65,6 +76,7 @@ class DocumentChoice:
     refusal: str | None
     sealed_by_default: bool
     issued: tuple[IssuedInfo, ...]
+    version: int | None = None  # the case's version when listed: what an issue from this list expects
 
     @property
     def current(self) -> IssuedInfo | None:
@@ -111,7 +123,7 @@ class DocumentService:
                 result.append(DocumentChoice(
                     source.kind, source.label, str(ProcedureRefused(refusal.message, refusal.article))
                     if refusal else None, source.kind in content.SEALED_BY_DEFAULT,
-                    tuple(d for d in issued if d.kind == source.kind)))
+                    tuple(d for d in issued if d.kind == source.kind), case.version))
             return result
 
     def issued(self, case_id: str) -> list[IssuedInfo]:
@@ -127,14 +139,18 @@ class DocumentService:
         spec = replace(spec, watermark="预览稿")
         return Layout(spec, fonts).render()
 
-    def issue(self, case_id: str, kind: str, *, sealed: bool | None = None) -> IssuedInfo:
-        """Number, render, seal and register the document in one transaction (all or nothing)."""
+    def issue(self, case_id: str, kind: str, *, sealed: bool | None = None,
+              expected_version: int | None = None) -> IssuedInfo:
+        """Number, render, seal and register the document in one transaction (all or nothing).
+        ``expected_version``: the case's version the clerk's list was built from (refused with ``CaseChanged``,
+        nothing numbered, if the case moved on)."""
         sealed = kind in content.SEALED_BY_DEFAULT if sealed is None else sealed
         self.ctx.require(Permission.DOCUMENT_ISSUE, action="document.issue", object_type="case", object_id=case_id)
         if sealed:
             self.ctx.require(Permission.DOCUMENT_SEAL, action="document.seal", object_type="case", object_id=case_id)
         with self.ctx.transaction() as s:
-            info = self._issue(s, case_id, kind, sealed)
+            info = self._issue(s, case_id, kind, sealed, expected_version)
+        crashpoints.step("document.issue/committed")
         self.ctx.changed(Changes.case(case_id, deadlines=False))  # once committed: the case's documents changed
         return info
 
@@ -151,7 +167,9 @@ class DocumentService:
             progress(len(done), len(requests), "完成")
         return done
 
-    def _issue(self, s: Session, case_id: str, kind: str, sealed: bool) -> IssuedInfo:
+    def _issue(self, s: Session, case_id: str, kind: str, sealed: bool,
+               expected_version: int | None = None) -> IssuedInfo:
+        check_version(s, self._case(s, case_id), expected_version, "本案的文书列表", "签发")
         seal = active_seal(s) if sealed else None
         if sealed and seal is None:
             raise ValidationError("尚未登记印章，不能签发盖章文书。请安全保密管理员在“管理 → 印章”中登记。")
@@ -173,10 +191,12 @@ class DocumentService:
                              fonts=fonts.families(), issued_by=self.ctx.user.username, issued_at=self.ctx.clock())
         s.add(doc)
         s.flush()
+        touch_case(s, case, self.ctx.clock())
         self.ctx.audit(s, "document.seal" if sealed else "document.issue", "issued_document", doc.id,
                        new={"case": case.number, "kind": kind, "number": doc.number, "sha256": digest,
                             "size": len(pdf), "verification_code": code,
                             "seal_sha256": seal.sha256 if seal else None, "fonts": doc.fonts})
+        crashpoints.step("document.issue/registered")  # numbered, stored and audited, not yet committed
         return _info(doc, case.number)
 
     def _spec(self, s: Session, case_id: str, kind: str, *, sealed: bool, seq: int | None):
@@ -204,15 +224,42 @@ class DocumentService:
     def read(self, document_id: str, *, purpose: str = "print") -> bytes:
         """The issued file exactly as issued (hash-checked); printing and saving copies are audited."""
         with self.ctx.transaction(Permission.CASE_READ) as s:
-            doc = s.get(IssuedDocument, document_id)
-            if doc is None:
-                raise ValidationError("找不到该文书。")
-            data = doc.content
-            if hashlib.sha256(data).hexdigest() != doc.sha256:
-                raise IntegrityFailure(f"文书 {doc.number} 的存档与签发时的哈希不符，可能已被篡改。")
+            doc, data = self._stored(s, document_id)
             self.ctx.audit(s, f"document.{purpose}", "issued_document", doc.id,
                            new={"number": doc.number, "sha256": doc.sha256})
             return data
+
+    def export(self, document_id: str, out: str | Path) -> Path:
+        """Write the issued file, exactly as issued, to ``out``: audited before the file exists (an intent, then
+        the file published by an atomic rename, then the completion with its SHA-256); a process killed between
+        leaves an intent the next sign-in settles, and no scratch."""
+        out = Path(out).absolute()
+        self.ctx.require(Permission.CASE_READ, action="document.export", object_type="issued_document",
+                         object_id=document_id)
+        with self.ctx.workspace.session() as s:
+            doc, data = self._stored(s, document_id)
+            number = doc.number
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with journal.intended(self.ctx, "document.export", "issued_document", document_id,
+                              {"number": number, "file": out.name}, product=out) as intent:
+            with open(intent.part, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            intent.publish()
+            intent.complete({"number": number, "file": out.name, "sha256": hashlib.sha256(data).hexdigest(),
+                             "size": len(data)})
+        return out
+
+    @staticmethod
+    def _stored(s: Session, document_id: str) -> tuple[IssuedDocument, bytes]:
+        doc = s.get(IssuedDocument, document_id)
+        if doc is None:
+            raise ValidationError("找不到该文书。")
+        data = doc.content
+        if hashlib.sha256(data).hexdigest() != doc.sha256:
+            raise IntegrityFailure(f"文书 {doc.number} 的存档与签发时的哈希不符，可能已被篡改。")
+        return doc, data
 
     def void(self, document_id: str, reason: str) -> None:
         """Void an issued document: its number stays in the register, never to be given again."""
@@ -231,6 +278,7 @@ class DocumentService:
                 raise ValidationError(f"文书 {doc.number} 已于 {doc.voided_at:%Y-%m-%d} 作废。")
             doc.voided_at, doc.voided_by, doc.void_reason = self.ctx.clock(), self.ctx.user.username, reason
             self.ctx.touch(doc)
+            touch_case(s, self._case(s, doc.case_id), self.ctx.clock())
             self.ctx.audit(s, "document.void", "issued_document", doc.id,
                            new={"number": doc.number, "sha256": doc.sha256, "reason": reason})
             case_id = doc.case_id
