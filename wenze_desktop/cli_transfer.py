@@ -44,14 +44,15 @@ def cmd_export(args, secrets) -> int:
         case_ids = [ws.cases.id_of(number) for number in args.case]
         result = ws.transfer.export(case_ids, Path(args.out), to=args.to, passphrase=passphrase,
                                     progress=_Progress())
-    print(f"{result.path}\t{len(result.case_numbers)} 件\t接收方：{result.recipient}\t{result.size} 字节\t"
-          f"SHA-256 {result.sha256}")
+        print(f"{result.path}\t{len(result.case_numbers)} 件\t接收方：{result.recipient}\t{result.size} 字节\t"
+              f"SHA-256 {result.sha256}", flush=True)
     return 0
 
 
 def cmd_import(args, secrets) -> int:
     from wenze_desktop.cli import signed_in
     from wenze_desktop.services.facade import Workspace
+    from wenze_desktop.services.transfer import ImportedWithError
     from wenze_desktop.transfer.archive import sniff
 
     path = Path(args.file)
@@ -67,16 +68,25 @@ def cmd_import(args, secrets) -> int:
         if args.dry_run:
             result = ws.transfer.inspect(path, passphrase=passphrase, progress=_Progress())
         else:
-            result = ws.transfer.apply(path, passphrase=passphrase, progress=_Progress())
+            try:
+                result = ws.transfer.apply(path, passphrase=passphrase, progress=_Progress())
+            except ImportedWithError as err:  # committed: list what was imported, then say what went wrong
+                _report(err.result, dry_run=False)
+                raise
+        # Reported before the workspace is closed: whatever happens after an import, the clerk has read what it did.
+        _report(result, dry_run=args.dry_run)
+    return 0
+
+
+def _report(result, *, dry_run: bool) -> None:
     print(f"发送单位：{result.sender_name}（公钥指纹 {result.sender_fingerprint}），导出人 {result.exported_by}，"
           f"{result.created_at}")
     for plan in result.cases:
         print(f"{plan.number}\t{plan.label}\t{plan.title}" + (f"\t{plan.reason}" if plan.reason else ""))
-    verb = "预演（未写入任何内容）" if args.dry_run else "已导入"
-    print(f"{verb}：{result.summary()}。数据包 SHA-256 {result.package_sha256}")
+    verb = "预演（未写入任何内容）" if dry_run else "已导入"
+    print(f"{verb}：{result.summary()}。数据包 SHA-256 {result.package_sha256}", flush=True)
     if result.count("conflict", "known_conflict"):
         _say("有冲突的案件未覆盖本地版本，双方版本都已保留，请在“管理 → 交换冲突”中处理（或 wenze conflicts）。")
-    return 0
 
 
 def cmd_keys(args, secrets) -> int:

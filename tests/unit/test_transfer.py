@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -161,13 +163,19 @@ def test_export_and_import_are_audited_with_the_file_hash(offices, tmp_path):
 
     assert hashlib.sha256(result.path.read_bytes()).hexdigest() == result.sha256
     b.transfer.apply(result.path)
-    for ws, action in ((a, "transfer.export"), (b, "transfer.import")):
-        with ws.ctx.workspace.session() as s:
-            entry = s.scalars(select(AuditEntry).where(AuditEntry.action == action)).one()
-        assert result.sha256 in entry.new_values and entry.username == "admin" and entry.success
-    with a.ctx.workspace.session() as s:
-        exported = s.scalars(select(AuditEntry.new_values).where(AuditEntry.action == "transfer.export")).one()
-    assert "乙市纪委" in exported
+    with b.ctx.workspace.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "transfer.import")).one()
+    assert result.sha256 in entry.new_values and entry.username == "admin" and entry.success
+    with a.ctx.workspace.session() as s:  # the intent (to whom, which cases, where) before the file existed
+        started, completed = (json.loads(e.new_values) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "transfer.export").order_by(AuditEntry.seq)))
+        [sent] = [json.loads(e.new_values) for e in s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "case.export"))]
+    assert started["stage"] == "started" and started["to"] == "乙市纪委" and started["file"] == "p.wzpkg"
+    assert started["cases"] == result.case_numbers and started["path"] == str(result.path)
+    assert completed == {"file": "p.wzpkg", "sha256": result.sha256, "size": result.size, "stage": "completed",
+                         "intent": completed["intent"]}
+    assert sent["package"] == result.package_id and sent["intent"] == completed["intent"]
 
 
 def test_export_refuses_an_office_that_is_not_trusted(tmp_path, clock):

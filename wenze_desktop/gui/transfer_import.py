@@ -35,7 +35,7 @@ from wenze_desktop.gui.transfer_dialogs import (
 )
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.facade import Workspace
-from wenze_desktop.services.transfer import ImportPreview
+from wenze_desktop.services.transfer import ImportedWithError, ImportPreview
 from wenze_desktop.services.transfer_plan import CONFLICT
 from wenze_desktop.transfer.archive import sniff
 
@@ -197,15 +197,21 @@ class ImportDialog(RememberedDialog):
     def _imported(self, result: ImportPreview) -> None:
         self.preview = None
         self.preview_button.setEnabled(True)
-        self._show(result)
         conflicts = result.count(CONFLICT)
-        self._say(f"导入完成：{result.summary()}。" + (CONFLICT_NOTE if conflicts else ""), OK_STYLE)
+        self._say(f"导入完成：{result.summary()}。" + (CONFLICT_NOTE if conflicts else ""), OK_STYLE)  # said first
+        self._show(result)
         self.imported.emit(result)  # what was written reaches the hub from run_op, noted by the service
 
     def _failed(self, error: BaseException) -> None:
         self.preview = None
         self.preview_button.setEnabled(self.kind is not None)
         self.import_button.setEnabled(False)
+        if isinstance(error, ImportedWithError):  # committed: never say that nothing was imported
+            self._show(error.result)
+            self._say(str(error), BAD_STYLE)
+            self.imported.emit(error.result)
+            return
+        # Every other failure happened inside the import's transaction, which was rolled back.
         text = "已取消。" if isinstance(error, Cancelled) else failure_text(self, error)
         self._say(f"{text}\n{NOTHING_IMPORTED}", BAD_STYLE)
 

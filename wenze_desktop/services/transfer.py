@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +17,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wenze_desktop import crashpoints
 from wenze_desktop.domain.exchange import CaseRevision, ReceivedAuditEntry
 from wenze_desktop.domain.models import Attachment, AuditEntry, IssuedDocument, WorkspaceInfo
 from wenze_desktop.errors import IntegrityFailure, ValidationError, WenzeError
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.security.permissions import Permission
+from wenze_desktop.services import journal
 from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.office_keys import find_office, own_key_row, pair_of, public_of, trusted_row
@@ -65,6 +68,16 @@ class ImportPreview:
         return "，".join(parts) or "无案件"
 
 
+class ImportedWithError(WenzeError):
+    """The import was committed, and something after it failed: the message says what was imported."""
+
+    def __init__(self, result: ImportPreview, cause: BaseException) -> None:
+        self.result = result
+        super().__init__(f"数据包已导入：{result.summary()}，已写入本工作区。但导入之后出错："
+                         f"{cause or type(cause).__name__}。请在案件列表中核对导入的案件"
+                         "（再次导入同一数据包不会重复写入）。")
+
+
 class TransferService(ConflictsMixin):
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
@@ -74,14 +87,23 @@ class TransferService(ConflictsMixin):
     def export(self, case_ids: list[str], out: str | Path, *, to: str | None = None, passphrase: str | None = None,
                progress: Progress | None = None) -> ExportResult:
         """Write the cases to ``out``, encrypted to the trusted office ``to`` (name or fingerprint) or to a
-        passphrase; audited with who, which cases, to whom and the file's SHA-256."""
+        passphrase; audited with who, which cases, to whom and the file's SHA-256.
+
+        Audited before it exists: one write transaction reads the cases (a consistent snapshot), records what is
+        sent (``case.export`` per case, the revisions) and the ``transfer.export`` intent naming the file; only
+        then is the package written to the intent's scratch file, published (renamed into place) and the intent
+        completed with its SHA-256. A failure removes whatever was written and records the failure; a process
+        killed on the way leaves the intent, which the next sign-in settles from what is on disk."""
         if not case_ids:
             raise ValidationError("请至少选择一个案件。")
+        if (to is None) == (passphrase is None):
+            raise ValidationError("请选择接收单位或设置口令（二者选其一）。")
         if passphrase is not None and len(passphrase) < 8:
             raise ValidationError("口令至少需要 8 个字符（请另行告知接收方，勿与数据包放在一起）。")
-        out = Path(out)
+        out = Path(out).absolute()
         if not out.parent.is_dir():
             raise ValidationError(f"目标文件夹 {out.parent} 不存在。")
+        package_id = str(uuid.uuid4())
         with self.ctx.transaction(Permission.CASE_TRANSFER, action="transfer.export", object_type="package") as s:
             sender = pair_of(own_key_row(s, self.ctx))
             recipient = self._recipient(s, to) if to is not None else None
@@ -91,27 +113,32 @@ class TransferService(ConflictsMixin):
                 _fits_in_memory(cases)
             sender_info = {"workspace_id": info.id, "workspace_name": info.name, "organ_name": info.organ_name,
                            "office_name": sender.public.office_name}
-            written = write_package(out, sender=sender, sender_info=sender_info, cases=cases,
-                                    load_file=lambda case_id, sha: _load_file(s, case_id, sha),
-                                    created_at=self.ctx.clock(), exported_by=self.ctx.user.username,
-                                    recipient=recipient, passphrase=passphrase, progress=progress)
             to_label = recipient.office_name if recipient else "口令"
-            try:
-                for case in cases:
-                    remember(s, case.id, case.content_hash, "sent", self.ctx)
-                    self.ctx.audit(s, "case.export", "case", case.id, new={
-                        "package": written.package_id, "to": to_label, "content_hash": case.content_hash})
-                self.ctx.audit(s, "transfer.export", "package", written.package_id, new={
-                    "file": out.name, "sha256": written.sha256, "size": written.size, "to": to_label,
-                    "to_fingerprint": recipient.fingerprint if recipient else "",
-                    "cases": [c.number for c in cases]})
-                s.flush()
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    out.unlink()  # an export that could not be recorded does not leave its file behind
-                raise
-        return ExportResult(out, written.package_id, written.sha256, written.size, [c.number for c in cases],
-                            to_label)
+            intent = journal.begin(self.ctx, s, "transfer.export", "package", package_id, new={
+                "file": out.name, "path": str(out), "to": to_label,
+                "to_fingerprint": recipient.fingerprint if recipient else "", "cases": [c.number for c in cases]},
+                product=out)
+            for case in cases:
+                remember(s, case.id, case.content_hash, "sent", self.ctx)
+                self.ctx.audit(s, "case.export", "case", case.id, new={
+                    "package": package_id, "to": to_label, "content_hash": case.content_hash, "intent": intent.seq})
+        crashpoints.step("transfer.export/intent")
+        try:
+            # File contents are read outside the write transaction (no lock is held while the package is
+            # written); each is checked against the SHA-256 the snapshot recorded.
+            with self.ctx.workspace.session() as rs:
+                written = write_package(out, sender=sender, sender_info=sender_info, cases=cases,
+                                        load_file=lambda case_id, sha: _load_file(rs, case_id, sha),
+                                        created_at=self.ctx.clock(), exported_by=self.ctx.user.username,
+                                        recipient=recipient, passphrase=passphrase, progress=progress,
+                                        package_id=package_id, scratch=intent.part)
+            intent.publish()
+            intent.complete({"file": out.name, "sha256": written.sha256, "size": written.size})
+        except BaseException as exc:
+            if not intent.settled:  # removes the scratch file and a published package, records the failure
+                intent.fail(str(exc) or type(exc).__name__)
+            raise
+        return ExportResult(out, package_id, written.sha256, written.size, [c.number for c in cases], to_label)
 
     def _recipient(self, s: Session, to: str) -> PublicOfficeKey:
         path = Path(to)
@@ -191,10 +218,19 @@ class TransferService(ConflictsMixin):
             run.finish(package)
             self.ctx.audit(s, "transfer.import", "package", package.package_id,
                            new=self._audit_summary(package.path, package, run.plans))
-        written = [p.case_id for p in run.plans if p.action in WRITES]  # conflicts leave the local case as it is
-        if written:
-            self.ctx.changed(Changes.cases(written, added=any(p.action == NEW for p in run.plans), deadlines=True))
-        return self._preview(package, run.plans, applied=True)
+            # Everything the answer needs is built before the commit: after it, nothing may fail and leave the
+            # clerk told that nothing was imported.
+            result = self._preview(package, run.plans, applied=True)
+            written = [p.case_id for p in run.plans if p.action in WRITES]  # conflicts leave the local case as is
+            added = any(p.action == NEW for p in run.plans)
+            crashpoints.step("transfer.import/before-commit")
+        crashpoints.step("transfer.import/committed")
+        try:
+            if written:
+                self.ctx.changed(Changes.cases(written, added=added, deadlines=True))
+        except Exception as exc:
+            raise ImportedWithError(result, exc) from exc
+        return result
 
     def _read(self, s: Session, path: Path, passphrase: str | None, progress: Progress | None,
               on_manifest: Callable | None = None, on_case: Callable | None = None,
@@ -259,7 +295,8 @@ def _load_file(s: Session, case_id: str, sha: str) -> bytes:
         data = s.scalar(select(model.content).where(model.case_id == case_id, model.sha256 == sha).limit(1))
         if data is not None:
             return data
-    raise IntegrityFailure(f"数据库中找不到哈希为 {sha[:12]}… 的文件。")
+    raise ValidationError(f"导出过程中，案件的附件或文书（SHA-256 {sha[:12]}…）被删除或更换了，未生成数据包。"
+                          "请重新导出。")
 
 
 def _entry_dict(entry) -> dict:
@@ -268,4 +305,4 @@ def _entry_dict(entry) -> dict:
     return values
 
 
-__all__ = ["ExportResult", "ImportPreview", "TransferService"]
+__all__ = ["ExportResult", "ImportPreview", "ImportedWithError", "TransferService"]

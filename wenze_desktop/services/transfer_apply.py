@@ -17,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from wenze_desktop import crashpoints
 from wenze_desktop.domain.exchange import CaseRevision, ReceivedAuditEntry, TransferConflict
 from wenze_desktop.domain.models import Case, CaseDeadline, ProcedureEvent, Respondent, WorkspaceInfo
 from wenze_desktop.errors import IntegrityFailure
@@ -36,9 +37,17 @@ from wenze_desktop.services.case_state import (
 )
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.transfer_conflicts import ConflictKeeper
-from wenze_desktop.services.transfer_plan import CONFLICT, KNOWN_CONFLICT, NEW, UPDATED, CasePlan, Planner
+from wenze_desktop.services.transfer_plan import (
+    CONFLICT,
+    KNOWN_CONFLICT,
+    NEW,
+    UPDATED,
+    CasePlan,
+    Planner,
+    changed_rows,
+)
 from wenze_desktop.transfer.package import CaseSink, IncomingCase, Package
-from wenze_desktop.transfer.snapshot import CaseWriter, NewCases, typed_values
+from wenze_desktop.transfer.snapshot import CaseWriter, NewCases, case_record, typed_values
 
 AUDIT_FIELDS = (*ENTRY_FIELDS, "hash")
 # SQLite's default 2 MiB page cache spills hundreds of times in an import of hundreds of megabytes; with
@@ -56,6 +65,8 @@ class ImportRun:
         self.new = NewCases(session)
         self.new_deadlines: list[dict[str, Any]] = []
         self.updated: list[str] = []
+        self.changes: dict[str, dict] = {}  # case id → ids added, updated, removed by kind (for its audit entry)
+        self.writing = False
         self.now = ctx.clock()
         self._calendar: WorkCalendar | None = None
 
@@ -80,21 +91,27 @@ class ImportRun:
     def case(self, case: IncomingCase) -> CaseSink | None:
         plan = self.planner.plan(case)
         self.plans.append(plan)
+        sink: CaseSink | None = None
         if plan.action == NEW:
             # Deadlines with our own calendar, from the record itself: the case row goes in with its next due date.
             view = record_view(case.record)
             rows = deadline_rows(case.id, deadline_rules.compute(load_profile(view.profile_id), view,
                                                                  self.calendar), self.now)
             self.new_deadlines += rows
-            return self.new.writer(case.record, next_due=next_due(rows), updated_at=self.now)
-        if plan.action == UPDATED:
+            self.changes[case.id] = changed_rows(None, case.record)
+            sink = self.new.writer(case.record, next_due=next_due(rows), updated_at=self.now)
+        elif plan.action == UPDATED:
             self.updated.append(case.id)
+            self.changes[case.id] = changed_rows(case_record(self.session, case.id), case.record)
             writer = CaseWriter(self.session, case.record)
             writer.begin()
-            return writer
-        if plan.action == CONFLICT:
+            sink = writer
+        elif plan.action == CONFLICT:
             return ConflictKeeper(self.session, case, plan)
-        return None
+        if sink is not None and not self.writing:
+            self.writing = True
+            crashpoints.step("transfer.import/writing")  # rows written inside the open transaction
+        return sink
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -122,9 +139,11 @@ class ImportRun:
         revisions = []
         for case in package.cases:
             plan = plans[case.id]
+            kept = {}
             if plan.action == CONFLICT:
                 keeper = s.scalars(select(TransferConflict).where(
                     TransferConflict.case_id == case.id, TransferConflict.incoming_hash == case.content_hash)).one()
+                kept = {"added": {"conflicts": [keeper.id]}}  # the local case itself is left as it is
                 keeper.sender_name = package.sender.office_name
                 keeper.sender_fingerprint = package.sender.fingerprint
                 keeper.package_id, keeper.package_sha256 = package.package_id, package.sha256
@@ -134,9 +153,11 @@ class ImportRun:
                 revisions.append({"case_id": case.id, "content_hash": case.content_hash, "origin": "received",
                                   "recorded_at": now})
             if plan.action in (NEW, UPDATED, CONFLICT):
+                # Names every row the import added, changed or removed (deadlines are derived here and not named).
                 self.ctx.audit(s, "case.import", "case", case.id, new={
                     "result": plan.action, "reason": plan.reason, "from": package.sender.office_name,
-                    "package": package.package_id, "content_hash": case.content_hash})
+                    "package": package.package_id, "content_hash": case.content_hash,
+                    **(self.changes.get(case.id) or kept)})
         if revisions:
             s.execute(insert(CaseRevision.__table__), revisions)
         own_id = s.scalars(select(WorkspaceInfo.id)).one()

@@ -19,7 +19,7 @@ from wenze_desktop.services.calendar import load_calendar
 from wenze_desktop.services.case_state import case_view, store_deadlines
 from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext
-from wenze_desktop.services.transfer_plan import CasePlan, clash, remember
+from wenze_desktop.services.transfer_plan import CasePlan, check_record, clash, remember, rewritten_document
 from wenze_desktop.transfer import archive
 from wenze_desktop.transfer.package import IncomingCase
 from wenze_desktop.transfer.snapshot import CaseWriter, case_record
@@ -66,8 +66,13 @@ class ConflictsMixin:
                 raise ValidationError("此冲突已经处理过。")
             record = json.loads(conflict.incoming_record)
             if keep == "incoming":
-                if plan_clash := _number_clash(s, record):
+                incoming = _incoming(record)
+                check_record(s, incoming)  # only the case's own rows, as at the import (ours may have moved on)
+                if plan_clash := clash(s, incoming):
                     raise ValidationError(f"不能采用对方版本：{plan_clash}。")
+                if rewrite := rewritten_document(s, record):
+                    raise ValidationError(f"不能采用对方版本：{rewrite}。请保留本地版本，"
+                                          "如文书确需更正，由签发单位作废后重新签发。")
                 writer = CaseWriter(s, record)
                 writer.begin()
                 with tarfile.open(fileobj=io.BytesIO(conflict.incoming_files), mode="r:") as tar:
@@ -119,6 +124,6 @@ class ConflictKeeper:
         self.session.flush()
 
 
-def _number_clash(s: Session, record: dict) -> str:
+def _incoming(record: dict) -> IncomingCase:
     c = record["case"]
-    return clash(s, IncomingCase(c["id"], c["number"], c["title"], c["regulation_id"], "", [], {}, record))
+    return IncomingCase(c["id"], c["number"], c["title"], c["regulation_id"], "", [], {}, record)

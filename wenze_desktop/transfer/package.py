@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import pyrage
 
+from wenze_desktop import crashpoints
 from wenze_desktop.errors import Cancelled, IntegrityFailure, ValidationError
 from wenze_desktop.security.audit import exported_entry_hash
 from wenze_desktop.storage.atomic import fsync_dir
@@ -69,9 +70,13 @@ def _check_progress(progress: Progress | None, done: int, total: int, message: s
 def write_package(out: Path, *, sender: OfficeKeyPair, sender_info: dict[str, str], cases: list[OutgoingCase],
                   load_file: Callable[[str, str], bytes], created_at: datetime, exported_by: str,
                   recipient: PublicOfficeKey | None = None, passphrase: str | None = None,
-                  progress: Progress | None = None) -> Written:
-    """Write the package under a temporary name, fsync it and rename it into place; on any failure (a full
-    disk, a pulled stick, cancel) the temporary file is removed and nothing that looks like a package is left."""
+                  progress: Progress | None = None, package_id: str | None = None,
+                  scratch: Path | None = None) -> Written:
+    """Write the package under a temporary name and fsync it; on any failure (a full disk, a pulled stick,
+    cancel) the temporary file is removed and nothing that looks like a package is left.
+
+    ``scratch``: the caller's temporary file (an audited export's intent names it); the finished package is left
+    there for the caller to publish. Without it the package is written to ``<out>.part`` and renamed into place."""
     if (recipient is None) == (passphrase is None):
         raise ValidationError("请选择接收单位或设置口令（二者选其一）。")
     out = Path(out)
@@ -81,7 +86,7 @@ def write_package(out: Path, *, sender: OfficeKeyPair, sender_info: dict[str, st
         entries.append({"name": f"{base}/case.json", "sha256": _sha(case.record), "size": len(case.record)})
         entries.append({"name": f"{base}/audit.json", "sha256": _sha(case.audit), "size": len(case.audit)})
         entries += [{"name": f"{base}/files/{sha}", "sha256": sha, "size": size} for sha, size in case.files.items()]
-    package_id = str(uuid.uuid4())
+    package_id = package_id or str(uuid.uuid4())
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "package_id": package_id,
         "created_at": created_at.isoformat(), "exported_by": exported_by,
@@ -97,7 +102,7 @@ def write_package(out: Path, *, sender: OfficeKeyPair, sender_info: dict[str, st
     signature = json.dumps({"algorithm": "Ed25519", "fingerprint": sender.public.fingerprint,
                             "signature": base64.b64encode(sender.sign(manifest_bytes)).decode()}).encode()
     total = sum(e["size"] for e in entries) or 1
-    part = out.with_name(out.name + ".part")
+    part = Path(scratch) if scratch is not None else out.with_name(out.name + ".part")
     done, sink = 0, None
     try:
         with open(part, "wb") as raw:
@@ -112,6 +117,8 @@ def write_package(out: Path, *, sender: OfficeKeyPair, sender_info: dict[str, st
                     archive.add_entry(tar, f"{base}/case.json", case.record)
                     archive.add_entry(tar, f"{base}/audit.json", case.audit)
                     done += len(case.record) + len(case.audit)
+                    if case is cases[0]:
+                        crashpoints.step("transfer.export/writing")  # a half-written scratch file on disk
                     for sha, size in case.files.items():
                         data = load_file(case.id, sha)
                         if len(data) != size or _sha(data) != sha:
@@ -122,8 +129,10 @@ def write_package(out: Path, *, sender: OfficeKeyPair, sender_info: dict[str, st
                         _check_progress(progress, done, total, f"正在写入案件 {case.number}")
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(part, out)
-        fsync_dir(out.parent)
+        _check_progress(progress, total, total, "完成")
+        if scratch is None:
+            os.replace(part, out)
+            fsync_dir(out.parent)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             part.unlink()
@@ -131,7 +140,6 @@ def write_package(out: Path, *, sender: OfficeKeyPair, sender_info: dict[str, st
         if isinstance(cause, OSError):
             raise _write_error(out, cause) from exc
         raise
-    _check_progress(progress, total, total, "完成")
     return Written(out, package_id, sink.sha.hexdigest(), sink.size)
 
 
@@ -233,6 +241,33 @@ def read_package(path: Path, *, own: OfficeKeyPair | None, passphrase: str | Non
                    reader.sender, {k: str(v) for k, v in m["sender"].items()}, m["recipient"], reader.cases)
 
 
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    return value
+
+
+def _check_manifest(m: dict) -> None:
+    """The manifest's shape (raises ValueError/TypeError/KeyError on anything else)."""
+    for key in ("package_id", "created_at", "exported_by"):
+        _text(m[key])
+    datetime.fromisoformat(m["created_at"])
+    if not isinstance(m["sender"], dict) or not isinstance(m["recipient"], dict):
+        raise TypeError("sender and recipient are objects")
+    if m["recipient"].get("kind") not in ("office", "passphrase"):
+        raise ValueError("unknown recipient kind")
+    if not isinstance(m["cases"], list) or not isinstance(m["entries"], list):
+        raise TypeError("cases and entries are lists")
+    for c in m["cases"]:
+        if not isinstance(c["history"], list) or not isinstance(c["records"], dict):
+            raise TypeError("a case's history is a list, its records an object")
+    for e in m["entries"]:
+        _text(e["name"])
+        _text(e["sha256"])
+        if not isinstance(e["size"], int) or isinstance(e["size"], bool) or e["size"] < 0:
+            raise ValueError("an entry's size is a count of bytes")
+
+
 class _Reader:
     """The checks, entry by entry, in the order the manifest promises."""
 
@@ -288,23 +323,29 @@ class _Reader:
             sender = PublicOfficeKey(str(s["workspace_id"]), str(s["office_name"]), str(s["signing_key"]),
                                      str(s["recipient"]))
             signature = base64.b64decode(sig["signature"], validate=True)
-            cases, entries = m["cases"], m["entries"]
             fingerprint_of(sender.signing_key)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise IntegrityFailure("数据包清单或签名不完整，文件已被改动。") from exc
         if sig.get("algorithm") != "Ed25519" or not sender.verify(self.manifest_bytes, signature):
             raise IntegrityFailure("数据包清单的签名不符：内容在签名后被改动过，或签名不是发送单位的。拒绝导入。")
         self.trust(sender)  # only now is the sender's name worth anything
         self.sender = sender
-        for c in cases:
-            case = IncomingCase(str(c["id"]), str(c["number"]), str(c["title"]), str(c["regulation_id"]),
-                                str(c["content_hash"]), [str(h) for h in c["history"]],
-                                {str(k): int(v) for k, v in c["records"].items()})
+        # Signed by a trusted office is not the same as well formed: every field the import and its summary read
+        # is checked here, before anything is written, so that nothing can fail on it after the commit.
+        try:
+            _check_manifest(m)
+            cases = [IncomingCase(_text(c["id"]), _text(c["number"]), _text(c["title"]), _text(c["regulation_id"]),
+                                  _text(c["content_hash"]), [_text(h) for h in c["history"]],
+                                  {_text(k): int(v) for k, v in c["records"].items()}) for c in m["cases"]]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise IntegrityFailure("数据包清单的内容不完整或格式不正确（发送单位的程序有误，或清单被伪造），"
+                                   "拒绝导入。未导入任何内容。") from exc
+        for case in cases:
             if case.id in self.by_id:
                 raise IntegrityFailure(f"数据包清单中案件 {case.number} 出现了两次。")
             self.cases.append(case)
             self.by_id[case.id] = case
-        self.expected = list(entries)
+        self.expected = list(m["entries"])
         if self.on_manifest is not None:
             self.on_manifest(self.cases)
 
