@@ -1,8 +1,23 @@
 """The `wenze` command. Without a sub-command it starts the GUI.
 
 Passwords are read from the terminal without echo, or one per line from standard input when it is not a
-terminal, so scripts can drive every command. Exit codes: 0 success, 2 wrong password, 3 account locked,
-other non-zero values for other failures (the message says which).
+terminal, so scripts can drive every command. Before a command opens the workspace, whatever a killed process
+left there (a half-done restore, scratch files) is finished or undone; what was done is printed as 提示 on
+standard error, as is what the sign-in settled (an operation a killed process left half done).
+
+Exit codes (the message on standard error says more):
+    0   success
+    1   the command ran but found a problem (e.g. ``verify`` failed), or another refusal
+    2   wrong password (or a mistyped command line, with the usage)
+    3   account locked or deactivated
+    4   no workspace in the folder              5   a workspace (or its remains) is already there
+    6   permission denied                       7   invalid input
+    8   integrity failure (damaged file, wrong key, damaged backup)
+    9   the procedure does not allow this now   10  cancelled
+    11  CaseChanged: 案件已被他人修改 — the case was saved by someone else since it was read; nothing saved
+    12  WorkspaceBusy: another window or command held the workspace too long; nothing changed
+    70  internal error: the operation may not have completed; run ``wenze verify``
+    130 interrupted (Ctrl-C)
 """
 
 from __future__ import annotations
@@ -42,15 +57,32 @@ def _data_dir(args) -> Path:
     return Path(args.data_dir) if args.data_dir else default_data_dir()
 
 
+def tell(notes: list[str]) -> None:
+    """What was found and settled on the way in (by this process or a sign-in), on standard error."""
+    from wenze_desktop.storage import recovery
+
+    for note in [*recovery.take_notices(), *notes]:
+        print(f"提示：{note}", file=sys.stderr)
+
+
+def finish_interrupted(args) -> None:
+    """Before any command touches the workspace: finish or undo what a killed process left there."""
+    from wenze_desktop.storage import recovery
+
+    tell(recovery.finish_interrupted(_data_dir(args)))
+
+
 def cmd_init(args, secrets: SecretReader) -> int:
     from wenze_desktop.services.auth import create_workspace
     from wenze_desktop.storage.workspace import Workspace
 
     data_dir = _data_dir(args)
-    if Workspace.exists(data_dir):  # say so before asking for a password
+    found = Workspace.remains(data_dir)
+    if found:  # say so before asking for a password
         from wenze_desktop.errors import WorkspaceExists
+        from wenze_desktop.storage.workspace import remains_message
 
-        raise WorkspaceExists(f"目录 {data_dir} 中已有工作区，未做任何改动。")
+        raise WorkspaceExists(remains_message(data_dir, found))
     password = secrets.read(f"为管理员「{args.user}」设置密码：", confirm=True)
     ctx, recovery_key = create_workspace(data_dir, args.user, password, display_name=args.display_name or "",
                                          workspace_name=args.workspace_name or "", organ_name=args.organ or "")
@@ -69,6 +101,7 @@ def signed_in(args, secrets: SecretReader, prompt: str = "密码："):
     password = secrets.read(f"用户「{args.user}」的{prompt}")
     ctx = login(_data_dir(args), args.user, password)
     try:
+        tell(ctx.notices)
         yield ctx, password
     finally:
         ctx.workspace.close()
@@ -124,6 +157,7 @@ def cmd_recover(args, secrets: SecretReader) -> int:
     new_password = secrets.read(f"用户「{args.user}」的新密码：", confirm=True)
     ctx = recover(_data_dir(args), recovery_key, args.user, new_password)
     ctx.workspace.close()
+    tell(ctx.notices)
     print(f"已凭恢复密钥为用户「{args.user}」重设密码，并解除其锁定。")
     return 0
 
@@ -233,6 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+NO_WORKSPACE_COMMANDS = ("selftest", "gui")  # the GUI finishes an interrupted operation itself, and says so
+
+
 def main(argv: list[str] | None = None, stdin=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -241,6 +278,8 @@ def main(argv: list[str] | None = None, stdin=None) -> int:
     if args.command is None:
         return cmd_gui(args, secrets)
     try:
+        if args.command not in NO_WORKSPACE_COMMANDS:
+            finish_interrupted(args)
         return args.func(args, secrets)
     except WenzeError as err:
         print(f"错误：{err}", file=sys.stderr)
@@ -251,7 +290,8 @@ def main(argv: list[str] | None = None, stdin=None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         return 0
     except Exception:
-        print("内部错误：操作未完成，工作区未被改动。请把以下信息交给技术支持：", file=sys.stderr)
+        print("内部错误：操作可能没有完成，工作区中可能已有部分改动。请运行“wenze verify”检查工作区，"
+              "并把以下信息交给技术支持：", file=sys.stderr)
         traceback.print_exc()
         return 70
 

@@ -1,6 +1,7 @@
 """The `wenze` command as scripts (and acceptance checks) drive it: passwords on standard input."""
 
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -10,9 +11,9 @@ import pytest
 PASSWORD = "Cli-password-2026"
 
 
-def wenze(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+def wenze(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "wenze_desktop", *args], input=stdin, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, env={**os.environ, **(env or {})})
 
 
 def digest(path) -> str:
@@ -134,3 +135,69 @@ def test_useradd_and_policy_need_the_right_roles(tmp_path):
     assert wenze("verify", "--data-dir", data_dir, "--user", "li", stdin="bad-password\n").returncode == 2
     locked = wenze("verify", "--data-dir", data_dir, "--user", "li", stdin="bad-password\n")
     assert locked.returncode == 3 and "锁定" in locked.stderr
+
+
+@pytest.fixture
+def quick(tmp_path):
+    """A workspace made in-process with the cheap key derivation (for tests that sign in many times)."""
+    from wenze_desktop.security.kdf import FAST_TEST_PARAMS
+    from wenze_desktop.services.auth import create_workspace
+
+    data_dir = tmp_path / "quick"
+    ctx, _ = create_workspace(data_dir, "admin", PASSWORD, params=FAST_TEST_PARAMS)
+    return ctx
+
+
+def test_init_refuses_a_folder_holding_a_replaced_workspace(tmp_path):
+    data_dir = tmp_path / "ws"
+    kept = data_dir / "backups" / "replaced-20260101-090000" / "wenze.db"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"the old database")
+    missing = wenze("verify", "--data-dir", str(data_dir), "--user", "admin", stdin=PASSWORD + "\n")
+    assert missing.returncode == 4 and "replaced-20260101-090000" in missing.stderr
+    refused = wenze("init", "--data-dir", str(data_dir), "--user", "admin", stdin=PASSWORD + "\n")
+    assert refused.returncode == 5, refused.stderr
+    assert "replaced-20260101-090000" in refused.stderr and "wenze restore" in refused.stderr
+    assert sorted(p.relative_to(data_dir).as_posix() for p in data_dir.rglob("*")) == [
+        "backups", "backups/replaced-20260101-090000", "backups/replaced-20260101-090000/wenze.db"]
+
+
+def test_a_restore_killed_half_way_is_finished_by_the_next_command_which_says_so(quick, tmp_path):
+    from wenze_desktop.services.admin import AdminService
+    from wenze_desktop.services.cases import CaseService
+
+    data_dir, out = quick.workspace.data_dir, tmp_path / "b.wzbak"
+    AdminService(quick).backup(out)
+    CaseService(quick).create_case("备份后", "备份之后的案件", "gz2009")
+    quick.workspace.close()
+    killed = wenze("restore", "--data-dir", str(data_dir), "--user", "admin", "--replace", str(out),
+                   stdin=PASSWORD + "\n", env={"WENZE_CRASH_AT": "workspace.restore/aside:wenze.db"})
+    assert killed.returncode == 137 and not (data_dir / "wenze.db").exists()
+    refused = wenze("init", "--data-dir", str(data_dir), "--user", "admin", stdin=PASSWORD + "\n")
+    assert refused.returncode == 5 and "提示：" in refused.stderr and "恢复现已完成" in refused.stderr
+    verified = wenze("verify", "--data-dir", str(data_dir), "--user", "admin", stdin=PASSWORD + "\n")
+    assert verified.returncode == 0, verified.stderr
+    assert "提示" not in verified.stderr  # told once
+
+
+def test_what_the_sign_in_settled_is_printed(quick):
+    from wenze_desktop.services import journal
+
+    with quick.transaction() as s:  # what a killed export leaves
+        journal.begin(quick, s, "transfer.export", "package", product=quick.workspace.data_dir / "x.wzpkg")
+    quick.workspace.close()
+    result = wenze("verify", "--data-dir", str(quick.workspace.data_dir), "--user", "admin", stdin=PASSWORD + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "提示：" in result.stderr and "导出数据包" in result.stderr and "中断" in result.stderr
+
+
+def test_an_internal_error_does_not_claim_the_workspace_is_unchanged(monkeypatch, capsys):
+    from wenze_desktop import cli
+
+    def broken(args, secrets):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "cmd_selftest", broken)
+    assert cli.main(["selftest"]) == 70
+    err = capsys.readouterr().err
+    assert "未被改动" not in err and "可能没有完成" in err and "wenze verify" in err

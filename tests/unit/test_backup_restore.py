@@ -97,3 +97,82 @@ def test_restore_over_an_existing_workspace_needs_replace(filled, data_dir, tmp_
             assert "C-after" not in s.scalars(select(Case.number)).all()
     finally:
         ctx.workspace.close()
+
+
+def backup_entries(ctx) -> list[dict]:
+    import json
+
+    with ctx.workspace.session() as s:
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.action == "workspace.backup").order_by(AuditEntry.seq))
+        return [json.loads(e.new_values) | {"id": e.id, "seq": e.seq, "success": e.success} for e in rows]
+
+
+def pending_operations(ctx) -> list:
+    from wenze_desktop.domain.models import PendingOperation
+
+    with ctx.workspace.session() as s:
+        return list(s.scalars(select(PendingOperation)))
+
+
+def test_a_backup_is_audited_before_it_exists(filled, tmp_path, monkeypatch):
+    from wenze_desktop import crashpoints
+    from wenze_desktop.storage.backup import sha256_file
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "b.wzbak"
+    seen = {}
+
+    def step(name):
+        if name == "workspace.backup/written":  # written, not yet published
+            seen["entries"], seen["out_exists"] = backup_entries(filled), out.exists()
+            seen["scratch"] = [p.name for p in folder.iterdir() if p.name.startswith(".wzbak-")]
+
+    monkeypatch.setattr(crashpoints, "step", step)
+    manifest = AdminService(filled).backup(out)
+    assert [e["stage"] for e in seen["entries"]] == ["started"] and not seen["out_exists"]
+    assert len(seen["scratch"]) == 1
+    started, completed = backup_entries(filled)
+    assert manifest["intent"] == started["id"] and completed["intent"] == started["seq"]
+    assert completed["stage"] == "completed" and completed["sha256"] == sha256_file(out)
+    assert completed["size"] == out.stat().st_size and completed["file"] == str(out.absolute())
+    assert pending_operations(filled) == []
+    assert [p.name for p in folder.iterdir()] == ["b.wzbak"]  # no scratch left
+
+
+def test_a_failed_backup_leaves_no_file_and_says_so(filled, tmp_path, monkeypatch):
+    from wenze_desktop import crashpoints
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+
+    def step(name):
+        if name == "workspace.backup/written":
+            raise OSError("磁盘已满")
+
+    monkeypatch.setattr(crashpoints, "step", step)
+    with pytest.raises(OSError):
+        AdminService(filled).backup(folder / "b.wzbak")
+    assert list(folder.iterdir()) == []
+    last = backup_entries(filled)[-1]
+    assert last["stage"] == "failed" and last["success"] is False and "磁盘已满" in last["reason"]
+    assert pending_operations(filled) == []
+
+
+def test_a_restored_workspace_records_its_own_backup_as_completed(filled, tmp_path, clock):
+    from wenze_desktop.storage.backup import sha256_file
+
+    out = tmp_path / "b.wzbak"
+    AdminService(filled).backup(out)
+    target = tmp_path / "restored"
+    restore(out, target, ADMIN, ADMIN_PASSWORD, clock=clock)
+    ctx = login(target, ADMIN, ADMIN_PASSWORD, clock=clock)
+    try:
+        assert ctx.notices == [] and pending_operations(ctx) == []  # no "interrupted backup" to confuse anyone
+        started, completed = backup_entries(ctx)
+        assert started["stage"] == "started"
+        assert completed["stage"] == "completed" and completed["settled_by"] == "workspace.restore"
+        assert completed["sha256"] == sha256_file(out) and completed["size"] == out.stat().st_size
+        assert AdminService(ctx).verify().ok
+    finally:
+        ctx.workspace.close()

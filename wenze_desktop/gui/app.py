@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from wenze_desktop import APP_NAME, APP_TITLE
+from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.case_parts_widgets import remove_stale_viewer_copies
 from wenze_desktop.gui.first_run import FirstRunDialog
 from wenze_desktop.gui.fonts import register_cjk_font
@@ -23,7 +24,8 @@ from wenze_desktop.gui.ops import run_op
 from wenze_desktop.gui.settings import GuiSettings
 from wenze_desktop.paths import default_data_dir, ui_dir
 from wenze_desktop.services.context import ServiceContext
-from wenze_desktop.storage.workspace import Workspace
+from wenze_desktop.storage import recovery
+from wenze_desktop.storage.workspace import Workspace, remains_message
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -57,6 +59,8 @@ class SessionLoop(QObject):
         self.dialog: QDialog | None = None
         self.window: MainWindow | None = None
         self.ctx: ServiceContext | None = None
+        self.notice: QMessageBox | None = None  # the last message shown by the loop itself
+        self.pending_notes: list[str] = []  # what the start settled, shown once someone has signed in
         self.ended = False
 
     def start(self) -> None:
@@ -64,7 +68,18 @@ class SessionLoop(QObject):
         self._sign_in(self.settings.last_username())
 
     def _sign_in(self, username: str) -> None:
+        # What a killed process left (a half-done restore, scratch) is finished before anything is offered.
+        try:
+            self.pending_notes += recovery.finish_interrupted(self.data_dir)
+        except WenzeError as error:
+            self._tell(None, QMessageBox.Icon.Warning, "无法打开工作区", str(error), then=lambda: self._end(1))
+            return
         if not Workspace.exists(self.data_dir):
+            found = Workspace.remains(self.data_dir)
+            if found:  # never a new workspace over what an earlier one left: say what is there instead
+                self._tell(None, QMessageBox.Icon.Warning, "不能在此目录新建工作区",
+                           remains_message(self.data_dir, found), then=lambda: self._end(1))
+                return
             dialog: QDialog = FirstRunDialog(self.data_dir)
         else:
             dialog = LoginDialog(self.data_dir, username=username)
@@ -93,6 +108,20 @@ class SessionLoop(QObject):
         window.switch_user_requested.connect(self._switch_user)
         window.show()
         self.window_opened.emit(window)
+        notes = [*self.pending_notes, *recovery.take_notices(), *ctx.notices]
+        self.pending_notes = []
+        if notes:
+            self._tell(window, QMessageBox.Icon.Information, "上次中断的操作已处理", "\n\n".join(notes))
+
+    def _tell(self, parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,
+              then: Callable[[], None] | None = None) -> None:
+        """A message shown with ``open()`` (no nested event loop); ``then`` runs once it is closed."""
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if then is not None:
+            box.finished.connect(lambda _code: then())
+        self.notice = box
+        box.open()
 
     def _window_closed(self) -> None:
         self._drop_session()

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from wenze_desktop import crashpoints
 from wenze_desktop.domain.base import new_uuid, utcnow
-from wenze_desktop.domain.models import WorkspaceInfo
+from wenze_desktop.domain.models import PendingOperation, WorkspaceInfo
 from wenze_desktop.errors import IntegrityFailure, WorkspaceExists
-from wenze_desktop.paths import DB_FILE, KEYRING_FILE
+from wenze_desktop.paths import BACKUP_DIR, KEYRING_FILE
 from wenze_desktop.security.audit import verify_chain
 from wenze_desktop.security.permissions import Permission
+from wenze_desktop.services import journal
 from wenze_desktop.services.auth import _context_for
 from wenze_desktop.services.context import Clock, ServiceContext
 from wenze_desktop.storage import backup as backups
-from wenze_desktop.storage import migrations
-from wenze_desktop.storage.atomic import fsync_dir, make_private_dir
+from wenze_desktop.storage import migrations, recovery
+from wenze_desktop.storage.atomic import make_private_dir
 from wenze_desktop.storage.keyring import Keyring
 from wenze_desktop.storage.workspace import Workspace
 
@@ -64,13 +66,18 @@ class AdminService:
         return report
 
     def backup(self, out: Path) -> dict:
-        self.ctx.require(Permission.BACKUP, action="workspace.backup", object_type="workspace")
+        """Write a backup to ``out``, audited before it exists: the intent is committed first, the file appears
+        by one rename, and the completion carries its SHA-256 and size (storage/backup.py, services/journal.py)."""
+        out = Path(out).absolute()
         instance_id = self.workspace_info().id
-        manifest = backups.write_backup(self.ctx.workspace, Path(out), instance_id)
-        # Audited once the file is really there, with the hash that identifies it.
-        with self.ctx.transaction() as s:
-            self.ctx.audit(s, "workspace.backup", "workspace", instance_id,
-                           new={"file": str(out), "sha256": backups.sha256_file(Path(out))})
+        scratch = backups.scratch_for(out)
+        with journal.intended(self.ctx, "workspace.backup", "workspace", instance_id, {"file": str(out)},
+                              permission=Permission.BACKUP, product=out,
+                              scratch=(scratch / backups.PARTIAL, scratch)) as intent:
+            with recovery.claimed(scratch):
+                manifest = backups.build_backup(self.ctx.workspace, intent.part, instance_id, intent=intent.id)
+                intent.publish()
+            intent.complete({"file": str(out), "sha256": backups.sha256_file(out), "size": out.stat().st_size})
         return manifest
 
 
@@ -78,17 +85,20 @@ def restore(backup_file: Path, data_dir: Path, username: str, password: str, *, 
             clock: Clock = utcnow) -> tuple[str, str]:
     """Bring a backup back into ``data_dir``; the restored workspace gets a new instance id.
 
-    Everything is checked in a scratch folder first (hashes, password, integrity); only then are the files
-    moved in. Returns (old instance id, new instance id).
+    Everything is checked in a scratch folder first (hashes, password, integrity) and the restore is audited
+    there; only then are the files swapped in, under a restore journal (storage/recovery.py): a process killed at
+    any point leaves the old workspace or the restored one, completed at the next start. The old files go to
+    ``backups/replaced-<time>``. Returns (old instance id, new instance id).
     """
-    data_dir = Path(data_dir)
+    data_dir, backup_file = Path(data_dir), Path(backup_file)
+    recovery.remember(recovery.finish_interrupted(data_dir))
     if Workspace.exists(data_dir) and not replace:
         raise WorkspaceExists(f"目录 {data_dir} 中已有工作区。若要用备份替换它，请加 --replace"
                               "（原文件会先移到 backups/）。")
     make_private_dir(data_dir)
-    scratch = Path(tempfile.mkdtemp(dir=data_dir, prefix=".restore-"))
-    try:
-        backups.unpack_backup(Path(backup_file), scratch)
+    with recovery.claimed(Path(tempfile.mkdtemp(dir=data_dir, prefix=recovery.RESTORE_SCRATCH))) as scratch:
+        manifest = backups.unpack_backup(backup_file, scratch)
+        crashpoints.step("workspace.restore/unpacked")
         keyring = Keyring.load(scratch / KEYRING_FILE)
         db_key = keyring.unlock(username, password)
         # An older schema is upgraded at the next login, with its own pre-upgrade backup and audit entry.
@@ -100,19 +110,31 @@ def restore(backup_file: Path, data_dir: Path, username: str, password: str, *, 
             ctx = _context_for(ws, username, clock)
             ctx.require(Permission.BACKUP, action="workspace.restore", object_type="workspace")
             new_id = new_uuid()
+            digest, size = backups.sha256_file(backup_file), backup_file.stat().st_size
             with ctx.transaction() as s:
                 old_id = s.scalars(select(WorkspaceInfo.id)).one()
                 s.execute(update(WorkspaceInfo).values(id=new_id, updated_at=clock()))
+                _settle_own_backup(ctx, s, manifest.get("intent"), backup_file.name, digest, size)
                 ctx.audit(s, "workspace.restore", "workspace", new_id, old={"instance_id": old_id},
-                          new={"instance_id": new_id, "from": Path(backup_file).name})
+                          new={"instance_id": new_id, "from": backup_file.name, "sha256": digest})
         finally:
             ws.close()
-        if Workspace.exists(data_dir):
-            backups.move_aside(data_dir, data_dir / "backups" / f"replaced-{clock():%Y%m%d-%H%M%S}")
-        keyring.path = Workspace.keyring_path_of(data_dir)
-        shutil.move(scratch / KEYRING_FILE, data_dir / KEYRING_FILE)
-        shutil.move(scratch / DB_FILE, data_dir / DB_FILE)
-        fsync_dir(data_dir)
-        return old_id, new_id
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        crashpoints.step("workspace.restore/verified")
+        backup_dir = data_dir / BACKUP_DIR
+        make_private_dir(backup_dir)
+        aside = recovery.unique_folder(backup_dir, f"replaced-{clock():%Y%m%d-%H%M%S}")
+        recovery.replace_workspace(data_dir, scratch, aside, backup_file.name)
+    return old_id, new_id
+
+
+def _settle_own_backup(ctx: ServiceContext, s: Session, intent_id: str | None, name: str, digest: str,
+                       size: int) -> None:
+    """The database in a backup was copied while the backup's own intent was pending: in the restored workspace
+    that intent is this very file, so it is recorded as completed here (not as an interrupted operation)."""
+    row = s.get(PendingOperation, intent_id) if intent_id else None
+    if row is None:
+        return
+    ctx.audit(s, row.action, row.object_type, row.object_id, None,
+              {"stage": journal.COMPLETED, "intent": row.seq, "file": name, "sha256": digest, "size": size,
+               "settled_by": "workspace.restore"})
+    s.delete(row)

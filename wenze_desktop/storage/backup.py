@@ -6,27 +6,28 @@ is consistent even while the application is writing, and no plaintext ever touch
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
 import os
+import secrets
 import tarfile
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlcipher3
 
+from wenze_desktop import crashpoints
 from wenze_desktop.errors import IntegrityFailure
-from wenze_desktop.paths import DB_FILE, KEYRING_FILE, LOGIN_STATE_FILE
-from wenze_desktop.storage import migrations
-from wenze_desktop.storage.atomic import fsync_dir
+from wenze_desktop.paths import DB_FILE, KEYRING_FILE
+from wenze_desktop.storage import migrations, recovery
+from wenze_desktop.storage.atomic import fsync_dir, make_private_dir
 from wenze_desktop.storage.engine import raw_key_literal
-from wenze_desktop.storage.workspace import Workspace
+from wenze_desktop.storage.workspace import Workspace, private_file, tighten_mode
 
 BACKUP_FORMAT = 1
 MANIFEST = "manifest.json"
+PARTIAL = "backup.partial"  # the backup being written, inside its scratch folder
 
 
 def sha256_file(path: Path) -> str:
@@ -38,7 +39,8 @@ def sha256_file(path: Path) -> str:
 
 
 def copy_database(ws: Workspace, target: Path) -> None:
-    """A consistent encrypted copy of the live database (SQLite backup API, same key)."""
+    """A consistent encrypted copy of the live database (SQLite backup API, same key), readable by its owner only."""
+    private_file(target)
     dest = sqlcipher3.connect(str(target))
     try:
         dest.execute(f'PRAGMA key = "{raw_key_literal(ws.db_key)}"')
@@ -51,31 +53,52 @@ def copy_database(ws: Workspace, target: Path) -> None:
         dest.close()
 
 
-def write_backup(ws: Workspace, out: Path, instance_id: str | None = None) -> dict:
-    """Write ``out`` atomically; returns its manifest."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".wzbak-") as tmp:
-        db_copy = Path(tmp) / DB_FILE
-        copy_database(ws, db_copy)
-        keys = ws.keyring.to_json().encode("utf-8")
-        manifest = {
-            "format": BACKUP_FORMAT,
-            "kind": "wenze-backup",
-            "created_at": datetime.now(UTC).isoformat(),
-            "instance_id": instance_id,
-            "schema_revision": migrations.current_revision(ws.engine),
-            "files": {DB_FILE: sha256_file(db_copy), KEYRING_FILE: hashlib.sha256(keys).hexdigest()},
-        }
-        partial = Path(tmp) / "backup.partial"
-        with tarfile.open(partial, "w") as tar:
+def scratch_for(out: Path) -> Path:
+    """A fresh name for the scratch folder of a backup to ``out`` (beside it, so that publishing is a rename)."""
+    return Path(out).absolute().parent / f"{recovery.BACKUP_SCRATCH}{secrets.token_hex(6)}"
+
+
+def build_backup(ws: Workspace, part: Path, instance_id: str | None = None, *, intent: str | None = None,
+                 step: str = "workspace.backup") -> dict:
+    """Write the backup to ``part`` (in a scratch folder the caller holds, see ``recovery.claimed``) and make it
+    durable; returns its manifest. ``intent``: the audit intent it is made under (a restore settles it)."""
+    part = Path(part)
+    db_copy = part.parent / DB_FILE
+    copy_database(ws, db_copy)
+    crashpoints.step(f"{step}/copied")
+    keys = ws.keyring.to_json().encode("utf-8")
+    manifest = {
+        "format": BACKUP_FORMAT,
+        "kind": "wenze-backup",
+        "created_at": datetime.now(UTC).isoformat(),
+        "instance_id": instance_id,
+        "schema_revision": migrations.current_revision(ws.engine),
+        "files": {DB_FILE: sha256_file(db_copy), KEYRING_FILE: hashlib.sha256(keys).hexdigest()},
+    }
+    if intent:
+        manifest["intent"] = intent
+    with open(private_file(part), "r+b") as fh:
+        with tarfile.open(fileobj=fh, mode="w") as tar:
             _add_bytes(tar, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode())
             _add_bytes(tar, KEYRING_FILE, keys)
             tar.add(db_copy, arcname=DB_FILE)
-        with open(partial, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(partial, out)
-    fsync_dir(out.parent)
+        fh.flush()
+        os.fsync(fh.fileno())
+    db_copy.unlink()
+    crashpoints.step(f"{step}/written")
+    return manifest
+
+
+def write_backup(ws: Workspace, out: Path, instance_id: str | None = None, *,
+                 step: str = "workspace.upgrade") -> dict:
+    """Write ``out`` atomically, without an audit intent (the backup taken before a schema upgrade, which the
+    sign-in audits as part of the upgrade); returns its manifest."""
+    out = Path(out)
+    make_private_dir(out.parent)
+    with recovery.claimed(scratch_for(out)) as scratch:
+        manifest = build_backup(ws, scratch / PARTIAL, instance_id, step=step)
+        os.replace(scratch / PARTIAL, out)
+        fsync_dir(out.parent)
     return manifest
 
 
@@ -96,6 +119,7 @@ def unpack_backup(backup_file: Path, into: Path) -> dict:
             manifest = json.loads(tar.extractfile(MANIFEST).read())
             for name in (DB_FILE, KEYRING_FILE):
                 tar.extract(name, into, filter="data")
+                tighten_mode(Path(into) / name)
     except (tarfile.TarError, OSError, ValueError) as exc:
         raise IntegrityFailure(f"备份文件 {backup_file} 无法读取或已损坏：{exc}") from exc
     if manifest.get("kind") != "wenze-backup" or manifest.get("format") != BACKUP_FORMAT:
@@ -122,9 +146,6 @@ def integrity_problems(ws: Workspace) -> list[str]:
     return problems
 
 
-def move_aside(data_dir: Path, into: Path) -> None:
-    """Move an existing workspace's files into ``into`` (used before a restore replaces them)."""
-    into.mkdir(parents=True, exist_ok=True)
-    for name in (DB_FILE, KEYRING_FILE, LOGIN_STATE_FILE):
-        with contextlib.suppress(FileNotFoundError):
-            os.replace(Path(data_dir) / name, into / name)
+def move_aside(data_dir: Path, into: Path) -> list[str]:
+    """Move an existing workspace's files (database with its journal, key slots, login state) into ``into``."""
+    return recovery.move_aside(data_dir, into)

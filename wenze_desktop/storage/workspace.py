@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,11 +17,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from wenze_desktop import crashpoints
 from wenze_desktop.errors import CaseChanged, IntegrityFailure, WorkspaceExists, WorkspaceMissing
 from wenze_desktop.paths import BACKUP_DIR, DB_FILE, KEYRING_FILE, LOGIN_STATE_FILE
 from wenze_desktop.security.kdf import Argon2Params
-from wenze_desktop.storage import migrations
-from wenze_desktop.storage.atomic import fsync_dir, make_private_dir
+from wenze_desktop.storage import migrations, recovery
+from wenze_desktop.storage.atomic import atomic_write_text, fsync_dir, make_private_dir
 from wenze_desktop.storage.engine import begin_immediate, make_engine, make_session_factory
 from wenze_desktop.storage.keyring import Keyring
 
@@ -53,7 +55,9 @@ class Workspace:
 
     @classmethod
     def exists(cls, data_dir: Path) -> bool:
-        return cls.db_path_of(data_dir).exists() or cls.keyring_path_of(data_dir).exists()
+        """A workspace is here (perhaps half restored: ``load_keyring`` finishes that first)."""
+        return (cls.db_path_of(data_dir).exists() or cls.keyring_path_of(data_dir).exists()
+                or (Path(data_dir) / recovery.RESTORE_JOURNAL).exists())
 
     @property
     def db_path(self) -> Path:
@@ -69,35 +73,78 @@ class Workspace:
                populate: Callable[[Workspace], None] | None = None) -> tuple[Workspace, str]:
         """Create the key slots and an empty database at the migration head; returns (workspace, recovery key).
 
-        The database is built (and filled by ``populate``: workspace row, first user) under a temporary name
-        and renamed last, so an interrupted set-up never leaves something that looks like a workspace.
+        Refused in a folder holding a workspace or its remains (``remains``). The database is built (and filled
+        by ``populate``: workspace row, first user) in a scratch folder; the key slots are saved, then the
+        database is renamed in last. A creation killed before that rename is undone at the next open
+        (storage/recovery.py), so an interrupted set-up never leaves something that looks like a workspace.
         """
         data_dir = Path(data_dir)
-        if cls.exists(data_dir):
-            raise WorkspaceExists(f"目录 {data_dir} 中已有工作区，未做任何改动。如需重新建立，请先备份并移走原有文件。")
+        recovery.remember(recovery.finish_interrupted(data_dir))
+        found = cls.remains(data_dir)
+        if found:
+            raise WorkspaceExists(remains_message(data_dir, found))
         make_private_dir(data_dir)
         keyring, db_key, recovery_key = Keyring.create(cls.keyring_path_of(data_dir), username, user_id,
                                                        password, params)
-        building = data_dir / f".{DB_FILE}.creating"
-        with contextlib.suppress(FileNotFoundError):
-            building.unlink()
-        engine = make_engine(building, db_key)
+        keys_saved = db_moved = False
         try:
-            migrations.upgrade(engine)
-            if populate is not None:
-                populate(cls(data_dir, keyring, db_key, engine, make_session_factory(engine)))
-        finally:
-            engine.dispose()
-        keyring.save()
-        os.replace(building, cls.db_path_of(data_dir))
-        fsync_dir(data_dir)
+            with recovery.claimed(Path(tempfile.mkdtemp(dir=data_dir, prefix=recovery.INIT_SCRATCH))) as scratch:
+                # Lets the next start tell these key slots from anyone else's if it has to undo this creation.
+                atomic_write_text(scratch / recovery.INIT_KEYRING_ID, keyring.keyring_id)
+                building = private_file(scratch / DB_FILE)
+                engine = make_engine(building, db_key)
+                try:
+                    migrations.upgrade(engine)
+                    if populate is not None:
+                        populate(cls(data_dir, keyring, db_key, engine, make_session_factory(engine)))
+                finally:
+                    engine.dispose()
+                recovery.fsync_file(building)
+                crashpoints.step("workspace.create/built")
+                keyring.save()
+                keys_saved = True
+                crashpoints.step("workspace.create/keys-saved")
+                os.replace(building, cls.db_path_of(data_dir))
+                db_moved = True
+                fsync_dir(data_dir)
+                crashpoints.step("workspace.create/db-moved")
+        except BaseException:
+            if keys_saved and not db_moved:  # key slots without their database are no workspace
+                with contextlib.suppress(OSError):
+                    cls.keyring_path_of(data_dir).unlink()
+            raise
         return cls.attach(data_dir, keyring, db_key), recovery_key
+
+    @classmethod
+    def remains(cls, data_dir: Path) -> list[str]:
+        """What in ``data_dir`` belongs to a workspace, existing or replaced (in Chinese); empty for a folder a
+        new workspace may be created in."""
+        data_dir = Path(data_dir)
+        named = ((DB_FILE, f"数据库文件 {DB_FILE}"), (KEYRING_FILE, f"密钥槽文件 {KEYRING_FILE}"),
+                 (recovery.RESTORE_JOURNAL, f"未完成的恢复记录 {recovery.RESTORE_JOURNAL}"))
+        found = [label for name, label in named if (data_dir / name).exists()]
+        backups = data_dir / BACKUP_DIR
+        if backups.is_dir():
+            replaced = sorted(p.name for p in backups.glob("replaced-*"))
+            if replaced:
+                found.append(f"被恢复操作替换下来的工作区文件 {BACKUP_DIR}/{replaced[-1]}"
+                             + (f" 等 {len(replaced)} 个文件夹" if len(replaced) > 1 else ""))
+            saved = sorted(p.name for p in backups.glob("*.wzbak"))
+            if saved:
+                found.append(f"备份文件 {BACKUP_DIR}/{saved[-1]}" + (f" 等 {len(saved)} 个" if len(saved) > 1 else ""))
+        return found
 
     # -- opening --------------------------------------------------------------------------------
     @classmethod
     def load_keyring(cls, data_dir: Path) -> Keyring:
+        """The slot file, read at every sign-in; what a killed restore or creation left is finished first (its
+        notes wait in ``recovery.take_notices``)."""
         data_dir = Path(data_dir)
+        recovery.remember(recovery.finish_interrupted(data_dir))
         if not cls.exists(data_dir):
+            found = cls.remains(data_dir)
+            if found:
+                raise WorkspaceMissing(remains_message(data_dir, found))
             raise WorkspaceMissing(f"目录 {data_dir} 中没有工作区。请先运行“wenze init”或在程序中新建工作区。")
         if not cls.keyring_path_of(data_dir).exists():
             raise IntegrityFailure(f"工作区 {data_dir} 缺少密钥槽文件 {KEYRING_FILE}，无法解密数据库。请从备份恢复。")
@@ -109,6 +156,7 @@ class Workspace:
     def attach(cls, data_dir: Path, keyring: Keyring, db_key: bytes, *, now: datetime | None = None,
                upgrade: bool = True) -> Workspace:
         """Open the database with an unwrapped key; back up and upgrade an older schema first."""
+        tighten_mode(cls.db_path_of(data_dir))  # files made by earlier versions were readable by others
         engine = make_engine(cls.db_path_of(data_dir), db_key)
         ws = cls(Path(data_dir), keyring, db_key, engine, make_session_factory(engine))
         try:
@@ -163,3 +211,30 @@ class Workspace:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def private_file(path: Path) -> Path:
+    """Create an empty file only its owner may read (where the platform honours POSIX modes)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    tighten_mode(path)
+    return Path(path)
+
+
+def tighten_mode(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o600)
+
+
+def remains_message(data_dir: Path, found: list[str]) -> str:
+    """Why a workspace cannot be created in ``data_dir``, and what to do instead."""
+    what = "；".join(found)
+    if Workspace.exists(data_dir):
+        return (f"目录 {data_dir} 中已有工作区（{what}），未做任何改动。请直接登录使用；若要用备份替换它，"
+                "请运行“wenze restore 备份文件 --replace”。确实要新建工作区时，请换一个空目录，"
+                "或先把这个目录整个移到别处（其中的文件请妥善保存）。")
+    return (f"目录 {data_dir} 中没有完整的工作区，但有已有工作区留下的文件（{what}），未做任何改动。"
+            f"若要找回原来的工作区，请运行“wenze restore 备份文件”从备份恢复（{BACKUP_DIR}/ 中的 .wzbak 文件），"
+            f"或把 {BACKUP_DIR}/replaced-… 中的 {DB_FILE} 与 {KEYRING_FILE} 移回本目录；确实要新建工作区时，"
+            "请换一个空目录，或先把这个目录整个移到别处（其中的文件请妥善保存）。")
