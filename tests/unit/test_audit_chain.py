@@ -73,3 +73,45 @@ def test_change_records_old_and_new_values(busy):
     assert entry.username == "admin" and entry.object_type == "case"
     assert '"title":"案件0"' in entry.old_values and '"title":"案件0（改）"' in entry.new_values
     assert "regulation_id" not in entry.new_values  # only what changed
+
+
+def test_a_step_back_in_time_is_reported(ctx, clock):
+    """The system clock set back between two changes: the chain is intact, but verify names the step back."""
+    from datetime import timedelta
+
+    cases = CaseService(ctx)
+    cases.create_case("C-1", "案件1", "gz2009")
+    clock.advance(hours=-3)
+    cases.create_case("C-2", "案件2", "gz2009")
+    clock.advance(hours=5)
+    cases.create_case("C-3", "案件3", "gz2009")
+    report = chain(ctx)
+    with ctx.workspace.session() as s:
+        entries = list(s.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+    back = next(e for e in entries[1:] if e.at < entries[entries.index(e) - 1].at)
+    before = entries[entries.index(back) - 1]
+    assert before.at - back.at == timedelta(hours=3)
+    local = "%Y-%m-%d %H:%M:%S"
+    assert report.problems == [
+        f"审计记录 {back.seq} 的时间（{back.at.astimezone().strftime(local)}）早于其前一条记录 {before.seq} 的时间"
+        f"（{before.at.astimezone().strftime(local)}）：写入时系统时钟可能被调回过。请核对本机时间，并核实这段时间内"
+        "各条记录所载时间。"]
+    assert [name for name, passed, _ in AdminService(ctx).verify().checks if not passed] == ["审计链"]
+
+
+def test_a_step_back_does_not_hide_a_cut_off_tail(ctx, clock):
+    cases = CaseService(ctx)
+    cases.create_case("C-1", "案件1", "gz2009")
+    clock.advance(minutes=-1)
+    cases.create_case("C-2", "案件2", "gz2009")
+    cases.create_case("C-3", "案件3", "gz2009")
+    sql(ctx, "DELETE FROM audit_entry WHERE seq = (SELECT max(seq) FROM audit_entry)")
+    problems = chain(ctx).problems
+    assert len(problems) == 2 and "早于" in problems[0] and "末端" in problems[1]
+
+
+def test_entries_written_in_the_same_instant_are_in_order(busy):
+    """A clock that does not move (the FakeClock, or a coarse system clock) is not a step back."""
+    with busy.workspace.session() as s:
+        assert len({e.at for e in s.scalars(select(AuditEntry))}) == 1
+    assert chain(busy).ok

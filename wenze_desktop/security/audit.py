@@ -88,23 +88,39 @@ class ChainReport:
 
 
 def verify_chain(session: Session) -> ChainReport:
+    """Walk the chain: numbering, links, hashes, the head kept in the workspace row, and time (an entry dated
+    before its predecessor means the clock was set back, or entries were written with a wrong clock)."""
     problems: list[str] = []
+    broken = False  # a link or hash problem (the head check below would only repeat it)
     prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
+    prev: AuditEntry | None = None
     for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(1000):
         count += 1
+        found = len(problems)
         if entry.seq != expected_seq:
             problems.append(f"审计记录序号不连续：应为 {expected_seq}，实为 {entry.seq}（记录被删除或插入）。")
         if entry.prev_hash != prev_hash:
             problems.append(f"审计记录 {entry.seq} 的前序哈希不符（记录被删除、插入或调换顺序）。")
         if entry_hash(entry) != entry.hash:
             problems.append(f"审计记录 {entry.seq} 的内容与其哈希不符（记录被篡改）。")
-        prev_hash, expected_seq = entry.hash, entry.seq + 1
+        broken = broken or len(problems) > found
+        if prev is not None and entry.at < prev.at:
+            problems.append(f"审计记录 {entry.seq} 的时间（{_local(entry.at)}）早于其前一条记录 {prev.seq} 的时间"
+                            f"（{_local(prev.at)}）：写入时系统时钟可能被调回过。请核对本机时间，并核实这段时间内"
+                            "各条记录所载时间。")
+        prev_hash, expected_seq, prev = entry.hash, entry.seq + 1, entry
         if len(problems) > 20:
             problems.append("问题过多，停止检查。")
+            broken = True
             break
     workspace = session.scalars(select(WorkspaceInfo)).one_or_none()
-    if workspace is not None and not problems and (
+    if workspace is not None and not broken and (
             workspace.audit_head_seq != count or (count and workspace.audit_head_hash != prev_hash)):
         problems.append(f"审计链末端与工作区记录不符：工作区记载 {workspace.audit_head_seq} 条，"
                         f"实有 {count} 条（末尾记录被删除）。")
     return ChainReport(count, prev_hash, problems)
+
+
+def _local(at: datetime) -> str:
+    """A time as the user reads it (local time, to the second)."""
+    return at.astimezone().strftime("%Y-%m-%d %H:%M:%S")

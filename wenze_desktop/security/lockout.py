@@ -17,8 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from wenze_desktop.errors import AccountLocked
-from wenze_desktop.storage.atomic import atomic_write_text
-from wenze_desktop.storage.keyring import LoginPolicy
+from wenze_desktop.storage.keyring import LoginPolicy, write_retrying
 
 MAX_UNKNOWN_NAMES = 200  # typing arbitrary names must not grow the file without bound
 MAX_PENDING = 1000  # failures of one account awaiting the audit log (a lockout caps them long before)
@@ -65,7 +64,7 @@ class LoginState:
         return data if isinstance(data, dict) else {}
 
     def _save(self, data: dict) -> None:
-        atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+        write_retrying(self.path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
 
     def check_not_locked(self, username: str, now: datetime) -> None:
         """The same words whether or not ``username`` is an account."""

@@ -89,7 +89,7 @@ class Keyring:
         return json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True)
 
     def save(self, path: Path | None = None) -> None:
-        atomic_write_text(path or self.path, self.to_json())
+        write_retrying(path or self.path, self.to_json())
 
     def update(self, mutate: Callable[[Keyring], T]) -> T:
         """Change the file, not a stale copy: reload it, apply ``mutate``, save, and only then adopt the result.
@@ -208,6 +208,18 @@ class Keyring:
                                                 self._aad(name, slot["kdf"]))
         except (InvalidTag, ValueError, KeyError) as exc:
             raise WrongPassword(message) from exc
+
+
+def write_retrying(path: Path, text: str, attempts: int = 3) -> None:
+    """``atomic_write_text``, again if the scratch copy vanished before its rename: another program starting on
+    this folder sweeps such copies (storage/recovery.py), and cannot tell one being written from a leftover."""
+    for attempt in range(attempts):
+        try:
+            atomic_write_text(path, text)
+            return
+        except FileNotFoundError:
+            if attempt == attempts - 1 or not Path(path).parent.is_dir():
+                raise
 
 
 def _new_recovery_key() -> str:
