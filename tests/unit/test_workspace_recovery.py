@@ -287,3 +287,69 @@ def test_a_restore_into_an_empty_folder_rolled_back_leaves_no_workspace(replaced
     next(target.glob(".restore-*")).joinpath("wenze.db").unlink()
     assert "已退回" in recovery.finish_interrupted(target)[0]
     assert not Workspace.exists(target) and Workspace.remains(target) == [] and leftovers(target) == []
+
+
+# -- the GUI's start (SessionLoop, offscreen) -----------------------------------------------------------------------
+@pytest.fixture
+def session_loop(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+    from shiboken6 import isValid
+
+    from wenze_desktop.gui.app import SessionLoop
+    from wenze_desktop.gui.settings import GuiSettings
+
+    loops = []
+
+    def make(data_dir: Path) -> SessionLoop:
+        settings = GuiSettings(QSettings(str(tmp_path / "gui.ini"), QSettings.Format.IniFormat))
+        loop = SessionLoop(data_dir, settings, exit_app=lambda code: exits.append(code))
+        exits: list[int] = []
+        loop.exits = exits
+        loops.append(loop)
+        return loop
+
+    yield make
+    for loop in loops:
+        if loop.window is not None and isValid(loop.window):
+            loop.window.close()
+        if loop.dialog is not None and isValid(loop.dialog):
+            loop.dialog.done(0)
+        loop.shutdown()
+
+
+def test_the_gui_offers_no_first_run_over_remains_and_says_what_is_there(session_loop, qtbot, data_dir):
+    from PySide6.QtWidgets import QMessageBox
+
+    kept = data_dir / "backups" / "replaced-20260101-090000" / "wenze.db"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"the old database")
+    loop = session_loop(data_dir)
+    loop.start()
+    assert loop.dialog is None  # neither first-run set-up nor login
+    notice = loop.notice
+    assert "replaced-20260101-090000" in notice.text() and "wenze restore" in notice.text()
+    notice.button(QMessageBox.StandardButton.Ok).click()
+    assert loop.exits == [1] and not (data_dir / "wenze.keys").exists()
+
+
+def test_the_gui_finishes_a_killed_restore_and_tells_after_sign_in(session_loop, qtbot, replaced, data_dir, clock,
+                                                                   kill_at, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from wenze_desktop.gui.login import LoginDialog
+
+    kill_at("workspace.restore/aside:wenze.keys")
+    with pytest.raises(Killed):
+        restore(replaced, data_dir, ADMIN, ADMIN_PASSWORD, replace=True, clock=clock)
+    monkeypatch.undo()
+    loop = session_loop(data_dir)
+    loop.start()
+    assert isinstance(loop.dialog, LoginDialog)  # a workspace, not the first-run set-up
+    loop.dialog.username.setText(ADMIN)
+    loop.dialog.password.setText(ADMIN_PASSWORD)
+    qtbot.mouseClick(loop.dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: loop.window is not None, timeout=10000)
+    assert loop.notice is not None and loop.notice.parent() is loop.window
+    assert "恢复现已完成" in loop.notice.text() and loop.notice.isVisible()
