@@ -65,6 +65,7 @@ class Planner:
         self.numbers: dict[str, str] = {}  # case number → the local case holding it
         self.local_hash: dict[str, str] = {}
         self.history: dict[str, set[str]] = {}
+        self.claimed: dict[tuple[str, str], str] = {}  # (kind, row id) → number of the package's case holding it
         for i in range(0, len(ids), chunk):
             self.numbers.update((number, case_id) for number, case_id in session.execute(
                 select(Case.number, Case.id).where(Case.number.in_(numbers[i:i + chunk]))))
@@ -75,7 +76,7 @@ class Planner:
                 self.history.setdefault(case_id, set()).add(digest)
 
     def plan(self, case: IncomingCase) -> CasePlan:
-        check_record(self.session, case)  # a package that reaches beyond its own cases is refused whole
+        check_record(self.session, case, self.claimed)  # a package reaching beyond its own cases is refused
         local_hash = self.local_hash.get(case.id)
         action = classify(local_hash, self.history.get(case.id, set()), case.content_hash, case.history)
         reason = ""
@@ -131,10 +132,11 @@ REFERENCES = {"evidence": {"attachment_id": "attachments"}, "accountabilities": 
 LOOSE_REFERENCES = {"documents": {"event_id": "events"}}
 
 
-def check_record(session: Session, case: IncomingCase) -> None:
+def check_record(session: Session, case: IncomingCase, claimed: dict[tuple[str, str], str] | None = None) -> None:
     """Refuse (IntegrityFailure) an incoming record any of whose rows is not its case's own: a row whose
-    ``case_id`` is another case, a row id that belongs to another case here, a reference to another case's row,
-    or a value of the wrong kind. A trusted office is trusted with its own cases, not with ours."""
+    ``case_id`` is another case, a row id that belongs to another case here (or, ``claimed``, to an earlier case
+    of the same package: (kind, id) → its case number), a reference to another case's row, or a value of the
+    wrong kind. A trusted office is trusted with its own cases, not with ours."""
     record, case_id = case.record, case.id
 
     def refuse(kind: str, why: str) -> IntegrityFailure:
@@ -157,21 +159,33 @@ def check_record(session: Session, case: IncomingCase) -> None:
             if row.get("case_id") != case_id:
                 raise refuse(kind, "属于其他案件的记录")
             _check_shape(model, row, lambda kind=kind: refuse(kind, "格式不正确的字段"))
-    for kind, columns in REFERENCES.items():
-        for row in record.get(kind, []):
-            for column, target in columns.items():
-                if row.get(column) is not None and row[column] not in ids[target]:
-                    raise refuse(kind, f"指向其他案件{KIND_LABELS[target]}的记录")
-    loose = {row[column]: target for kind, columns in LOOSE_REFERENCES.items() for row in record.get(kind, [])
-             for column, target in columns.items() if row.get(column) is not None and row[column] not in ids[target]}
-    for kind, model in PARTS.items():
-        wanted = list(ids[kind] | {rid for rid, target in loose.items() if target == kind})
+
+    def owned_elsewhere(kind: str, wanted: list[str]) -> None:
+        model = PARTS[kind]
+        for rid in wanted:
+            if claimed is not None and (kind, rid) in claimed:
+                raise refuse(kind, f"同一数据包中案件 {claimed[kind, rid]} 的记录")
         for i in range(0, len(wanted), 500):
             other = session.execute(select(model.id, model.case_id).where(
                 model.id.in_(wanted[i:i + 500]), or_(model.case_id != case_id, model.case_id.is_(None)))).first()
             if other is not None:
                 number = session.scalar(select(Case.number).where(Case.id == other.case_id)) if other.case_id else None
                 raise refuse(kind, f"本单位另一案件{f' {number} ' if number else ''}的记录")
+
+    for kind in PARTS:  # first the rows themselves, so the refusal names the row taken, not what it points at
+        owned_elsewhere(kind, sorted(ids[kind]))
+    for kind, columns in LOOSE_REFERENCES.items():
+        for row in record.get(kind, []):
+            for column, target in columns.items():
+                if row.get(column) is not None and row[column] not in ids[target]:
+                    owned_elsewhere(target, [row[column]])
+    for kind, columns in REFERENCES.items():
+        for row in record.get(kind, []):
+            for column, target in columns.items():
+                if row.get(column) is not None and row[column] not in ids[target]:
+                    raise refuse(kind, f"指向其他案件{KIND_LABELS[target]}的记录")
+    if claimed is not None:
+        claimed.update(((kind, rid), case.number) for kind, kind_ids in ids.items() for rid in kind_ids)
 
 
 _KINDS: list[tuple[type, tuple[type, ...]]] = [
