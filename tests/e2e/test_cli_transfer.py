@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ADMIN_PASSWORD, FakeClock
 from tests.e2e.test_cli import wenze
-from tests.unit.transfer_helpers import dump, office, rich_case
+from tests.unit.transfer_helpers import befriend, dump, office, rich_case
 from wenze_desktop.services import Workspace
 
 LOGIN = ADMIN_PASSWORD + "\n"
@@ -138,3 +138,28 @@ def test_an_import_killed_half_way_leaves_the_workspace_as_it_was(tmp_path):
         assert b.transfer.apply(pkg).count("new") == 12  # and the same package then goes in whole
     finally:
         b.close()
+
+
+def test_an_error_after_the_import_committed_says_what_was_imported(two, tmp_path, monkeypatch, capsys):
+    """In process, so that the step after the commit can be made to fail."""
+    import io
+
+    from wenze_desktop import cli
+    from wenze_desktop.services.context import ServiceContext
+
+    a_dir, b_dir, numbers = two
+    with Workspace.open(a_dir, "admin", ADMIN_PASSWORD) as a, Workspace.open(b_dir, "admin", ADMIN_PASSWORD) as b:
+        befriend(a, b)
+        pkg = a.transfer.export([a.cases.id_of(n) for n in numbers], tmp_path / "p.wzpkg", to="乙市纪委").path
+
+    def broken(_self, _changes):
+        raise RuntimeError("通知失败")
+
+    monkeypatch.setattr(ServiceContext, "changed", broken)
+    code = cli.main(["import", "--data-dir", str(b_dir), "--user", "admin", str(pkg)],
+                    stdin=io.StringIO(LOGIN))
+    out, err = capsys.readouterr()
+    assert code != 0 and "已导入：新增 2 件" in out and "数据包已导入：新增 2 件" in err and "通知失败" in err
+    assert "未被改动" not in err and "未导入" not in err and "Traceback" not in err
+    with Workspace.open(b_dir, "admin", ADMIN_PASSWORD) as b:
+        assert [b.cases.get_case(b.cases.id_of(n)).number for n in numbers] == numbers

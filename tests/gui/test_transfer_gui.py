@@ -196,6 +196,25 @@ def test_a_tampered_package_is_refused_and_nothing_is_imported(qtbot, offices, u
     assert dialog.preview is None and dialog.table.rowCount() == 0 and not case_exists(b, case_id)
 
 
+def test_an_error_after_the_import_committed_never_says_nothing_was_imported(qtbot, offices, usb, monkeypatch):
+    a, b, case_id = offices
+    path = a.transfer.export([case_id], usb / "p.wzpkg", to="乙单位").path
+
+    def broken(_changes):
+        raise RuntimeError("界面通知失败")
+
+    monkeypatch.setattr(b.ctx, "changed", broken)  # fails once the import is committed
+    dialog = ImportDialog(b)
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(path))
+    preview(qtbot, dialog)
+    with qtbot.waitSignal(dialog.imported, timeout=WAIT):
+        click(qtbot, dialog.import_button)
+    assert case_exists(b, case_id)
+    assert dialog.status.text().startswith("数据包已导入：新增 1 件") and "界面通知失败" in dialog.status.text()
+    assert NOTHING_IMPORTED not in dialog.status.text() and dialog.table.item(0, 2).text() == "新增"
+
+
 def test_a_passphrase_package_asks_for_the_passphrase(qtbot, tmp_path, offices):
     _a, b, _case_id = offices
     fake = tmp_path / "fake.wzpkg"

@@ -231,6 +231,85 @@ def test_passphrase_packages_are_kept_to_what_fits_in_memory(offices, tmp_path, 
     assert a.transfer.export([cid], tmp_path / "keyed.wzpkg", to="乙市纪委").size > 1_500_000  # no such limit
 
 
+def export_entries(ws) -> list[dict]:
+    with ws.ctx.workspace.session() as s:
+        return [json.loads(v) | {"success": ok} for v, ok in s.execute(
+            select(AuditEntry.new_values, AuditEntry.success).where(AuditEntry.action == "transfer.export")
+            .order_by(AuditEntry.seq))]
+
+
+def test_the_export_is_audited_before_its_file_exists(offices, tmp_path, monkeypatch):
+    import wenze_desktop.services.transfer as transfer_service
+
+    a, _b = offices
+    cid = rich_case(a)
+    real = transfer_service.write_package
+    seen = []
+    usb = tmp_path / "usb"
+    usb.mkdir()
+
+    def write(out, **kwargs):
+        seen.append((export_entries(a), list(usb.iterdir())))
+        return real(out, **kwargs)
+
+    monkeypatch.setattr(transfer_service, "write_package", write)
+    result = a.transfer.export([cid], usb / "p.wzpkg", to="乙市纪委")
+    [(entries, files)] = seen
+    assert [e["stage"] for e in entries] == ["started"] and entries[0]["file"] == "p.wzpkg" and files == []
+    assert [e["stage"] for e in export_entries(a)] == ["started", "completed"]
+    assert export_entries(a)[-1]["sha256"] == result.sha256
+    assert [p.name for p in usb.iterdir()] == ["p.wzpkg"]  # the scratch file was the intent's, and is gone
+
+
+def test_an_export_whose_completion_cannot_be_recorded_leaves_no_package(offices, tmp_path, monkeypatch):
+    """Another program holds a read lock when the export records its completion: the commit waits, then gives
+    up. The package must not stay behind without its entry; the next sign-in records the failure."""
+    import threading
+
+    from sqlalchemy import text
+
+    from wenze_desktop.errors import WorkspaceBusy
+    from wenze_desktop.services import journal
+
+    a, _b = offices
+    cid = rich_case(a)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    holding, release = threading.Event(), threading.Event()
+
+    def reader():  # a second window or command in the middle of a long read
+        with a.ctx.workspace.engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN")
+            conn.execute(text("SELECT count(*) FROM case_file")).scalar()
+            holding.set()
+            release.wait(30)
+            conn.rollback()
+
+    real_publish = journal.Intent.publish
+
+    def publish(intent):
+        real_publish(intent)
+        threading.Thread(target=reader, daemon=True).start()
+        holding.wait(10)
+
+    monkeypatch.setattr(journal.Intent, "publish", publish)
+    with a.ctx.workspace.engine.connect() as conn:  # this thread's connection: give up on a lock after 0.2 s
+        conn.exec_driver_sql("PRAGMA busy_timeout = 200")
+    try:
+        with pytest.raises(WorkspaceBusy, match="工作区正忙"):
+            a.transfer.export([cid], usb / "p.wzpkg", to="乙市纪委")
+        assert list(usb.iterdir()) == []  # neither the package nor its scratch
+    finally:
+        release.set()
+        with a.ctx.workspace.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA busy_timeout = 15000")
+    # Even the failure could not be written while the lock was held: the intent waits for the next sign-in.
+    assert [e["stage"] for e in export_entries(a)] == ["started"]
+    journal.reconcile(a.ctx)
+    assert [e["stage"] for e in export_entries(a)] == ["started", "failed"]
+    assert export_entries(a)[-1]["success"] is False and a.admin.verify().ok
+
+
 def test_a_full_disk_leaves_no_file_and_says_so(offices, tmp_path, monkeypatch):
     import errno
 
