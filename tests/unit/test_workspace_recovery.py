@@ -51,6 +51,8 @@ def kill_at(monkeypatch):
 
         monkeypatch.setattr(crashpoints, "step", step)
         monkeypatch.setattr(recovery, "claimed", claimed_without_clean_up)
+        # nor does the failed restore's own attempt to undo a half-done swap
+        monkeypatch.setattr(recovery, "finish_interrupted", lambda _data_dir: [])
 
     return arm
 
@@ -107,6 +109,21 @@ def test_a_killed_restore_leaves_the_old_workspace_or_the_restored_one(replaced,
         assert list((data_dir / "backups").glob("replaced-*")) == []
     with pytest.raises(WorkspaceExists):
         Workspace.create(data_dir, "other", "u2", ADMIN_PASSWORD, FAST_TEST_PARAMS)
+
+
+@pytest.mark.parametrize("step", ["workspace.restore/aside:wenze.keys", "workspace.restore/in:wenze.keys"])
+def test_a_restore_failing_half_way_is_undone_at_once(replaced, data_dir, clock, monkeypatch, step):
+    def fail(current: str) -> None:
+        if current == step:
+            raise OSError("磁盘错误")
+
+    monkeypatch.setattr(crashpoints, "step", fail)
+    with pytest.raises(OSError):
+        restore(replaced, data_dir, ADMIN, ADMIN_PASSWORD, replace=True, clock=clock)
+    monkeypatch.undo()
+    assert leftovers(data_dir) == [] and list((data_dir / "backups").glob("replaced-*")) == []
+    assert "已退回" in recovery.take_notices()[-1]
+    assert case_numbers(data_dir, clock) == {"备份前", "备份后"}
 
 
 def test_a_restore_whose_new_files_are_lost_is_rolled_back(replaced, data_dir, clock, kill_at, monkeypatch):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,34 +97,41 @@ def restore(backup_file: Path, data_dir: Path, username: str, password: str, *, 
         raise WorkspaceExists(f"目录 {data_dir} 中已有工作区。若要用备份替换它，请加 --replace"
                               "（原文件会先移到 backups/）。")
     make_private_dir(data_dir)
-    with recovery.claimed(Path(tempfile.mkdtemp(dir=data_dir, prefix=recovery.RESTORE_SCRATCH))) as scratch:
-        manifest = backups.unpack_backup(backup_file, scratch)
-        crashpoints.step("workspace.restore/unpacked")
-        keyring = Keyring.load(scratch / KEYRING_FILE)
-        db_key = keyring.unlock(username, password)
-        # An older schema is upgraded at the next login, with its own pre-upgrade backup and audit entry.
-        ws = Workspace.attach(scratch, keyring, db_key, now=clock(), upgrade=False)
-        try:
-            problems = backups.integrity_problems(ws)
-            if problems:
-                raise IntegrityFailure("备份中的数据库校验未通过：" + "；".join(problems))
-            ctx = _context_for(ws, username, clock)
-            ctx.require(Permission.BACKUP, action="workspace.restore", object_type="workspace")
-            new_id = new_uuid()
-            digest, size = backups.sha256_file(backup_file), backup_file.stat().st_size
-            with ctx.transaction() as s:
-                old_id = s.scalars(select(WorkspaceInfo.id)).one()
-                s.execute(update(WorkspaceInfo).values(id=new_id, updated_at=clock()))
-                _settle_own_backup(ctx, s, manifest.get("intent"), backup_file.name, digest, size)
-                ctx.audit(s, "workspace.restore", "workspace", new_id, old={"instance_id": old_id},
-                          new={"instance_id": new_id, "from": backup_file.name, "sha256": digest})
-        finally:
-            ws.close()
-        crashpoints.step("workspace.restore/verified")
-        backup_dir = data_dir / BACKUP_DIR
-        make_private_dir(backup_dir)
-        aside = recovery.unique_folder(backup_dir, f"replaced-{clock():%Y%m%d-%H%M%S}")
-        recovery.replace_workspace(data_dir, scratch, aside, backup_file.name)
+    try:
+        with recovery.claimed(Path(tempfile.mkdtemp(dir=data_dir, prefix=recovery.RESTORE_SCRATCH))) as scratch:
+            manifest = backups.unpack_backup(backup_file, scratch)
+            crashpoints.step("workspace.restore/unpacked")
+            keyring = Keyring.load(scratch / KEYRING_FILE)
+            db_key = keyring.unlock(username, password)
+            # An older schema is upgraded at the next login, with its own pre-upgrade backup and audit entry.
+            ws = Workspace.attach(scratch, keyring, db_key, now=clock(), upgrade=False)
+            try:
+                problems = backups.integrity_problems(ws)
+                if problems:
+                    raise IntegrityFailure("备份中的数据库校验未通过：" + "；".join(problems))
+                ctx = _context_for(ws, username, clock)
+                ctx.require(Permission.BACKUP, action="workspace.restore", object_type="workspace")
+                new_id = new_uuid()
+                digest, size = backups.sha256_file(backup_file), backup_file.stat().st_size
+                with ctx.transaction() as s:
+                    old_id = s.scalars(select(WorkspaceInfo.id)).one()
+                    s.execute(update(WorkspaceInfo).values(id=new_id, updated_at=clock()))
+                    _settle_own_backup(ctx, s, manifest.get("intent"), backup_file.name, digest, size)
+                    ctx.audit(s, "workspace.restore", "workspace", new_id, old={"instance_id": old_id},
+                              new={"instance_id": new_id, "from": backup_file.name, "sha256": digest})
+            finally:
+                ws.close()
+            crashpoints.step("workspace.restore/verified")
+            backup_dir = data_dir / BACKUP_DIR
+            make_private_dir(backup_dir)
+            aside = recovery.unique_folder(backup_dir, f"replaced-{clock():%Y%m%d-%H%M%S}")
+            recovery.replace_workspace(data_dir, scratch, aside, backup_file.name)
+    except BaseException:
+        # A swap that failed half way (a disk error, Ctrl-C) is undone now rather than at the next start.
+        if (data_dir / recovery.RESTORE_JOURNAL).exists():
+            with contextlib.suppress(Exception):
+                recovery.remember(recovery.finish_interrupted(data_dir))
+        raise
     return old_id, new_id
 
 

@@ -316,9 +316,13 @@ def finish_interrupted(data_dir: Path) -> list[str]:
     if not data_dir.is_dir():
         return []
     notes = []
-    if (data_dir / RESTORE_JOURNAL).exists():
-        notes += _finish_restore(data_dir)
-    notes += _finish_create(data_dir)
+    try:
+        if (data_dir / RESTORE_JOURNAL).exists():
+            notes += _finish_restore(data_dir)
+        notes += _finish_create(data_dir)
+    except OSError as exc:
+        raise IntegrityFailure(f"无法完成工作区 {data_dir} 中上次被中断的操作（{exc}）。请检查该目录的权限和磁盘空间后"
+                               "重试；在此之前请不要手工移动其中的文件。") from exc
     for folder, pattern in ((data_dir, RESTORE_SCRATCH + "*"), (data_dir, BACKUP_SCRATCH + "*"),
                             (data_dir / BACKUP_DIR, BACKUP_SCRATCH + "*")):
         for scratch in folder.glob(pattern):
