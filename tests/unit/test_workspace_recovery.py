@@ -302,7 +302,7 @@ def test_a_restore_into_an_empty_folder_rolled_back_leaves_no_workspace(replaced
         restore(replaced, target, ADMIN, ADMIN_PASSWORD, clock=clock)
     monkeypatch.undo()
     next(target.glob(".restore-*")).joinpath("wenze.db").unlink()
-    assert "已退回" in recovery.finish_interrupted(target)[0]
+    assert "回到恢复前的状态（其中没有工作区）" in recovery.finish_interrupted(target)[0]
     assert not Workspace.exists(target) and Workspace.remains(target) == [] and leftovers(target) == []
 
 

@@ -242,7 +242,7 @@ def _finish_restore(data_dir: Path) -> list[str]:
             f"工作区 {data_dir} 中的恢复记录 {RESTORE_JOURNAL} 无法读取（{exc}），"
             "无法判断上次从备份恢复进行到了哪一步。请不要手工移动其中的文件，请联系技术支持；"
             "也可以把备份恢复到另一个空目录中使用。") from exc
-    if not data_dir.joinpath(plan["aside"]).resolve().is_relative_to(data_dir.resolve()):
+    if Path(plan["aside"]).is_absolute() or ".." in Path(plan["aside"]).parts:
         raise IntegrityFailure(f"工作区 {data_dir} 中的恢复记录 {RESTORE_JOURNAL} 指向工作区目录以外，已被改动。"
                                "请联系技术支持。")
     if in_use(scratch):
@@ -259,7 +259,8 @@ def _finish_restore(data_dir: Path) -> list[str]:
     else:
         _roll_back(data_dir, aside, old)
         note = (f"上次从备份“{source}”恢复工作区时程序被中断，而备份中取出的文件已不完整；"
-                "已退回恢复前的工作区，其内容未被改动。如仍需恢复，请重新运行恢复。")
+                + ("已退回恢复前的工作区，其内容未被改动。" if old else "目录已回到恢复前的状态（其中没有工作区）。")
+                + "如仍需恢复，请重新运行恢复。")
     _close_journal(data_dir)
     _remove(scratch)
     return [note]
@@ -289,7 +290,8 @@ def _finish_create(data_dir: Path) -> list[str]:
             fsync_dir(data_dir)
             notes.append(undone)
         _remove(scratch)
-    # Made by earlier versions, which built the database beside the workspace and saved the key slots first.
+    # Left by earlier versions, which built the database beside the workspace and saved the key slots before
+    # renaming it in (the same undo: key slots without their database are no workspace).
     legacy = data_dir / LEGACY_CREATING
     if legacy.exists():
         if keys.exists() and not db.exists():
