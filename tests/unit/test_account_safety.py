@@ -226,8 +226,10 @@ def test_backup_is_audited_with_its_hash(ctx, tmp_path):
     out = tmp_path / "b.wzbak"
     AdminService(ctx).backup(out)
     with ctx.workspace.session() as s:
-        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "workspace.backup")).one()
-    assert sha256_file(out) in entry.new_values
+        entries = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "workspace.backup")
+                                 .order_by(AuditEntry.seq)))
+    assert [json.loads(e.new_values)["stage"] for e in entries] == ["started", "completed"]  # audited first
+    assert sha256_file(out) in entries[-1].new_values
 
 
 def test_interrupted_set_up_leaves_no_workspace(data_dir):
