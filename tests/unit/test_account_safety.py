@@ -318,7 +318,7 @@ def test_a_wrong_password_costs_the_same_time_for_an_unknown_name(tmp_path, cloc
 
     known, unknown = fastest(ADMIN), fastest("nobody")
     assert known > 0.01  # the key derivation dominates
-    assert 0.6 * known < unknown < 1.6 * known, (known, unknown)
+    assert 0.5 * known < unknown < 2 * known, (known, unknown)  # without the decoy derivation: ~0.02
 
 
 def test_unknown_names_are_remembered_within_a_bound(workspace, data_dir, clock):
