@@ -93,7 +93,9 @@ class TransferService(ConflictsMixin):
         sent (``case.export`` per case, the revisions) and the ``transfer.export`` intent naming the file; only
         then is the package written to the intent's scratch file, published (renamed into place) and the intent
         completed with its SHA-256. A failure removes whatever was written and records the failure; a process
-        killed on the way leaves the intent, which the next sign-in settles from what is on disk."""
+        killed on the way leaves the intent, which the next sign-in settles from what is on disk. The
+        ``case.export`` entries name the intent (``intent``: its seq): a failed intent means that package never
+        came to exist."""
         if not case_ids:
             raise ValidationError("请至少选择一个案件。")
         if (to is None) == (passphrase is None):

@@ -160,25 +160,25 @@ def check_record(session: Session, case: IncomingCase, claimed: dict[tuple[str, 
                 raise refuse(kind, "属于其他案件的记录")
             _check_shape(model, row, lambda kind=kind: refuse(kind, "格式不正确的字段"))
 
-    def owned_elsewhere(kind: str, wanted: list[str]) -> None:
-        model = PARTS[kind]
-        for rid in wanted:
-            if claimed is not None and (kind, rid) in claimed:
-                raise refuse(kind, f"同一数据包中案件 {claimed[kind, rid]} 的记录")
-        for i in range(0, len(wanted), 500):
-            other = session.execute(select(model.id, model.case_id).where(
-                model.id.in_(wanted[i:i + 500]), or_(model.case_id != case_id, model.case_id.is_(None)))).first()
-            if other is not None:
-                number = session.scalar(select(Case.number).where(Case.id == other.case_id)) if other.case_id else None
-                raise refuse(kind, f"本单位另一案件{f' {number} ' if number else ''}的记录")
+    def owned_elsewhere(wanted: dict[str, list[str]]) -> None:
+        for kind, kind_ids in wanted.items():
+            for rid in kind_ids:
+                if claimed is not None and (kind, rid) in claimed:
+                    raise refuse(kind, f"同一数据包中案件 {claimed[kind, rid]} 的记录")
+        if found := _held_elsewhere(session, case_id, wanted):
+            kind, other_case = found
+            number = session.scalar(select(Case.number).where(Case.id == other_case)) if other_case else None
+            raise refuse(kind, f"本单位另一案件{f' {number} ' if number else ''}的记录")
 
-    for kind in PARTS:  # first the rows themselves, so the refusal names the row taken, not what it points at
-        owned_elsewhere(kind, sorted(ids[kind]))
+    # First the rows themselves, so the refusal names the row taken, not what it points at.
+    owned_elsewhere({kind: sorted(kind_ids) for kind, kind_ids in ids.items()})
+    loose: dict[str, list[str]] = {}
     for kind, columns in LOOSE_REFERENCES.items():
         for row in record.get(kind, []):
             for column, target in columns.items():
                 if row.get(column) is not None and row[column] not in ids[target]:
-                    owned_elsewhere(target, [row[column]])
+                    loose.setdefault(target, []).append(row[column])
+    owned_elsewhere(loose)
     for kind, columns in REFERENCES.items():
         for row in record.get(kind, []):
             for column, target in columns.items():
@@ -186,6 +186,27 @@ def check_record(session: Session, case: IncomingCase, claimed: dict[tuple[str, 
                     raise refuse(kind, f"指向其他案件{KIND_LABELS[target]}的记录")
     if claimed is not None:
         claimed.update(((kind, rid), case.number) for kind, kind_ids in ids.items() for rid in kind_ids)
+
+
+def _held_elsewhere(session: Session, case_id: str, wanted: dict[str, list[str]]) -> tuple[str, str | None] | None:
+    """(kind, case id) of the first of ``wanted`` (kind → row ids) that exists here under another case (or
+    none). One statement for a usual case: an import checks every case it reads."""
+    parts: list[tuple[str, list[str]]] = []
+    for kind, kind_ids in wanted.items():
+        table = PARTS[kind].__tablename__
+        for i in range(0, len(kind_ids), 500):
+            chunk = kind_ids[i:i + 500]
+            # ``IS NOT`` is null-safe: a row with no case at all is not this case's either.
+            parts.append((f"SELECT '{kind}', case_id FROM {table} WHERE id IN ({','.join('?' * len(chunk))}) "
+                          "AND case_id IS NOT ?", [*chunk, case_id]))
+    for i in range(0, len(parts), 16):  # well under SQLite's limit of bound parameters per statement
+        group = parts[i:i + 16]
+        row = session.connection().exec_driver_sql(
+            " UNION ALL ".join(sql for sql, _ in group) + " LIMIT 1",
+            tuple(param for _, params in group for param in params)).first()
+        if row is not None:
+            return row[0], row[1]
+    return None
 
 
 _KINDS: list[tuple[type, tuple[type, ...]]] = [
