@@ -218,6 +218,22 @@ def test_a_value_of_the_wrong_kind_is_refused_before_anything_is_written(shared,
     assert_refused(b, path, number(b, k1), "格式不正确的字段", KIND_LABELS[kind])
 
 
+@pytest.mark.parametrize(("kind", "key"), [("case", "handler_id"), ("documents", "seal_id"),
+                                         ("respondents", "version"), ("case", "next_due")])
+def test_what_each_office_keeps_for_itself_cannot_be_sent(shared, tmp_path, kind, key):
+    """A handler, a seal, a version counter are ours: a record naming them would set them here."""
+    a, b, k1, _k2 = shared
+    value = {"handler_id": b.ctx.user.id, "seal_id": "00000000-0000-4000-8000-000000000001", "version": 1,
+             "next_due": "2026-12-01"}[key]
+
+    def carry(records):
+        row = records[k1]["case"] if kind == "case" else records[k1][kind][0]
+        row[key] = value
+
+    path = forge(a, b, [k1], tmp_path / "local.wzpkg", carry)
+    assert_refused(b, path, number(b, k1), "本单位自有的字段", KIND_LABELS[kind])
+
+
 # -- issued documents are never rewritten --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("rewrite", ["number", "file", "issued_by"])

@@ -19,7 +19,15 @@ from wenze_desktop.domain.exchange import CaseRevision, TransferConflict
 from wenze_desktop.domain.models import Case, IssuedDocument
 from wenze_desktop.errors import IntegrityFailure
 from wenze_desktop.transfer.package import IncomingCase
-from wenze_desktop.transfer.snapshot import KEPT, PARTS, case_records, content_hash, row_of
+from wenze_desktop.transfer.snapshot import (
+    KEPT,
+    LOCAL_ONLY,
+    LOCAL_ONLY_CASE,
+    PARTS,
+    case_records,
+    content_hash,
+    row_of,
+)
 
 NEW, UPDATED, UNCHANGED, LOCAL_NEWER, CONFLICT, KNOWN_CONFLICT = (
     "new", "updated", "unchanged", "local_newer", "conflict", "known_conflict")
@@ -125,6 +133,9 @@ def remember(s: Session, case_id: str, digest: str, origin: str, ctx) -> None:
 KIND_LABELS = {"case": "案件", "respondents": "被问责对象", "clues": "问责线索", "attachments": "附件",
                "evidence": "证据", "events": "程序记录", "accountabilities": "问责情况", "restrictions": "影响期限制",
                "documents": "文书"}
+# What each office keeps for itself (handler, seal, version counters…) never travels; a record that carries it would
+# set it here.
+LOCAL_FIELDS = "本单位自有的字段（经办人、印章、版本号等不随数据包交换）"
 # Columns that point at another row of the same case (the database's foreign keys would accept a row of any case).
 REFERENCES = {"evidence": {"attachment_id": "attachments"}, "accountabilities": {"respondent_id": "respondents"},
               "restrictions": {"respondent_id": "respondents"}}
@@ -145,6 +156,8 @@ def check_record(session: Session, case: IncomingCase, claimed: dict[tuple[str, 
 
     if not isinstance(record.get("case"), dict) or record["case"].get("id") != case_id:
         raise refuse("case", "与清单不一致的案件")
+    if LOCAL_ONLY_CASE & record["case"].keys():
+        raise refuse("case", LOCAL_FIELDS)
     _check_shape(Case, record["case"], lambda: refuse("case", "格式不正确的字段"))
     ids: dict[str, set[str]] = {}
     for kind, model in PARTS.items():
@@ -158,6 +171,8 @@ def check_record(session: Session, case: IncomingCase, claimed: dict[tuple[str, 
         for row in rows:
             if row.get("case_id") != case_id:
                 raise refuse(kind, "属于其他案件的记录")
+            if LOCAL_ONLY & row.keys():
+                raise refuse(kind, LOCAL_FIELDS)
             _check_shape(model, row, lambda kind=kind: refuse(kind, "格式不正确的字段"))
 
     def owned_elsewhere(wanted: dict[str, list[str]]) -> None:
