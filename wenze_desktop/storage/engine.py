@@ -62,8 +62,7 @@ def make_engine(db_path: Path, db_key: bytes) -> Engine:
     @event.listens_for(engine, "handle_error")
     def _on_error(context):
         if is_busy(context.original_exception):
-            seconds = max(1, round(busy_timeout_ms() / 1000))
-            raise WorkspaceBusy(BUSY_MESSAGE.format(seconds=seconds)) from context.original_exception
+            raise busy_error() from context.original_exception
 
     return engine
 
@@ -72,7 +71,16 @@ def begin_immediate(session: Session) -> None:
     """Take the write lock now, unless this thread's connection is already in a write transaction."""
     dbapi = session.connection().connection.dbapi_connection
     if not dbapi.in_transaction:
-        dbapi.execute("BEGIN IMMEDIATE")
+        try:
+            dbapi.execute("BEGIN IMMEDIATE")
+        except Exception as exc:  # the raw connection bypasses the handle_error hook
+            if is_busy(exc):
+                raise busy_error() from exc
+            raise
+
+
+def busy_error() -> WorkspaceBusy:
+    return WorkspaceBusy(BUSY_MESSAGE.format(seconds=max(1, round(busy_timeout_ms() / 1000))))
 
 
 def is_busy(exc: BaseException | None) -> bool:
