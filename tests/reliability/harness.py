@@ -16,7 +16,7 @@ from pathlib import Path
 from wenze_desktop.crashpoints import KILLED
 
 ADMIN, PASSWORD = "admin", "Admin-密码-2026"
-SCRATCH_PATTERNS = (".wzbak-*", ".restore-*", "*.part", ".*.tmp", ".wenze.db.creating")
+SCRATCH_PATTERNS = (".wzbak-*", ".restore-*", "*.part", ".*.tmp", ".wenze.db.creating", ".operation-*.lock")
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ def test_an_intent_left_by_a_killed_process_is_settled_at_the_next_sign_in(works
     intent.part.write_bytes(b"new")
     if published:
         intent.publish()
+    intent.alive.release(remove=False)  # what the operating system does when the process dies
     ctx.workspace.close()
     again = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
     try:
@@ -70,9 +71,27 @@ def test_an_intent_left_by_a_killed_process_is_settled_at_the_next_sign_in(works
         if published:
             assert last["sha256"] == journal.sha256_file(out)
         assert not intent.part.exists() and pending(again) == []
+        assert not list(data_dir.glob(".operation-*.lock"))
         assert out.read_bytes() == (b"new" if published else b"an older file of the same name")
         assert len(again.notices) == 1 and "中断" in again.notices[0]
         with again.workspace.session() as s:
             assert verify_chain(s).ok
     finally:
         again.workspace.close()
+
+
+def test_a_sign_in_elsewhere_leaves_a_live_operation_alone(workspace, data_dir, clock, tmp_path):
+    """Another program's intent whose process is still at work is not settled as interrupted by our sign-in."""
+    ctx, _ = workspace
+    out = tmp_path / "x.bin"
+    with journal.intended(ctx, "workspace.backup", "workspace", product=out) as intent:
+        other = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)  # e.g. the command line beside the window
+        try:
+            assert other.notices == [] and len(pending(other)) == 1
+        finally:
+            other.workspace.close()
+        intent.part.write_bytes(b"data")
+        intent.publish()
+        intent.complete({"sha256": journal.sha256_file(out)})
+    assert [e["stage"] for e in entries(ctx, "workspace.backup")] == ["started", "completed"]
+    assert not list(data_dir.glob(".operation-*.lock"))

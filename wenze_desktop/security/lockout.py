@@ -8,42 +8,17 @@ read, changed and written under a lock, so attempts made at the same moment by s
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from wenze_desktop.errors import AccountLocked
+from wenze_desktop.storage.filelock import exclusive as _exclusive
 from wenze_desktop.storage.keyring import LoginPolicy, write_retrying
 
 MAX_UNKNOWN_NAMES = 200  # typing arbitrary names must not grow the file without bound
 MAX_PENDING = 1000  # failures of one account awaiting the audit log (a lockout caps them long before)
-
-
-@contextlib.contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    """An exclusive lock on ``path`` between programs (released when the process dies)."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if os.name == "nt":  # pragma: no cover - Windows
-            import msvcrt
-
-            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-            try:
-                yield
-            finally:
-                os.lseek(fd, 0, os.SEEK_SET)
-                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-    finally:
-        os.close(fd)
 
 
 @dataclass

@@ -29,9 +29,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wenze_desktop import crashpoints
+from wenze_desktop.domain.base import new_uuid
 from wenze_desktop.domain.models import PendingOperation
 from wenze_desktop.security.permissions import Permission
 from wenze_desktop.storage.atomic import fsync_dir
+from wenze_desktop.storage.filelock import Held
 from wenze_desktop.storage.keyring import Keyring
 
 STARTED, COMPLETED, FAILED = "started", "completed", "failed"
@@ -86,6 +88,8 @@ class Intent:
     traces: dict = field(default_factory=dict)
     settled: bool = False
     published: bool = False
+    # held by this process until the intent is settled: a sign-in elsewhere leaves a live operation alone
+    alive: Held | None = field(default=None, repr=False)
 
     @property
     def product(self) -> Path | None:
@@ -116,7 +120,13 @@ class Intent:
             with self.ctx.transaction() as s:
                 write(s)
         self.settled = True
+        self._let_go()
         crashpoints.step(f"{self.action}/completed")
+
+    def _let_go(self) -> None:
+        if self.alive is not None:
+            self.alive.release()
+            self.alive = None
 
     def fail(self, reason: str) -> None:
         """Remove what was produced and record the failure; if even that cannot be written now, the intent
@@ -129,6 +139,7 @@ class Intent:
         with contextlib.suppress(Exception), self.ctx.transaction() as s:
             _settle(self.ctx, s, self.id, self.seq, self.action, self.object_type, self.object_id,
                     {"stage": FAILED, "intent": self.seq, "reason": reason[:500]}, False)
+        self._let_go()
 
 
 def begin(ctx, session: Session, action: str, object_type: str, object_id: str | None = None,
@@ -137,7 +148,8 @@ def begin(ctx, session: Session, action: str, object_type: str, object_id: str |
     """Append the intent to ``session`` (the caller's write transaction commits it). ``product``: the file the
     operation will publish (its scratch copy is ``<product>.part`` unless ``scratch`` names others);
     ``keyring``: (part, digest) the slot file will hold once the operation is done."""
-    traces: dict[str, Any] = {}
+    alive = Held.take(ctx.workspace.data_dir / f".operation-{new_uuid()}.lock")  # a fresh name: always free
+    traces: dict[str, Any] = {"alive": str(alive.path)} if alive is not None else {}
     if product is not None:
         product = Path(product).absolute()
         traces["product"] = str(product)
@@ -151,7 +163,9 @@ def begin(ctx, session: Session, action: str, object_type: str, object_id: str |
     session.add(PendingOperation(id=entry.id, seq=entry.seq, action=action, object_type=object_type,
                                  object_id=object_id, user_id=ctx.user.id, username=ctx.user.username,
                                  started_at=entry.at, traces=traces))
-    return Intent(ctx, entry.id, entry.seq, action, object_type, object_id, traces)
+    # If the caller's transaction then fails, the lock is released by the intent's collection or the
+    # process's end; a row never committed is never reconciled.
+    return Intent(ctx, entry.id, entry.seq, action, object_type, object_id, traces, alive=alive)
 
 
 @contextlib.contextmanager
@@ -185,31 +199,42 @@ def reconcile(ctx) -> list[str]:
     with ctx.workspace.session() as s:
         rows = list(s.scalars(select(PendingOperation).order_by(PendingOperation.seq)))
     notes = []
-    ring = None
     for row in rows:
         traces = row.traces or {}
-        for path in traces.get("scratch", []):
-            _remove(Path(path))
-        outcome: dict[str, Any] = {"stage": FAILED, "intent": row.seq, "recovered": True,
-                                   "reason": "进程在完成前中断"}
-        product = Path(traces["product"]) if traces.get("product") else None
-        if product is not None and _stat(product) is not None and _stat(product) != traces.get("product_before"):
-            outcome = {"stage": COMPLETED, "intent": row.seq, "recovered": True, "file": product.name,
-                       "sha256": sha256_file(product), "size": product.stat().st_size}
-        elif traces.get("keyring"):
-            if ring is None:
-                ring = Keyring.load(ctx.workspace.keyring.path)
-            expected = traces["keyring"]
-            if keyring_digest(ring, expected["part"]) == expected["sha256"]:
-                outcome = {"stage": COMPLETED, "intent": row.seq, "recovered": True}
-        with ctx.transaction() as s:
-            if s.get(PendingOperation, row.id) is None:
-                continue  # settled meanwhile by its own process
-            _settle(ctx, s, row.id, row.seq, row.action, row.object_type, row.object_id, outcome,
-                    outcome["stage"] == COMPLETED)
-        label = LABELS.get(row.action, row.action)
-        when = row.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
-        notes.append(f"{row.username} 于 {when} 开始的“{label}”在完成前被中断，"
-                     + ("其结果已经产生，现已补记入审计日志。" if outcome["stage"] == COMPLETED
-                        else "未产生结果，已清理残留文件并记入审计日志。"))
+        owner = None
+        if traces.get("alive"):
+            owner = Held.take(Path(traces["alive"]))
+            if owner is None:
+                continue  # its process is still working on it (another window, the command line)
+        try:
+            note = _reconcile_one(ctx, row, traces)
+        finally:
+            if owner is not None:
+                owner.release()
+        if note:
+            notes.append(note)
     return notes
+
+
+def _reconcile_one(ctx, row: PendingOperation, traces: dict) -> str:
+    for path in traces.get("scratch", []):
+        _remove(Path(path))
+    outcome: dict[str, Any] = {"stage": FAILED, "intent": row.seq, "recovered": True, "reason": "进程在完成前中断"}
+    product = Path(traces["product"]) if traces.get("product") else None
+    if product is not None and _stat(product) is not None and _stat(product) != traces.get("product_before"):
+        outcome = {"stage": COMPLETED, "intent": row.seq, "recovered": True, "file": product.name,
+                   "sha256": sha256_file(product), "size": product.stat().st_size}
+    elif traces.get("keyring"):
+        expected = traces["keyring"]
+        if keyring_digest(Keyring.load(ctx.workspace.keyring.path), expected["part"]) == expected["sha256"]:
+            outcome = {"stage": COMPLETED, "intent": row.seq, "recovered": True}
+    with ctx.transaction() as s:
+        if s.get(PendingOperation, row.id) is None:
+            return ""  # settled meanwhile by its own process
+        _settle(ctx, s, row.id, row.seq, row.action, row.object_type, row.object_id, outcome,
+                outcome["stage"] == COMPLETED)
+    label = LABELS.get(row.action, row.action)
+    when = row.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    return (f"{row.username} 于 {when} 开始的“{label}”在完成前被中断，"
+            + ("其结果已经产生，现已补记入审计日志。" if outcome["stage"] == COMPLETED
+               else "未产生结果，已清理残留文件并记入审计日志。"))
