@@ -184,7 +184,8 @@ def test_what_the_sign_in_settled_is_printed(quick):
     from wenze_desktop.services import journal
 
     with quick.transaction() as s:  # what a killed export leaves
-        journal.begin(quick, s, "transfer.export", "package", product=quick.workspace.data_dir / "x.wzpkg")
+        intent = journal.begin(quick, s, "transfer.export", "package", product=quick.workspace.data_dir / "x.wzpkg")
+    intent.alive.release(remove=False)  # as the operating system does when the process dies
     quick.workspace.close()
     result = wenze("verify", "--data-dir", str(quick.workspace.data_dir), "--user", "admin", stdin=PASSWORD + "\n")
     assert result.returncode == 0, result.stderr

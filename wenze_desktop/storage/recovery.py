@@ -28,6 +28,7 @@ from wenze_desktop import crashpoints
 from wenze_desktop.errors import IntegrityFailure, WorkspaceBusy
 from wenze_desktop.paths import BACKUP_DIR, DB_FILE, KEYRING_FILE, LOGIN_STATE_FILE
 from wenze_desktop.storage.atomic import atomic_write_text, fsync_dir
+from wenze_desktop.storage.filelock import Held
 
 RESTORE_JOURNAL = "wenze.restoring"
 RESTORE_SCRATCH = ".restore-"
@@ -63,60 +64,34 @@ def take_notices() -> list[str]:
 
 
 # -- locks of scratch folders --------------------------------------------------------------------------------------
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _lock(fh) -> None:
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-
-    def _unlock(fh) -> None:
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-else:
-    import fcntl
-
-    def _lock(fh) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def _unlock(fh) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
 @contextlib.contextmanager
 def claimed(folder: Path) -> Iterator[Path]:
     """Create ``folder`` (if needed) and hold its lock while the operation works in it; remove it afterwards."""
     folder = Path(folder)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fh = open(folder / LOCK_FILE, "a+b")  # noqa: SIM115 - held open for the whole block
+    held = Held.take(folder / LOCK_FILE)
+    if held is None:
+        raise WorkspaceBusy(f"临时目录 {folder} 正被另一个窗口或命令使用，请稍后再试。")
     try:
-        _lock(fh)
         yield folder
     finally:
-        with contextlib.suppress(OSError):
-            _unlock(fh)
-        fh.close()
+        held.release()
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def in_use(folder: Path) -> bool:
     """Whether a running process holds ``folder``'s lock (a folder without a lock file is abandoned)."""
-    try:
-        fh = open(Path(folder) / LOCK_FILE, "r+b")  # noqa: SIM115
-    except FileNotFoundError:
+    lock = Path(folder) / LOCK_FILE
+    if not lock.exists():
         return False
+    try:
+        held = Held.take(lock)
     except OSError:
-        return True  # cannot tell: leave it alone
-    try:
-        try:
-            _lock(fh)
-        except OSError:
-            return True
-        with contextlib.suppress(OSError):
-            _unlock(fh)
-        return False
-    finally:
-        fh.close()
+        return True  # cannot tell (or the folder is going away): leave it alone
+    if held is None:
+        return True
+    held.release(remove=False)
+    return False
 
 
 # -- files ---------------------------------------------------------------------------------------------------------
