@@ -290,8 +290,16 @@ def test_the_database_is_readable_by_its_owner_only(workspace, data_dir, replace
     restore(replaced, data_dir, ADMIN, ADMIN_PASSWORD, replace=True, clock=clock)
     assert private(data_dir / "wenze.db") and private(data_dir / "wenze.keys")
     os.chmod(data_dir / "wenze.db", 0o644)  # as earlier versions made it
-    login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock).workspace.close()
-    assert private(data_dir / "wenze.db")
+    ctx = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
+    try:
+        assert private(data_dir / "wenze.db")
+        from wenze_desktop.storage.backup import write_backup
+
+        before_upgrade = data_dir / "backups" / "before-upgrade.wzbak"  # the path an upgrade takes
+        write_backup(ctx.workspace, before_upgrade)
+        assert private(before_upgrade) and not list(before_upgrade.parent.glob(".wzbak-*"))
+    finally:
+        ctx.workspace.close()
 
 
 def test_a_restore_into_an_empty_folder_rolled_back_leaves_no_workspace(replaced, tmp_path, clock, kill_at,
