@@ -176,3 +176,27 @@ def test_a_restored_workspace_records_its_own_backup_as_completed(filled, tmp_pa
         assert AdminService(ctx).verify().ok
     finally:
         ctx.workspace.close()
+
+
+def test_an_operation_under_way_elsewhere_when_the_backup_was_taken_is_settled_after_restoring(filled, tmp_path,
+                                                                                              clock):
+    """Restored on another machine: the process lock the operation named there is not waited for here."""
+    from wenze_desktop.services import journal
+
+    with filled.transaction() as s:  # e.g. an export in another window while the backup ran
+        under_way = journal.begin(filled, s, "transfer.export", "package", product=tmp_path / "gone" / "x.wzpkg")
+    out = tmp_path / "b.wzbak"
+    AdminService(filled).backup(out)
+    filled.workspace.close()
+    data_dir = filled.workspace.data_dir
+    data_dir.rename(tmp_path / "the other machine")  # its lock's folder does not exist here
+    target = tmp_path / "restored"
+    restore(out, target, ADMIN, ADMIN_PASSWORD, clock=clock)
+    ctx = login(target, ADMIN, ADMIN_PASSWORD, clock=clock)
+    try:
+        assert pending_operations(ctx) == []
+        assert len(ctx.notices) == 1 and "导出数据包" in ctx.notices[0]
+        assert AdminService(ctx).verify().ok
+    finally:
+        ctx.workspace.close()
+        under_way.alive.release(remove=False)  # still held until now, over there

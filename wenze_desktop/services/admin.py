@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from wenze_desktop import crashpoints
@@ -138,7 +138,15 @@ def restore(backup_file: Path, data_dir: Path, username: str, password: str, *, 
 def _settle_own_backup(ctx: ServiceContext, s: Session, intent_id: str | None, name: str, digest: str,
                        size: int) -> None:
     """The database in a backup was copied while the backup's own intent was pending: in the restored workspace
-    that intent is this very file, so it is recorded as completed here (not as an interrupted operation)."""
+    that intent is this very file, so it is recorded as completed here (not as an interrupted operation).
+    Other operations pending in the copy are left for the next sign-in to settle."""
+    if not inspect(s.connection()).has_table(PendingOperation.__tablename__):
+        return  # a backup made before operations were journalled
+    for other in s.scalars(select(PendingOperation).where(PendingOperation.id != (intent_id or ""))):
+        # Whatever else was under way then ran in the workspace the backup was taken from, never in this copy:
+        # the next sign-in settles it by what is on disk, without waiting for a process lock elsewhere.
+        if (other.traces or {}).get("alive"):
+            other.traces = {k: v for k, v in other.traces.items() if k != "alive"}
     row = s.get(PendingOperation, intent_id) if intent_id else None
     if row is None:
         return
