@@ -33,21 +33,19 @@ def _want_seal(args, ws, kind: str) -> bool | None:
 
 
 def _one(ws, case_number: str, kind: str, out: Path, args) -> None:
-    from wenze_desktop.storage.atomic import atomic_write_bytes
-
+    """Issue (or take the live copy of) one document and write it to ``out``. The issue is one transaction (number,
+    PDF, audit entry); the file is written afterwards, audited before it exists (``DocumentService.export``)."""
     case_id = ws.cases.id_of(case_number)
     choice = next((c for c in ws.documents.choices(case_id) if c.kind == kind), None)
     if choice is None:
         raise ValidationError(f"案件 {case_number} 适用的规定不产生{DOCUMENT_KINDS[kind]}。")
     if choice.current is not None and not args.reissue:
         info = choice.current
-        data = ws.documents.read(info.id, purpose="export")
         _say(f"{info.label} {info.number} 已于 {info.issued_at.astimezone():%Y-%m-%d} 签发，输出存档原件"
              "（与签发时逐字节相同；要重新签发请先作废，或加 --reissue）。")
     else:
         info = ws.documents.issue(case_id, kind, sealed=_want_seal(args, ws, kind))
-        data = ws.documents.read(info.id, purpose="export")
-    atomic_write_bytes(out, data)
+    ws.documents.export(info.id, out)
     print(f"{out}\t{info.number}\t{'已盖章' if info.sealed else '未盖章'}\t核验码 {info.verification_code}\t"
           f"SHA-256 {info.sha256}")
 

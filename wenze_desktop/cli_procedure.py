@@ -131,9 +131,19 @@ def cmd_calendar_import(args, secrets) -> int:
     except (OSError, UnicodeDecodeError) as error:
         raise ValidationError(f"读不了节假日安排文件 {path}：{error}") from error
     with signed_in(args, secrets) as (ctx, _):
-        arrangement = CalendarService(ctx).import_year(text, source=path.name)
-    print(f"已录入 {arrangement.year} 年节假日安排：放假 {len(arrangement.holidays)} 天，"
-          f"调休上班 {len(arrangement.workdays)} 天。依赖该年份的期限已重新计算。")
+        entered = CalendarService(ctx).import_year(text, source=path.name)
+    print(f"已录入 {entered.year} 年节假日安排：放假 {entered.holidays} 天，调休上班 {entered.workdays} 天。"
+          f"{entered.describe()}")
+    return 0
+
+
+def cmd_calendar_remove(args, secrets) -> int:
+    from wenze_desktop.cli import signed_in
+    from wenze_desktop.services.calendar import CalendarService
+
+    with signed_in(args, secrets) as (ctx, _):
+        removed = CalendarService(ctx).remove_year(args.year)
+    print(f"已删除录入的 {removed.year} 年节假日安排。{removed.describe()}")
     return 0
 
 
@@ -186,6 +196,10 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     q.add_argument("file", metavar="FILE")
     q.add_argument("--user", required=True, metavar="NAME")
     q.set_defaults(func=cmd_calendar_import)
+    q = calendar.add_parser("remove", parents=[common], help="删除录入的一年安排（期限随之重新计算）")
+    q.add_argument("year", type=int, metavar="YEAR")
+    q.add_argument("--user", required=True, metavar="NAME")
+    q.set_defaults(func=cmd_calendar_remove)
     q = calendar.add_parser("list", parents=[common], help="列出已录入的年份")
     q.add_argument("--user", required=True, metavar="NAME")
     q.set_defaults(func=cmd_calendar_list)

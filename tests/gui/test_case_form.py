@@ -21,9 +21,18 @@ from wenze_desktop.domain.models import AuditEntry, Case
 from wenze_desktop.errors import ValidationError
 from wenze_desktop.gui.case_form import CaseForm
 from wenze_desktop.gui.changes import ChangeHub
+from wenze_desktop.gui.ops import on_worker
 from wenze_desktop.gui.respondent_dialog import RespondentDialog
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.services.cases import CaseService
+
+
+@pytest.fixture(autouse=True)
+def drained(ctx):
+    """The database worker has finished whatever a test left it (a view refreshing after a published change)
+    before the workspace closes under it."""
+    yield
+    on_worker(lambda: None)
 
 
 @pytest.fixture
@@ -401,9 +410,12 @@ def test_the_form_reaches_the_database_only_on_the_worker(qtbot, ctx, hub, tmp_p
     cases = CaseService(ctx)
     case_id = cases.create("sh2022", "原名称", "complaint", date(2026, 11, 2))
     cases.add_attachment(case_id, "笔录.txt", b"record")
-    threads, real_session = [], Storage.session
+    threads, real_session, real_writing = [], Storage.session, Storage.writing
+    # Reads and writes alike (services read in write transactions too): every way into the database.
     monkeypatch.setattr(Storage, "session", lambda self: threads.append(threading.current_thread().name)
                         or real_session(self))
+    monkeypatch.setattr(Storage, "writing", lambda self: threads.append(threading.current_thread().name)
+                        or real_writing(self))
     form = make_form(qtbot, ctx, hub, case_id)  # loading
     form.title.setText("新名称")
     save(qtbot, form)

@@ -4,6 +4,9 @@ Which fields a form shows, their labels and kinds come from the registry of acti
 which must be filled, from the registry and the guards the profile puts on the transition (what they read). The
 same form corrects a recorded action (opened with its values, asking for the reason). Whether the data satisfies
 the regulation is decided by the services: a refusal is shown in the form, which stays open with what was typed.
+The form records against the case's version it was opened on (``ActionContext.version``); when someone else
+changed the case meanwhile it says so, keeps what was typed and offers 载入最新内容 (``reload_requested``: the
+wizard reopens the form on the case as it is now, with the same entries).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -69,6 +73,7 @@ class ActionContext:
     notes: tuple[str, ...] = ()
     attachments: tuple[tuple[str, str], ...] = ()  # (id, file name) of the case's attachments: the signed paper
     correcting: EventView | None = None  # the record being corrected (the form opens with its values)
+    version: int | None = None  # the case's version the form was opened on (what its recording expects)
 
     @property
     def transition(self) -> Transition | None:
@@ -182,6 +187,7 @@ class ActionDialog(QDialog):
 
     submitted = Signal(object, object)  # date, dict
     corrected = Signal(object, str, object)  # date, reason, dict (None: remove the field)
+    reload_requested = Signal()  # 载入最新内容 after the case changed underneath the form
 
     def __init__(self, context: ActionContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -220,6 +226,12 @@ class ActionDialog(QDialog):
         self.error = error_label()
         self.buttons = dialog_buttons("保存更正" if correcting else "登记", "取消", self.submit, self.reject)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.reload_button = QPushButton("载入最新内容")
+        self.reload_button.setToolTip("按案件的最新情况重新打开本表，您填写的内容保留")
+        self.reload_button.clicked.connect(lambda _=False: self.reload_requested.emit())
+        self.buttons.addButton(self.reload_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.reload_button.hide()
+        self.stale = False  # the case changed underneath: recording from here would be refused again
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         for note in context.notes:
@@ -229,6 +241,7 @@ class ActionDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(560, 520 if len(self.fields) > 3 else 300)
         self._initial = self._snapshot()
+        self._initial_entries = self.entries()
 
     # -- data ---------------------------------------------------------------------------------------
     def collect(self) -> tuple[date, dict[str, Any]]:
@@ -259,6 +272,25 @@ class ActionDialog(QDialog):
 
     def field(self, key: str) -> Field:
         return self.fields[key]
+
+    def entries(self) -> tuple[date, dict[str, Any], str]:
+        """The form's date, data and (a correction's) reason as they stand."""
+        on, data = self.collect()
+        return on, data, self.reason_field.value() if self.reason_field else ""
+
+    def changed_entries(self) -> tuple[date | None, dict[str, Any], str]:
+        """What the user changed since the form opened (the date if changed, the fields changed, the reason): what
+        a reopened form on the case as it is now takes over, its other fields showing the case afresh."""
+        on, data, reason = self.entries()
+        first_on, first, _ = self._initial_entries
+        return on if on != first_on else None, {k: v for k, v in data.items() if first.get(k) != v}, reason
+
+    def put_entries(self, on: date | None, data: dict[str, Any], reason: str = "") -> None:
+        if on is not None:
+            self.on_field.set_value(on)
+        self.load(data)
+        if self.reason_field is not None and reason:
+            self.reason_field.set_value(reason)
 
     def _snapshot(self) -> str:
         return repr(self.collect())
@@ -295,13 +327,29 @@ class ActionDialog(QDialog):
             self.submitted.emit(*self.collect())
 
     def set_busy(self, busy: bool) -> None:
-        self.ok_button.setEnabled(not busy)
+        self.ok_button.setEnabled(not busy and not self.stale)
 
     def show_refusal(self, error: Exception) -> None:
         """The services refused: say why and where the rule is; everything typed stays as it was."""
         self.set_busy(False)
         text = refusal_text(error)
         show_message(self.error, text.replace("未能登记", "未能更正") if self.context.correcting else text)
+
+    def show_changed(self, error: Exception) -> None:
+        """Someone else changed the case since this form opened: nothing was recorded, what was typed stays, and
+        载入最新内容 reopens the form on the case as it is now."""
+        verb = "更正" if self.context.correcting else "登记"
+        self.stale = True
+        self.set_busy(False)
+        self.reload_button.show()
+        self.reload_button.setDefault(True)
+        show_message(self.error, f"未能{verb}：{error}\n您填写的内容仍在表中，尚未{verb}。"
+                                 f"点击「载入最新内容」，本表将按案件的最新情况重新打开，并保留您的填写。")
+
+    def show_gone(self, reason: str) -> None:
+        """After 载入最新内容: this action (or record) is no longer open on the case as it is now."""
+        self.reload_button.hide()
+        show_message(self.error, f"{reason}\n您填写的内容没有登记；可复制后关闭本表。")
 
     # -- leaving ------------------------------------------------------------------------------------
     def confirm_discard(self) -> bool:
@@ -311,7 +359,7 @@ class ActionDialog(QDialog):
         return answer == QMessageBox.StandardButton.Yes
 
     def reject(self) -> None:
-        if not self.ok_button.isEnabled():
+        if not self.ok_button.isEnabled() and not self.stale:
             return  # being recorded: wait for the answer
         if self._snapshot() != self._initial and not self.confirm_discard():
             return

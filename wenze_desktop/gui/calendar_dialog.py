@@ -1,6 +1,9 @@
 """Entering a year's State Council holiday arrangement (for years chinese-calendar does not know yet).
 
-The entered years are read, and a year entered, on the database worker; ``run_op`` publishes what changed.
+The entered years are read, and a year entered, on the database worker; ``run_op`` publishes what changed. The
+year and the recomputation of every case's deadlines are one unit (``CalendarService.import_year``): 取消 during the
+recomputation keeps neither, and the dialog stays open to try again. What the recomputation did is shown in counts
+only (the system administrator who enters years need not be able to read cases).
 """
 
 from __future__ import annotations
@@ -8,7 +11,7 @@ from __future__ import annotations
 from contextlib import suppress
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,13 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wenze_desktop.errors import ValidationError, WenzeError
+from wenze_desktop.errors import Cancelled, ValidationError, WenzeError
 from wenze_desktop.gui.changes import ChangeHub
 from wenze_desktop.gui.forms import dialog_buttons, error_label, show_message
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.rules.calendar import YearArrangement, library_knows
-from wenze_desktop.services.calendar import CalendarService
+from wenze_desktop.services.calendar import CalendarService, YearEntered
 from wenze_desktop.services.context import ServiceContext
 
 HOLIDAY_NAMES = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
@@ -73,6 +76,8 @@ class CalendarYearDialog(QDialog):
         self.service = CalendarService(ctx)
         self.running = False
         self.cancelled = False
+        self.summary = ""  # what the last entry did, in counts (also shown in a message after the dialog closes)
+        self.summary_box: QMessageBox | None = None
         self._confirm_replace: int | None = None
         self._year_given = year is not None
         self.setWindowTitle("录入节假日安排")
@@ -239,26 +244,31 @@ class CalendarYearDialog(QDialog):
         def work(report):
             return service.import_year(text, source, progress=report)
 
-        self.relay = run_op(self, f"正在录入 {year} 年节假日安排并重新计算期限…", work,
-                            lambda _arrangement: self._done(year), progress=True, on_failure=self._failed,
-                            hub=self.hub)
+        self.relay = run_op(self, f"正在录入 {year} 年节假日安排并重新计算期限…", work, self._done, progress=True,
+                            on_failure=self._failed, hub=self.hub)
 
-    def _done(self, year: int) -> None:
+    def _done(self, entered: YearEntered) -> None:
         self.running = False
-        self.cancelled = self.relay.was_cancelled
-        self.year_entered.emit(year)
-        if self.cancelled:
-            QMessageBox.information(
-                self, "重新计算未完成",
-                f"{year} 年安排已录入，但期限的重新计算被中止，部分案件的期限可能仍是暂定。\n"
-                f"请再次录入同一份 {year} 年安排，以完成重新计算。")
+        self.summary = (f"已录入 {entered.year} 年节假日安排（放假 {entered.holidays} 天、调休上班 "
+                        f"{entered.workdays} 天）。{entered.describe()}")
+        self.year_entered.emit(entered.year)
+        # Told without holding anything up: the dialog closes, the note stays with the window that opened it.
+        box = QMessageBox(QMessageBox.Icon.Information, "节假日安排已录入", self.summary,
+                          QMessageBox.StandardButton.Ok, self.parentWidget())
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+        self.summary_box = box
         super().accept()
 
     def _failed(self, error: BaseException) -> None:
         self.running = False
         self._set_busy(False)
         self.status.setText("")
-        if isinstance(error, WenzeError):
+        if isinstance(error, Cancelled):  # one unit: nothing of the year or the recomputation was kept
+            self.cancelled = True
+            show_message(self.error, f"{error}可再次点击“录入并重新计算期限”。")
+        elif isinstance(error, WenzeError):
             show_message(self.error, f"未能录入：{error}")
         else:
             show_error(self, error, "节假日安排未能录入")

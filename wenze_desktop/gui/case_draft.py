@@ -3,10 +3,15 @@
 Plain Python (no Qt). ``save_data`` turns the draft into the service's ``CaseSave`` (copied, so the form may go
 on being edited while the database worker stores it in one transaction: all of it or none of it);
 ``apply_saved`` gives the draft the ids of what that save added, when the form changed meanwhile.
+
+A draft carries the case's version it was loaded from; the service refuses its save when the case moved on
+(``CaseChanged``). ``reapply`` then puts what the user changed (their draft against the one they started from)
+on top of the case as it is now, so nothing typed is lost and nothing of the other person's change is reverted.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import itertools
 from dataclasses import dataclass, field
@@ -76,6 +81,7 @@ class CaseDraft:
     removed_evidence: list[str] = field(default_factory=list)
     removed_attachments: list[str] = field(default_factory=list)
     case_id: str | None = None
+    version: int | None = None  # the case's version this draft was loaded from (not part of ``state``)
 
     def state(self) -> tuple:
         """A comparable picture of everything the user can change (the form is dirty when it differs)."""
@@ -119,7 +125,7 @@ def load_draft(details: CaseDetails) -> CaseDraft:
         respondents=[RespondentRow(respondent_fields(r.kind, r.__dict__), id=r.id) for r in details.respondents],
         evidence=[EvidenceRow({"title": e.title, "kind": e.kind, "source": e.source, "collected_on": e.collected_on,
                                "note": e.note}, attachment_key=e.attachment_id, id=e.id) for e in details.evidence],
-        attachments=attachments, case_id=details.id)
+        attachments=attachments, case_id=details.id, version=details.version)
 
 
 def save_data(draft: CaseDraft) -> CaseSave:
@@ -130,7 +136,7 @@ def save_data(draft: CaseDraft) -> CaseSave:
 
     return CaseSave(
         regulation_id=draft.regulation_id, title=draft.title, number=draft.number, facts=draft.facts,
-        clue=dict(draft.clue), case_id=draft.case_id, clue_id=draft.clue_id,
+        clue=dict(draft.clue), case_id=draft.case_id, clue_id=draft.clue_id, version=draft.version,
         respondents=tuple(RespondentEntry(dict(r.fields), r.id, r.key) for r in draft.respondents),
         removed_respondents=tuple(draft.removed_respondents),
         attachments=tuple(AttachmentEntry(a.key, a.filename, a.content or b"", a.media_type)
@@ -146,6 +152,7 @@ def apply_saved(draft: CaseDraft, data: CaseSave, saved: SavedCase) -> None:
 
     What the save removed is done with; a part it added that was taken out of the form meanwhile is left for the
     next save to remove."""
+    draft.version = saved.version
     if draft.case_id is None:
         draft.case_id = saved.case_id
         draft.regulation_id = data.regulation_id  # the case was created under this one
@@ -166,3 +173,39 @@ def apply_saved(draft: CaseDraft, data: CaseSave, saved: SavedCase) -> None:
                     row.content = None
         gone = added - {row.key for row in rows}
         removed.extend(saved.ids[key] for key in sorted(gone) if key in saved.ids)
+
+
+def reapply(base: CaseDraft, mine: CaseDraft, fresh: CaseDraft) -> CaseDraft:
+    """``fresh`` (the case as stored now) with the user's changes — ``mine`` against ``base``, the draft it
+    started from — applied on top: a field the user changed takes their value, any other field keeps the stored
+    one; respondents, evidence and attachments the user added are added, those they removed are removed (if still
+    there), those they edited take their edit (if still there). Nothing is stored; the form shows the result."""
+    result = copy.deepcopy(fresh)
+    for name in ("title", "number", "facts"):
+        if getattr(mine, name) != getattr(base, name):
+            setattr(result, name, getattr(mine, name))
+    result.clue = {key: mine.clue.get(key) if mine.clue.get(key) != base.clue.get(key) else fresh.clue.get(key)
+                   for key in {*fresh.clue, *mine.clue}}
+    for rows, removed in (("respondents", "removed_respondents"), ("evidence", "removed_evidence"),
+                          ("attachments", "removed_attachments")):
+        before = {row.id: row for row in getattr(base, rows) if row.id}
+        edited = {row.id: row for row in getattr(mine, rows)
+                  if row.id and _row_state(row) != _row_state(before.get(row.id, row))}
+        gone = set(getattr(mine, removed))
+        kept = []
+        for row in getattr(result, rows):
+            if row.id in gone:
+                getattr(result, removed).append(row.id)
+                continue
+            kept.append(copy.deepcopy(edited[row.id]) if row.id in edited else row)
+        kept += [copy.deepcopy(row) for row in getattr(mine, rows) if row.id is None]
+        setattr(result, rows, kept)
+    return result
+
+
+def _row_state(row: RespondentRow | EvidenceRow | AttachmentRow) -> tuple:
+    if isinstance(row, RespondentRow):
+        return tuple(sorted(row.fields.items()))
+    if isinstance(row, EvidenceRow):
+        return row.attachment_key, tuple(sorted(row.fields.items()))
+    return row.filename, row.sha256

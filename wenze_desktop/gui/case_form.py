@@ -6,10 +6,18 @@ never waits on the database. The form stays usable meanwhile (保存 is greyed u
 keeps everything typed and says why under the form. What changed reaches the other views through ``run_op``.
 Discarding unsaved changes (放弃修改, closing the window, or a host's ``confirm_discard()`` before closing a tab)
 asks first. Validation messages appear in red under the field they concern. A plain widget, so a tab can hold it.
+
+Two people, one case: the form saves from the case's version it was loaded from. When someone else changed the
+case meanwhile the service refuses (``CaseChanged``, nothing written); the form then says so, shows the case as
+it is now, and keeps what the user typed aside: 恢复我的填写 puts their changes back on top of the fresh case
+(``case_draft.reapply``) to check and save again. A change published on the hub (the wizard beside the form, a
+calendar year) is read in: an untouched form shows it; a form being edited takes the new version only when nothing
+it shows changed, so the clerk's own recording in the wizard never makes their case form stale.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -21,6 +29,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QFileDialog,
+    QFrame,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -31,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from wenze_desktop.domain.glossary import ClueSource, term
-from wenze_desktop.errors import WenzeError
+from wenze_desktop.errors import CaseChanged, WenzeError
 from wenze_desktop.gui import case_parts_widgets as parts
 from wenze_desktop.gui.case_draft import (
     AttachmentRow,
@@ -40,10 +49,11 @@ from wenze_desktop.gui.case_draft import (
     RespondentRow,
     apply_saved,
     load_draft,
+    reapply,
     respondent_problems,
     save_data,
 )
-from wenze_desktop.gui.changes import ChangeHub
+from wenze_desktop.gui.changes import ChangeHub, Changes
 from wenze_desktop.gui.forms import error_label, show_message
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
@@ -64,6 +74,7 @@ class CaseForm(QWidget):
 
     saved = Signal(str)
     loaded = Signal()
+    reread = Signal()  # a change published elsewhere was read in (or found not to concern the form)
 
     def __init__(self, ctx: ServiceContext, hub: ChangeHub | None, case_id: str | None = None,
                  parent: QWidget | None = None, *, settings: GuiSettings | None = None) -> None:
@@ -79,6 +90,8 @@ class CaseForm(QWidget):
         self.loading = self.saving = False
         self._ended = ""  # the case has ended: the services refuse every change
         self._unreadable = False  # the case could not be loaded
+        self._unsaved: tuple[CaseDraft, CaseDraft] | None = None  # (started from, typed) of a refused save
+        self._own_change = False  # the change about to be published is this form's own save
         self._build()
         self.draft = self._blank_draft()
         self._show_draft()
@@ -90,6 +103,8 @@ class CaseForm(QWidget):
             self.restoreGeometry(geometry)
         else:
             self.resize(860, 640)
+        if hub is not None:
+            hub.changed.connect(self._on_changed)
 
     # -- building -------------------------------------------------------------------------------------------------
 
@@ -158,8 +173,24 @@ class CaseForm(QWidget):
         self.revert_button.clicked.connect(self.revert)
         self.save_shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
         self.save_shortcut.activated.connect(self.save)
+        self.conflict_box = QFrame()
+        self.conflict_box.setObjectName("caseChanged")
+        self.conflict_box.setStyleSheet("#caseChanged { background: #fff4e5; border: 1px solid #e0a040; }")
+        self.conflict = QLabel()
+        self.conflict.setWordWrap(True)
+        self.restore_button = QPushButton("恢复我的填写")
+        self.restore_button.setToolTip("把您这次没有保存的修改填回表单（以最新内容为底），核对后再保存")
+        self.restore_button.clicked.connect(self.restore_unsaved)
+        self.dismiss_button = QPushButton("不用恢复")
+        self.dismiss_button.setToolTip("放弃这次没有保存的修改，保留表单中的最新内容")
+        self.dismiss_button.clicked.connect(self.dismiss_unsaved)
+        conflict_layout = QVBoxLayout(self.conflict_box)
+        conflict_layout.addWidget(self.conflict)
+        conflict_layout.addLayout(parts.button_row([self.dismiss_button, self.restore_button]))
+        self.conflict_box.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
+        layout.addWidget(self.conflict_box)
         layout.addWidget(self.error)
         layout.addLayout(parts.button_row([self.revert_button, self.save_button]))
 
@@ -245,6 +276,7 @@ class CaseForm(QWidget):
 
     def _mark_clean(self) -> None:
         self._clean = self.draft.state()
+        self._base = copy.deepcopy(self.draft)  # what a refused save's changes are measured against
 
     def _regulation_changed(self) -> None:
         self.draft.regulation_id = self.regulation.currentData()
@@ -291,6 +323,7 @@ class CaseForm(QWidget):
     def _saved(self, data: CaseSave, submitted: tuple, saved: SavedCase, details: CaseDetails | None) -> None:
         self.saving = False
         unchanged = self._collect().state() == submitted
+        self.dismiss_unsaved()
         if details is not None and unchanged:
             self.draft = load_draft(details)  # as stored: ids, the number given, cleaned-up values
             self._show_draft()
@@ -301,18 +334,74 @@ class CaseForm(QWidget):
                 self.number.setText(self.draft.number)
             self._show_parts()
             self._clean = self.draft.state() if unchanged else None
+            if details is not None:
+                self._base = load_draft(details)  # what is stored now
         self._update_buttons()
+        self._own_change = True  # run_op publishes the save right after this: nothing to read again
         self.saved.emit(saved.case_id)
 
     def _save_failed(self, error: BaseException) -> None:
         self.saving = False
         self._update_buttons()
+        if isinstance(error, CaseChanged) and self.draft.case_id:
+            # Someone else saved first: show the case as it is now; what was typed is kept aside to put back.
+            self._unsaved = (self._base, copy.deepcopy(self._collect()))
+            show_message(self.error, "")
+            self.conflict.setText(f"{error}\n\n表单现已显示案件的最新内容，您这次填写的内容没有保存。"
+                                  "点击「恢复我的填写」可把您的修改填回最新内容上，核对后再保存。")
+            self.conflict_box.show()
+            self._load(self.draft.case_id)
+            return
         # One transaction: nothing of this save was stored, and the form still holds everything typed.
         if isinstance(error, WenzeError):
             show_message(self.error, f"未能保存（案件未作任何改动，填写的内容仍在表单中）：{error}")
         else:
             show_message(self.error, "未能保存（案件未作任何改动，填写的内容仍在表单中）。")
             show_error(self, error)
+
+    # -- another person's change ------------------------------------------------------------------------------
+
+    def restore_unsaved(self) -> None:
+        """Put the changes of the refused save back, on top of the case as it is now (still to be saved)."""
+        if self._unsaved is None or self.loading:
+            return
+        base, typed = self._unsaved
+        self.dismiss_unsaved()
+        self.draft = reapply(base, typed, self._collect())
+        self._show_draft()
+        show_message(self.error, "已把您的填写放回表单（以最新内容为底），请核对后保存。")
+        self._update_buttons()
+
+    def dismiss_unsaved(self) -> None:
+        self._unsaved = None
+        self.conflict_box.hide()
+
+    def _on_changed(self, changes: Changes) -> None:
+        """The case (or every case's deadlines) changed elsewhere in this program: read it again."""
+        case_id, own = self.draft.case_id, self._own_change
+        self._own_change = False
+        if not case_id or own or self.loading or self.saving or self._unreadable:
+            return
+        if case_id in changes.case_ids or changes.calendar or (changes.deadlines and not changes.case_ids):
+            cases = self.cases
+            run_op(self, "", lambda: cases.details(case_id), self._reread,
+                   on_failure=lambda _error: self.reread.emit(), busy_dialog=False)
+
+    def _reread(self, details: CaseDetails) -> None:
+        try:
+            self._take_fresh(details)
+        finally:
+            self.reread.emit()
+
+    def _take_fresh(self, details: CaseDetails) -> None:
+        if details.id != self.draft.case_id or self.loading or self.saving or details.version == self.draft.version:
+            return
+        if not self.is_dirty():
+            self._loaded(details)  # nothing typed: show the case as it is now
+        elif load_draft(details).state() == self._base.state():
+            # Nothing the form shows changed (a record in the wizard, a deadline): the edits stand on the new version.
+            self.draft.version = self._base.version = details.version
+        # Otherwise the form keeps the old version: its save will be refused and say so, with the edits kept.
 
     # -- loading ---------------------------------------------------------------------------------------------
 

@@ -3,7 +3,9 @@
 Every database call runs on the database worker: listing the documents, the seal check before issuing, previews,
 issuing, voiding and reading stored files. What issuing and voiding changed is published by ``run_op`` (the
 services note it), never here. Printing and saving use the stored bytes exactly as issued (hash-checked by the
-services), never a fresh rendering, so every copy is the same file.
+services), never a fresh rendering, so every copy is the same file. An issue expects the case's version the list
+was read at: if someone else changed the case meanwhile, nothing is numbered, the panel says so and lists the case
+as it is now.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wenze_desktop.errors import WenzeError
+from wenze_desktop.errors import CaseChanged, WenzeError
 from wenze_desktop.gui.case_parts_widgets import button_row
 from wenze_desktop.gui.changes import ChangeHub, Changes
 from wenze_desktop.gui.issue_dialog import (
@@ -108,6 +110,8 @@ class DocumentsPanel(QWidget):
         self.tree.itemDoubleClicked.connect(lambda _item, _column: self.preview())
         self.refusal_label = wrapped(style=REFUSED_STYLE)
         self.refusal_label.hide()
+        self.changed_note = wrapped(style=REFUSED_STYLE)  # an issue refused because the case changed meanwhile
+        self.changed_note.hide()
         self.preview_button = self._button("预览", self.preview)
         self.issue_button = self._button("签发…", self.issue)
         self.print_button = self._button("打印…", self.print_selected)
@@ -117,6 +121,7 @@ class DocumentsPanel(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.refusal_label)
+        layout.addWidget(self.changed_note)
         layout.addLayout(button_row([self.preview_button, self.issue_button, self.print_button, self.save_button,
                                      self.void_button], stretch_first=False))
         hub.changed.connect(self._on_changed)
@@ -136,11 +141,14 @@ class DocumentsPanel(QWidget):
     def show_case(self, case_id: str | None) -> None:
         if case_id != self.case_id:  # never act on another case's rows while this one's are read
             self.case_id = case_id
+            self.changed_note.hide()
             self._fill([], LOADING if case_id else "请选择一件案件。")
         self.refresh()
 
     def _on_changed(self, changes: Changes) -> None:
-        if self.case_id and self.case_id in changes.case_ids:
+        # A calendar year moves deadlines, and with them the case's version the list was read at.
+        if self.case_id and (self.case_id in changes.case_ids or changes.calendar
+                             or (changes.deadlines and not changes.case_ids)):
             self.refresh()
 
     def refresh(self) -> None:
@@ -317,9 +325,19 @@ class DocumentsPanel(QWidget):
             self._confirming = False
         if not accepted:
             return
-        kind, service = choice.kind, self.service
-        run_op(self, f"正在签发{choice.label}…", lambda: service.issue(case_id, kind, sealed=sealed), self._issued,
-               hub=self.hub)
+        kind, service, version = choice.kind, self.service, choice.version
+        self.changed_note.hide()
+        run_op(self, f"正在签发{choice.label}…",
+               lambda: service.issue(case_id, kind, sealed=sealed, expected_version=version), self._issued,
+               on_failure=self._issue_failed, hub=self.hub)
+
+    def _issue_failed(self, error: BaseException) -> None:
+        if isinstance(error, CaseChanged):
+            self.changed_note.setText(f"{error}\n文书没有签发，文号未被占用。下面已列出案件的最新情况，请核对后再签发。")
+            self.changed_note.show()
+            self.refresh()
+        else:
+            show_error(self, error)
 
     def _issued(self, info: IssuedInfo) -> None:
         if info.case_id == self.case_id:  # the clerk may have moved to another case meanwhile

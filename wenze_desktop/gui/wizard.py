@@ -2,7 +2,9 @@
 
 Everything shown comes from the services: the step and events (``view``), the actions with the engine's refusals
 (``actions``), the derived deadlines (``deadlines``). Recording an action runs on the database worker; a refusal
-comes back into the open form.
+comes back into the open form. Forms record against the case's version the wizard showed: when someone else
+changed the case meanwhile (``CaseChanged``) the wizard reads the case again and the form offers 载入最新内容,
+which reopens it on the fresh case with what the user had typed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QGroupBox,
     QHBoxLayout,
@@ -26,10 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wenze_desktop.errors import WenzeError
+from wenze_desktop.errors import CaseChanged, WenzeError
 from wenze_desktop.gui.action_forms import ActionContext, ActionDialog
 from wenze_desktop.gui.changes import ChangeHub, Changes
 from wenze_desktop.gui.documents_panel import DocumentsPanel
+from wenze_desktop.gui.forms import show_message
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.gui.record_history import WithdrawRecordDialog, event_line, revisions_text, withdrawn_line
@@ -71,6 +75,7 @@ class CaseWizard(QWidget):
         self.state: WizardState | None = None
         self.loading = False  # a refresh is on the worker
         self._again = False  # another refresh was asked for meanwhile
+        self._reopen: ActionDialog | None = None  # a form to reopen on the fresh case once it is read
 
         self.header = QLabel("请选择一件案件。")
         self.header.setWordWrap(True)
@@ -170,6 +175,9 @@ class CaseWizard(QWidget):
         if isinstance(state, BaseException):
             message = str(state) if isinstance(state, WenzeError) else "读取案件时出错，请稍后重试。"
             self.header.setText(f"无法显示案件：{message}")
+            if self._reopen is not None:
+                self._reopen.show_gone(f"无法读取案件的最新内容：{message}")
+                self._reopen = None
             if not isinstance(state, WenzeError):
                 show_error(self, state)
             return
@@ -183,6 +191,9 @@ class CaseWizard(QWidget):
         self._fill_timeline(profile, view)
         self._fill_actions(profile, view)
         self._fill_history(profile, view, state)
+        if self._reopen is not None:
+            dialog, self._reopen = self._reopen, None
+            self._reopen_form(dialog)
         self.refreshed.emit()
 
     def _clear(self) -> None:
@@ -266,12 +277,13 @@ class CaseWizard(QWidget):
         state = self.state
         notes = state.aggravations if option.id == "decide" and correcting is None else ()
         return ActionContext(self.profile, self.view, option, self.today, tuple(self.deadlines), notes,
-                             state.attachments, correcting)
+                             state.attachments, correcting, state.version)
 
     def _open(self, context: ActionContext) -> ActionDialog:
         dialog = ActionDialog(context, self)
         dialog.submitted.connect(lambda on, data: self._record(dialog, on, data))
         dialog.corrected.connect(lambda on, reason, data: self._correct(dialog, on, reason, data))
+        dialog.reload_requested.connect(lambda: self._reload(dialog))
         dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
         self.active_dialog = dialog
         dialog.open()
@@ -297,8 +309,13 @@ class CaseWizard(QWidget):
                 after()
 
         def failed(error: BaseException) -> None:
-            if isinstance(error, WenzeError):
+            if isinstance(error, CaseChanged) and isinstance(dialog, ActionDialog):
+                dialog.show_changed(error)  # what was typed stays; 载入最新内容 reopens it on the fresh case
+                self.refresh()
+            elif isinstance(error, WenzeError):
                 dialog.show_refusal(error)
+                if isinstance(error, CaseChanged):
+                    self.refresh()
             else:
                 dialog.set_busy(False)
                 show_error(dialog, error)
@@ -307,8 +324,9 @@ class CaseWizard(QWidget):
 
     def _record(self, dialog: ActionDialog, on: date, data: dict) -> None:
         case_id, action, service = self.case_id, dialog.context.option.id, self.procedure
+        version = dialog.context.version
         self._submit(dialog, f"正在登记「{dialog.context.option.label}」…",
-                     lambda: service.perform(case_id, action, on=on, **data),
+                     lambda: service.perform(case_id, action, on=on, expected_version=version, **data),
                      lambda: self.action_recorded.emit(case_id, action))
 
     # -- correcting and withdrawing records ----------------------------------------------------------------------
@@ -365,14 +383,48 @@ class CaseWizard(QWidget):
         event = self.selected_event()
         if self._record_refusal(event, False) or event is None:
             return None
-        option = engine.ActionOption(event.action, label_of(event.action), True, None,
-                                     next((t.article for t in self.profile.transitions if t.action == event.action
-                                           and event.step_before in t.sources), ""), event.path, event.step_after)
-        return self._open(self._context(option, correcting=event))
+        return self._open(self._context(self._correction_option(event), correcting=event))
+
+    def _correction_option(self, event: EventView) -> ActionOption:
+        return engine.ActionOption(event.action, label_of(event.action), True, None,
+                                   next((t.article for t in self.profile.transitions if t.action == event.action
+                                         and event.step_before in t.sources), ""), event.path, event.step_after)
 
     def _correct(self, dialog: ActionDialog, on: date, reason: str, data: dict) -> None:
         case_id, event_id, service = self.case_id, dialog.context.correcting.id, self.procedure
-        self._submit(dialog, "正在保存更正…", lambda: service.amend(case_id, event_id, reason=reason, on=on, data=data))
+        version = dialog.context.version
+        self._submit(dialog, "正在保存更正…", lambda: service.amend(case_id, event_id, reason=reason, on=on, data=data,
+                                                                  expected_version=version))
+
+    # -- the case changed underneath a form -----------------------------------------------------------------------
+    def _reload(self, dialog: ActionDialog) -> None:
+        """载入最新内容: read the case again, then reopen the form on it with what was typed (``_reopen_form``)."""
+        self._reopen = dialog
+        self.refresh()
+
+    def _reopen_form(self, old: ActionDialog) -> None:
+        on, data, reason = old.changed_entries()
+        correcting, action = old.context.correcting, old.context.option.id
+        if correcting is not None:
+            event = next((e for e in self.view.events if e.id == correcting.id), None)
+            refusal = self._record_refusal(event, False) if event else "这条记录已被撤回。"
+            if refusal:
+                old.show_gone(f"这条记录现在不能更正：{refusal}")
+                return
+            context = self._context(self._correction_option(event), correcting=event)
+        else:
+            option = self.options.get(action)
+            if option is None or not option.enabled:
+                why = (option.refusal.message if option is not None and option.refusal is not None else
+                       f"案件现在处于「{self.profile.step_label(self.view.step)}」，没有「{label_of(action)}」可办理。")
+                old.show_gone(f"「{label_of(action)}」现在不能登记：{why}")
+                return
+            context = self._context(option)
+        QDialog.reject(old)  # closed without asking: what was typed moves to the new form
+        dialog = self._open(context)
+        dialog.put_entries(on, data, reason)
+        verb = "更正" if correcting is not None else "登记"
+        show_message(dialog.error, f"已载入案件的最新内容，您改动过的填写已保留；请核对后再{verb}。")
 
     def withdraw_record(self) -> None:
         event = self.selected_event()
@@ -380,8 +432,9 @@ class CaseWizard(QWidget):
             return
         dialog = WithdrawRecordDialog(event_line(event, self.profile), self.profile.step_label(event.step_before),
                                       self)
-        case_id, service = self.case_id, self.procedure
+        case_id, service, version = self.case_id, self.procedure, self.state.version
         dialog.submitted.connect(lambda reason: self._submit(
-            dialog, "正在撤回记录…", lambda: service.withdraw_record(case_id, event.id, reason=reason)))
+            dialog, "正在撤回记录…", lambda: service.withdraw_record(case_id, event.id, reason=reason,
+                                                                    expected_version=version)))
         self.active_withdraw_dialog = dialog
         dialog.open()
