@@ -126,8 +126,9 @@ def test_a_name_left_by_an_interrupted_creation_can_be_created_again_but_not_a_r
         s.add(StaffUser(id="u-bob", username="bob", display_name="鲍勃", roles=["handler"], active=True,
                         created_at=clock(), updated_at=clock()))
         s.flush()
-        journal.begin(ctx, s, "user.create", "staff_user", "u-bob", {"username": "bob"},
-                      keyring=("slot:bob", "0" * 64))
+        killed = journal.begin(ctx, s, "user.create", "staff_user", "u-bob", {"username": "bob"},
+                               keyring=("slot:bob", "0" * 64))
+    killed.alive.release(remove=False)  # the process died: the OS lets its lock go
     with pytest.raises(ValidationError, match="已存在"):  # still pending: not known to have failed
         accounts.create_user("bob", "鲍勃", ["handler"], "Bob-password-1")
     again = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)  # settles it as failed

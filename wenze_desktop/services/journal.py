@@ -149,7 +149,8 @@ def begin(ctx, session: Session, action: str, object_type: str, object_id: str |
     operation will publish (its scratch copy is ``<product>.part`` unless ``scratch`` names others);
     ``keyring``: (part, digest) the slot file will hold once the operation is done."""
     alive = Held.take(ctx.workspace.data_dir / f".operation-{new_uuid()}.lock")  # a fresh name: always free
-    traces: dict[str, Any] = {"alive": str(alive.path)} if alive is not None else {}
+    # by name: the lock is looked for in the workspace's folder, wherever the folder is by then
+    traces: dict[str, Any] = {"alive": alive.path.name} if alive is not None else {}
     if product is not None:
         product = Path(product).absolute()
         traces["product"] = str(product)
@@ -203,9 +204,13 @@ def reconcile(ctx) -> list[str]:
         traces = row.traces or {}
         owner = None
         if traces.get("alive"):
-            owner = Held.take(Path(traces["alive"]))
-            if owner is None:
-                continue  # its process is still working on it (another window, the command line)
+            try:
+                owner = Held.take(ctx.workspace.data_dir / Path(traces["alive"]).name)
+            except FileNotFoundError:  # no such folder any more: nobody can hold it
+                owner = None
+            else:
+                if owner is None:
+                    continue  # its process is still working on it (another window, the command line)
         try:
             note = _reconcile_one(ctx, row, traces)
         finally:
