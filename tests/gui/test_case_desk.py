@@ -133,3 +133,58 @@ def test_quitting_from_the_lock_screen_with_unsaved_edits_stays_locked(qtbot, ct
     window.lock()
     window.lock_dialog.quit_program()  # 退出程序: the clerk is asked and keeps the edits
     assert window.isVisible() and window.is_locked and window.lock_dialog.isVisible()
+
+
+YEAR_2027 = 'year = 2027\nholidays = ["2027-01-01", "2027-02-06..2027-02-12"]\nworkdays = ["2027-02-14"]\n'
+
+
+def test_a_year_entered_on_the_desk_reports_its_recomputation_in_counts_and_updates_an_open_case(
+        qtbot, ctx, gui_settings, ws):
+    from wenze_desktop.gui.calendar_dialog import CalendarYearDialog
+
+    case_id = ws.cases.create(profile="gz2009", title="关于张三的问责案", clue_source="complaint",
+                              received_on=date(2026, 11, 2), respondents=[{"kind": "person", "name": "张三"}])
+    walk(ws, case_id, until="filed", start=date(2026, 12, 20))  # its report deadline runs into 2027: 暂定
+    window = make_window(qtbot, ctx, gui_settings)
+    page = window.open_case(case_id)
+    qtbot.waitUntil(lambda: not page.form.loading and page.wizard.state is not None, timeout=5000)
+    page.form.ask_discard = lambda parent: True  # (closing the window at the end would ask)
+    page.form.facts.setPlainText("边录入节假日边修改的事实")  # being edited while the year is entered
+    dialog = CalendarYearDialog(ctx, window.hub, 2027, window)
+    qtbot.waitUntil(lambda: dialog.entered is not None, timeout=5000)
+    dialog.set_text(YEAR_2027, "国办发明电〔2026〕X号")
+    with qtbot.waitSignal(dialog.finished, timeout=15000), qtbot.waitSignal(page.form.reread, timeout=15000):
+        dialog.accept()
+    assert dialog.summary.startswith("已录入 2027 年节假日安排（放假 8 天、调休上班 1 天）。")
+    assert "其中 1 件案件的 1 个期限有变化；没有暂定的期限。" in dialog.summary
+    assert dialog.summary_box.isVisible() and dialog.summary_box.text() == dialog.summary
+    assert case_id not in dialog.summary and "张三" not in dialog.summary  # counts, no case data
+    dialog.summary_box.close()
+    # The case's version moved with its deadlines; nothing the form shows did, so the edit saves as it is.
+    assert page.form.draft.version == ws.cases.details(case_id).version
+    with qtbot.waitSignal(page.form.saved, timeout=5000):
+        assert page.form.save()
+    assert not page.form.conflict_box.isVisible()
+    assert ws.cases.details(case_id).facts == "边录入节假日边修改的事实"
+
+
+def test_a_cancelled_entry_says_the_year_was_not_entered_and_stays_open(qtbot, ctx, monkeypatch):
+    from wenze_desktop.errors import Cancelled
+    from wenze_desktop.gui.calendar_dialog import CalendarYearDialog
+    from wenze_desktop.gui.changes import ChangeHub
+    from wenze_desktop.services.calendar import CalendarService
+
+    def cancelled(self, text, source="", progress=None):
+        progress(0, 1, "正在重新计算期限")
+        raise Cancelled("已取消：2027 年节假日安排未录入，所有案件的期限均未改动。")
+
+    monkeypatch.setattr(CalendarService, "import_year", cancelled)
+    dialog = CalendarYearDialog(ctx, ChangeHub(), 2027)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.entered is not None, timeout=5000)
+    dialog.set_text(YEAR_2027, "国办发明电〔2026〕X号")
+    dialog.accept()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=5000)
+    assert dialog.isVisible() and dialog.cancelled and dialog.summary == ""
+    assert "2027 年节假日安排未录入" in dialog.error.text() and dialog.buttons.isEnabled()

@@ -1,16 +1,25 @@
-"""Working-day counting around Spring Festival and National Day, unknown years, administrator-entered years."""
+"""Working-day counting around Spring Festival and National Day, unknown years, administrator-entered years: a year
+is entered with the recomputation of every deadline it moves, or not at all, by an administrator who need not read
+cases (counts only)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import chinese_calendar
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
-from wenze_desktop.errors import ValidationError
+from tests.unit.procedure_helpers import PAPER, new_case
+from wenze_desktop.domain.models import AuditEntry
+from wenze_desktop.errors import Cancelled, PermissionDenied, ValidationError
 from wenze_desktop.rules.calendar import WorkCalendar, YearArrangement
+from wenze_desktop.services import Workspace
+from wenze_desktop.services.auth import login
+from wenze_desktop.services.procedure import ProcedureService
 
 CAL = WorkCalendar()
 YEAR_2027 = """
@@ -119,3 +128,93 @@ def test_calendar_day_deadline_is_the_first_working_day_on_or_after_the_date(sta
     target = start + timedelta(days=n)
     assert due >= target and CAL.is_workday(due)
     assert all(not CAL.is_workday(target + timedelta(days=i)) for i in range((due - target).days))
+
+
+# -- entering a year: the year and its recomputation as one unit ------------------------------------------------------
+
+SOURCE = "国办发明电〔2026〕X号"
+
+
+@pytest.fixture
+def office(ctx):
+    """Two gz2009 cases filed in 2026: one whose report deadline runs into 2027 (暂定), one that does not."""
+    ws = Workspace(ctx)
+    cases = {}
+    for name, on in (("late", date(2026, 12, 20)), ("early", date(2026, 3, 2))):
+        cases[name] = new_case(ws, "gz2009", received=on)
+        ws.procedure.perform(cases[name], "preliminary_check", on=on)
+        ws.procedure.perform(cases[name], "file_case", on=on, approved_by="书记", paper_ref=PAPER)
+    return ws, cases
+
+
+def provisional(ws) -> list[str]:
+    return [d.rule_id for d in ws.procedure.open_deadlines() if d.provisional]
+
+
+def calendar_entries(ws) -> list[tuple[str, bool]]:
+    with ws.ctx.workspace.session() as s:
+        return [(e.action, e.success) for e in s.scalars(select(AuditEntry).where(
+            AuditEntry.action.like("calendar.%")).order_by(AuditEntry.seq))]
+
+
+def test_a_system_administrator_without_case_access_enters_a_year_and_sees_counts(office, data_dir, clock):
+    ws, _ = office
+    assert provisional(ws) == ["report"]
+    ws.accounts.create_user("sysadmin", "系统管理员", ["system_admin"], "Sysadmin-密码-2026")
+    admin = Workspace(login(data_dir, "sysadmin", "Sysadmin-密码-2026", clock=clock))
+    try:
+        with pytest.raises(PermissionDenied):
+            admin.procedure.open_deadlines()  # they may not read cases …
+        entered = admin.calendar.import_year(YEAR_2027, source=SOURCE)  # … and enter a year all the same
+        assert (entered.year, entered.holidays, entered.workdays) == (2027, 8, 1)
+        counts = entered.recomputed
+        assert (counts.cases, counts.changed_cases, counts.deadlines_changed, counts.provisional) == (2, 1, 1, 0)
+        assert entered.describe() == "已重新计算 2 件案件的期限，其中 1 件案件的 1 个期限有变化；没有暂定的期限。"
+        assert admin.procedure.deadlines_behind().changed_cases == 0
+        with admin.ctx.workspace.session() as s:
+            entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "calendar.import")).one()
+        assert json.loads(entry.new_values)["changed_cases"] == 1 and entry.username == "sysadmin"
+        removed = admin.calendar.remove_year(2027)
+        assert removed.recomputed.changed_cases == 1 and removed.recomputed.provisional == 1
+    finally:
+        admin.close()
+    assert provisional(ws) == ["report"]  # back to 暂定 with the year removed
+    assert calendar_entries(ws) == [("calendar.import", True), ("calendar.remove", True)]
+
+
+def test_cancelling_the_recomputation_keeps_neither_the_year_nor_any_deadline(office):
+    ws, cases = office
+    before = ws.procedure.open_deadlines()
+    versions = {case_id: ws.cases.details(case_id).version for case_id in cases.values()}
+    calls = []
+
+    def progress(done, total, message):
+        calls.append((done, total))
+        return done == 0  # 取消 once the first batch is done
+
+    with pytest.raises(Cancelled, match="2027 年节假日安排未录入，所有案件的期限均未改动"):
+        ws.calendar.import_year(YEAR_2027, source=SOURCE, progress=progress)
+    assert calls == [(0, 2), (2, 2)]
+    assert ws.calendar.entered_years() == [] and ws.procedure.open_deadlines() == before
+    assert {case_id: ws.cases.details(case_id).version for case_id in cases.values()} == versions
+    assert calendar_entries(ws) == []  # nothing entered, nothing audited as entered
+    assert ws.procedure.deadlines_behind().changed_cases == 0
+
+
+def test_a_failure_during_the_recomputation_keeps_nothing(office, monkeypatch):
+    ws, _ = office
+
+    def broken(self, s, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ProcedureService, "recompute", broken)
+    with pytest.raises(RuntimeError):
+        ws.calendar.import_year(YEAR_2027, source=SOURCE)
+    assert ws.calendar.entered_years() == [] and provisional(ws) == ["report"]
+
+
+def test_recompute_all_is_one_audited_unit_answered_in_counts(office):
+    ws, _ = office
+    result = ws.procedure.recompute_all()
+    assert (result.cases, result.changed_cases, result.provisional) == (2, 0, 1)
+    assert "没有期限发生变化" in result.describe() and "仍有 1 个期限为暂定" in result.describe()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -87,7 +87,6 @@ class Recomputed:
     changed_cases: int = 0  # … of which the stored deadlines differed
     deadlines_changed: int = 0  # deadlines now different (a new due date, 暂定 → 确定, a new or a dropped one)
     provisional: int = 0  # open deadlines still 暂定 afterwards (a year still missing from the calendar)
-    changed_ids: tuple[str, ...] = field(default=(), repr=False)  # for change notes, never shown
 
     def counts(self) -> dict[str, int]:
         return {"cases": self.cases, "changed_cases": self.changed_cases,
@@ -369,8 +368,7 @@ class ProcedureService(RecordCorrections):
         ids = s.scalars(select(Case.id).order_by(Case.id)).all()
         calendar = calendar or load_calendar(s)
         now = self.ctx.clock()
-        changed_ids: list[str] = []
-        deadlines_changed = provisional = 0
+        changed_cases = deadlines_changed = provisional = 0
         if progress and progress(0, len(ids), "正在重新计算期限") is False:
             raise Cancelled("已取消：期限的重新计算未进行，未作任何改动。")
         for start in range(0, len(ids), batch):
@@ -408,7 +406,7 @@ class ProcedureService(RecordCorrections):
                 if rows:
                     s.connection().execute(CaseDeadline.__table__.insert(), rows)  # one executemany
                 bump_versions(s.connection(), next_dues)  # their deadlines are part of the case
-            changed_ids += changed
+            changed_cases += len(changed)
             if progress and progress(min(start + batch, len(ids)), len(ids), "正在重新计算期限") is False:
                 raise Cancelled("已取消：期限的重新计算未完成，未作任何改动。")
-        return Recomputed(len(ids), len(changed_ids), deadlines_changed, provisional, tuple(changed_ids))
+        return Recomputed(len(ids), changed_cases, deadlines_changed, provisional)
