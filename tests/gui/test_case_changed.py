@@ -261,3 +261,28 @@ def test_an_issue_over_a_change_numbers_nothing_and_lists_the_case_afresh(qtbot,
     with qtbot.waitSignal(panel.document_issued, timeout=15000) as issued:
         qtbot.mouseClick(panel.issue_button, Qt.MouseButton.LeftButton)
     assert issued.args[0].number and not panel.changed_note.isVisible()
+
+
+def test_a_correction_refused_by_a_change_reopens_with_the_users_edit_on_the_fresh_record(qtbot, ctx, wizard, other):
+    case_id = filed_case(ctx)
+    show(qtbot, wizard, case_id)
+    wizard.history.setCurrentRow(0)  # the latest record: 立案
+    dialog = wizard.correct_record()
+    dialog.fields["approved_by"].widget.setText("副书记")
+    dialog.reason_field.widget.setPlainText("批准人录错")
+    event_id = dialog.context.correcting.id
+    ProcedureService(other).amend(case_id, event_id, reason="呈批表编号录错", data={"paper_ref": "呈批〔2026〕9号"})
+    with qtbot.waitSignal(wizard.refreshed, timeout=10000):
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.error.text().startswith("未能更正") and "更正了办理记录" in dialog.error.text()
+    with qtbot.waitSignal(wizard.dialog_opened, timeout=10000) as opened:
+        qtbot.mouseClick(dialog.reload_button, Qt.MouseButton.LeftButton)
+    fresh = opened.args[0]
+    assert fresh.fields["approved_by"].value() == "副书记"  # the user's correction …
+    assert fresh.fields["paper_ref"].value() == "呈批〔2026〕9号"  # … on the record as 李四 corrected it
+    assert fresh.reason_field.value() == "批准人录错"
+    with qtbot.waitSignal(wizard.refreshed, timeout=10000):
+        qtbot.mouseClick(fresh.ok_button, Qt.MouseButton.LeftButton)
+    record = ProcedureService(ctx).history(case_id)[-1]
+    assert (record.get("approved_by"), record.get("paper_ref")) == ("副书记", "呈批〔2026〕9号")
+    assert [r["reason"] for r in record.revisions] == ["呈批表编号录错", "批准人录错"]

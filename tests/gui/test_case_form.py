@@ -428,3 +428,42 @@ def test_the_form_reaches_the_database_only_on_the_worker(qtbot, ctx, hub, tmp_p
     qtbot.waitUntil(lambda: bool(opened), timeout=3000)
     assert threads and all(name.startswith("wenze-db") for name in threads), threads
     assert form.title.text() == "新名称"
+
+
+# -- putting a refused save's changes back on the case as it is now (case_draft.reapply, no Qt) -----------------------
+
+def test_reapply_puts_the_users_changes_on_the_fresh_case_and_keeps_the_other_persons():
+    from wenze_desktop.gui.case_draft import AttachmentRow, CaseDraft, EvidenceRow, RespondentRow, reapply
+
+    def stored(**changes) -> CaseDraft:
+        draft = CaseDraft(
+            regulation_id="sh2022", title="原名称", number="C-1", facts="原事实", clue_id="c",
+            clue={"source": "media", "received_on": date(2026, 11, 2), "provider": "原提供人", "content": "原内容"},
+            respondents=[RespondentRow({"kind": "person", "name": "王小明"}, id="r1"),
+                         RespondentRow({"kind": "person", "name": "张三"}, id="r2")],
+            evidence=[EvidenceRow({"title": "笔录"}, attachment_key="a1", id="e1")],
+            attachments=[AttachmentRow("笔录.pdf", 3, "sha-a1", id="a1", key="a1")], case_id="k", version=1)
+        for key, value in changes.items():
+            setattr(draft, key, value)
+        return draft
+
+    base = stored()
+    mine = stored(title="我改的名称", clue={**base.clue, "content": "我补充的内容"},
+                  respondents=[RespondentRow({"kind": "person", "name": "王小明（已更正）"}, id="r1"),
+                               RespondentRow({"kind": "person", "name": "新增的李四"})],
+                  removed_respondents=["r2"],
+                  attachments=[*base.attachments, AttachmentRow.from_bytes("新附件.txt", b"new", "text/plain")])
+    zhao = RespondentRow({"kind": "person", "name": "他人新增的赵六"}, id="r3")
+    fresh = stored(facts="他人补充的事实", clue={**base.clue, "provider": "他人改的提供人"}, version=4,
+                   respondents=[*base.respondents, zhao])
+    merged = reapply(base, mine, fresh)
+    assert (merged.title, merged.facts, merged.version) == ("我改的名称", "他人补充的事实", 4)
+    assert (merged.clue["provider"], merged.clue["content"]) == ("他人改的提供人", "我补充的内容")
+    assert [(r.id, r.fields["name"]) for r in merged.respondents] == [
+        ("r1", "王小明（已更正）"), ("r3", "他人新增的赵六"), (None, "新增的李四")]
+    assert merged.removed_respondents == ["r2"]
+    assert [a.filename for a in merged.attachments] == ["笔录.pdf", "新附件.txt"]
+    assert merged.attachments[1].content == b"new" and merged.evidence[0].attachment_key == "a1"
+    # A part the other person removed meanwhile stays removed, even if the user had edited it.
+    gone = stored(respondents=[base.respondents[1]], version=5)
+    assert [r.id for r in reapply(base, mine, gone).respondents] == [None]  # r1 gone, r2 removed by the user

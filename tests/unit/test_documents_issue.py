@@ -3,6 +3,7 @@ verification, reprints (no Qt)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -254,3 +255,50 @@ def test_the_letterhead_is_the_administrators_to_set(ws, data_dir, clock):
         ws.organ.set_letterhead(kind_codes={"nonsense": "X"})
     with clerk(ws, data_dir, clock) as handler, pytest.raises(PermissionDenied):
         handler.organ.set_letterhead(mark="冒名机关")
+
+
+# -- numbering when an issue fails, and copies written to files -------------------------------------------------------
+
+def test_an_issue_that_fails_before_its_commit_gives_no_number_and_leaves_no_gap(ws, monkeypatch):
+    """The number, the PDF and the audit entry are one transaction: a failure after numbering (here: appending the
+    audit entry) keeps nothing, and the next issue takes the number the failed one would have had."""
+    case_id = decided_case(ws)
+    real_audit = ws.ctx.audit
+
+    def failing(session, action, *args, **kwargs):
+        if action == "document.issue":
+            raise OSError("disk full")
+        return real_audit(session, action, *args, **kwargs)
+
+    monkeypatch.setattr(ws.ctx, "audit", failing)
+    with pytest.raises(OSError):
+        ws.documents.issue(case_id, "decision", sealed=False)
+    monkeypatch.setattr(ws.ctx, "audit", real_audit)
+    with ws.ctx.workspace.session() as s:
+        assert s.scalars(select(IssuedDocument)).all() == []
+    first = ws.documents.issue(case_id, "decision", sealed=False)
+    second = ws.documents.issue(case_id, "decision", sealed=False)
+    assert [first.number[-3:], second.number[-3:]] == ["〕1号", "〕2号"]
+
+
+def test_a_copy_written_to_a_file_is_audited_before_it_exists(ws, tmp_path, monkeypatch):
+    case_id = decided_case(ws)
+    info = ws.documents.issue(case_id, "decision", sealed=False)
+    out = ws.documents.export(info.id, tmp_path / "out" / "决定书.pdf")
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == info.sha256
+    with ws.ctx.workspace.session() as s:
+        stages = [(json.loads(e.new_values)["stage"], json.loads(e.new_values).get("sha256")) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "document.export").order_by(AuditEntry.seq))]
+    assert stages == [("started", None), ("completed", info.sha256)]
+
+    def broken(*_args):
+        raise OSError("the USB stick was pulled")
+
+    monkeypatch.setattr("wenze_desktop.services.journal.os.replace", broken)
+    with pytest.raises(OSError):
+        ws.documents.export(info.id, tmp_path / "other.pdf")
+    assert not (tmp_path / "other.pdf").exists() and not list(tmp_path.glob("other.pdf*"))
+    with ws.ctx.workspace.session() as s:
+        last = s.scalars(select(AuditEntry).where(AuditEntry.action == "document.export")
+                         .order_by(AuditEntry.seq.desc())).first()
+    assert json.loads(last.new_values)["stage"] == "failed" and not last.success
