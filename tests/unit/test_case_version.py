@@ -175,6 +175,16 @@ def test_records_corrections_and_documents_refuse_a_stale_version(ws, other, att
     assert picture(ws) == before
 
 
+def test_the_message_names_who_changed_the_case_not_who_printed_it_since(ws, other):
+    case_id = filed(ws)
+    info = ws.documents.issue(case_id, "filing_decision", sealed=False)
+    seen = version(ws, case_id)
+    other.cases.update_case(case_id, facts="李四补充")
+    ws.documents.read(info.id, purpose="print")  # someone prints the case's document afterwards: not a change
+    with pytest.raises(CaseChanged, match=r"（李四（lisi）于 .* 修改了案件信息）"):
+        ws.cases.update_case(case_id, facts="x", expected_version=seen)
+
+
 def test_without_an_expected_version_the_command_line_takes_the_case_as_it_is(ws, other):
     case_id = filed(ws)
     other.cases.update_case(case_id, facts="李四补充")

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, event, func, select
+from sqlalchemy import Connection, bindparam, delete, event, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -174,6 +174,9 @@ RECENT_ENTRIES = 5000  # how far back the audit log is searched for who changed 
 
 
 CALENDAR_ACTIONS = ("calendar.import", "calendar.remove", "deadline.recompute")
+# Entries that change a case (reading, printing or exporting it does not: who did that is not who changed it).
+CASE_CHANGES = ("case.update", "case.import", "transfer.resolve", "document.issue", "document.seal", "document.void")
+PART_PREFIXES = ("clue.", "respondent.", "evidence.", "attachment.", "procedure.")
 
 
 def last_change(session: Session, case: Case) -> str:
@@ -185,8 +188,9 @@ def last_change(session: Session, case: Case) -> str:
         ids.update(session.scalars(select(model.id).where(model.case_id == case.id)))
     recent = AuditEntry.seq > (session.scalar(select(func.max(AuditEntry.seq))) or 0) - RECENT_ENTRIES
     pattern = f"%{case.id}%"  # removed parts: their entries name the case in their values
+    changes = or_(AuditEntry.action.in_(CASE_CHANGES), *(AuditEntry.action.like(f"{p}%") for p in PART_PREFIXES))
     about_case = session.scalars(
-        select(AuditEntry).where(recent, AuditEntry.success.is_(True),
+        select(AuditEntry).where(recent, AuditEntry.success.is_(True), changes,
                                  AuditEntry.object_id.in_(ids) | AuditEntry.old_values.like(pattern)
                                  | AuditEntry.new_values.like(pattern))
         .order_by(AuditEntry.seq.desc()).limit(1)).first()
@@ -218,6 +222,10 @@ def _what_changed(entry: AuditEntry) -> str:
         return f"登记了「{label_of(action.removeprefix('procedure.'))}」"
     if action == "document.void":
         return "作废了文书"
+    if action == "case.import":
+        return "导入了外单位发来的版本"
+    if action == "transfer.resolve":
+        return "处理了与外单位版本的冲突"
     if action in ("document.issue", "document.seal"):
         return "签发了文书"
     return f"修改了{PART_NAMES.get(entry.object_type, '案件')}"
