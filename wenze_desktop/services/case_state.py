@@ -156,7 +156,7 @@ def check_version(session: Session, case: Case, expected: int | None, what: str,
     """Refuse (``CaseChanged``) unless the case is still at ``expected``, the version the form was built from
     (None: the caller has no form — the command line, a script — and takes the case as it is now). Called in the
     write transaction before anything is written; ``what`` names what the user was working on (案件信息, 「立案」
-    登记, 签发「立案决定书」), ``verb`` what they were doing (保存, 登记, 签发)."""
+    登记表, 本案的文书列表), ``verb`` what they were doing (保存, 登记, 签发)."""
     if expected is None or case.version == expected:
         return
     raise CaseChanged(changed_message(session, case, what, verb))
