@@ -46,7 +46,18 @@ def workspace(data_dir: Path, clock: FakeClock):
     ctx, recovery_key = create_workspace(data_dir, ADMIN, ADMIN_PASSWORD, display_name="管理员",
                                          workspace_name="测试工作区", params=FAST_TEST_PARAMS, clock=clock)
     yield ctx, recovery_key
+    _drain_gui_worker()
     ctx.workspace.close()
+
+
+def _drain_gui_worker() -> None:
+    """A GUI test may leave a view refreshing on the database worker: let it finish before the workspace
+    closes under it (a read on a closed engine can crash the interpreter)."""
+    import sys
+
+    ops = sys.modules.get("wenze_desktop.gui.ops")
+    if ops is not None:
+        ops.on_worker(lambda: None)
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from wenze_desktop.domain.models import AuditEntry, IssuedDocument, ProcedureEve
 from wenze_desktop.gui.case_form import CaseForm
 from wenze_desktop.gui.changes import ChangeHub, Changes
 from wenze_desktop.gui.documents_panel import DocumentsPanel, IssueDialog
-from wenze_desktop.gui.ops import on_worker
 from wenze_desktop.gui.wizard import CaseWizard
 from wenze_desktop.procedure.actions import label_of
 from wenze_desktop.services.accounts import AccountService
@@ -41,13 +40,6 @@ def other(ctx, data_dir, clock):
     second = login(data_dir, "lisi", "Lisi-密码-2026", clock=clock)
     yield second
     second.workspace.close()
-
-
-@pytest.fixture(autouse=True)
-def drained(ctx):
-    """The database worker has finished whatever a test left it (a refresh) before the workspace closes."""
-    yield
-    on_worker(lambda: None)
 
 
 def new_case(ctx, profile: str = "sh2022") -> str:

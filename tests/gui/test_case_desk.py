@@ -10,16 +10,7 @@ from tests.gui.test_case_form import fill_respondent
 from tests.unit.procedure_helpers import walk
 from wenze_desktop.gui.case_page import CasePage
 from wenze_desktop.gui.main_window import MainWindow
-from wenze_desktop.gui.ops import on_worker
 from wenze_desktop.services import Workspace
-
-
-@pytest.fixture(autouse=True)
-def drained(ctx):
-    """The database worker has finished whatever a test left it (a view refreshing after a published change)
-    before the workspace closes under it."""
-    yield
-    on_worker(lambda: None)
 
 
 @pytest.fixture

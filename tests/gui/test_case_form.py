@@ -21,18 +21,9 @@ from wenze_desktop.domain.models import AuditEntry, Case
 from wenze_desktop.errors import ValidationError
 from wenze_desktop.gui.case_form import CaseForm
 from wenze_desktop.gui.changes import ChangeHub
-from wenze_desktop.gui.ops import on_worker
 from wenze_desktop.gui.respondent_dialog import RespondentDialog
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.services.cases import CaseService
-
-
-@pytest.fixture(autouse=True)
-def drained(ctx):
-    """The database worker has finished whatever a test left it (a view refreshing after a published change)
-    before the workspace closes under it."""
-    yield
-    on_worker(lambda: None)
 
 
 @pytest.fixture
