@@ -256,7 +256,7 @@ def campaign(trials: int, seed: int, work: Path, log: Callable[[str], None] = pr
         op = ops[n % len(ops)] if n < len(ops) else rng.choice(ops)
         a, b, out = fresh(s, work / "trial")
         argv, stdin = commands(s, a, b, out)[op]
-        delay = rng.uniform(startup * 0.9, durations[op] * 1.05)  # mostly while the command does its work
+        delay = rng.uniform(startup * 0.85, durations[op] * 0.98)  # mostly while the command does its work
         status, killed = run(argv, stdin, delay)
         trial = Trial(op, delay, killed)
         if not killed and status != 0:
@@ -280,7 +280,7 @@ def report(results: list[Trial], durations: dict, seed: int) -> str:
              "| operation | duration unkilled | trials | killed mid-run | with problems |",
              "|---|---|---|---|---|"]
     lines.insert(1, f"Start-up of the interpreter alone: {durations.get('(start-up)', 0):.2f} s; kills are drawn "
-                    "between 0.9 × that and 1.05 × each command's unkilled duration.")
+                    "between 0.85 × that and 0.98 × each command's unkilled duration.")
     for op in sorted(by_op):
         c = by_op[op]
         lines.append(f"| {op} | {durations.get(op, 0):.2f} s | {c['trials']} | {c['killed']} | {c['problems']} |")

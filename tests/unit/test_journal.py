@@ -95,3 +95,21 @@ def test_a_sign_in_elsewhere_leaves_a_live_operation_alone(workspace, data_dir, 
         intent.complete({"sha256": journal.sha256_file(out)})
     assert [e["stage"] for e in entries(ctx, "workspace.backup")] == ["started", "completed"]
     assert not list(data_dir.glob(".operation-*.lock"))
+
+
+def test_a_lock_left_by_a_process_killed_before_its_intent_is_swept_but_a_held_one_is_kept(workspace, data_dir,
+                                                                                          clock):
+    from wenze_desktop.storage.filelock import Held
+
+    ctx, _ = workspace
+    orphan = Held.take(data_dir / ".operation-orphan.lock")
+    orphan.release(remove=False)  # killed before its intent was committed
+    live = Held.take(data_dir / ".operation-live.lock")  # another program, about to commit its intent
+    ctx.workspace.close()
+    again = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
+    try:
+        assert not (data_dir / ".operation-orphan.lock").exists()
+        assert (data_dir / ".operation-live.lock").exists()
+    finally:
+        live.release()
+        again.workspace.close()

@@ -218,6 +218,8 @@ def reconcile(ctx) -> list[str]:
                 owner.release()
         if note:
             notes.append(note)
+    # A process killed after taking its lock and before committing its intent leaves the lock file alone.
+    Held.sweep(ctx.workspace.data_dir, ".operation-*.lock")
     return notes
 
 

@@ -63,11 +63,27 @@ class Held:
 
     @classmethod
     def take(cls, path: Path) -> Held | None:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        if _lock(fd, wait=False):
-            return cls(Path(path), fd)
-        os.close(fd)
-        return None
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            if not _lock(fd, wait=False):
+                os.close(fd)
+                return None
+            if _same_file(fd, path):
+                return cls(Path(path), fd)
+            # Swept (unlinked) by another program between our open and our lock: what we hold names nothing.
+            os.close(fd)
+
+    @classmethod
+    def sweep(cls, folder: Path, pattern: str) -> int:
+        """Remove the lock files matching ``pattern`` that nobody holds (left by killed processes)."""
+        removed = 0
+        for path in Path(folder).glob(pattern):
+            with contextlib.suppress(OSError):
+                held = cls.take(path)
+                if held is not None:
+                    held.release()
+                    removed += 1
+        return removed
 
     def release(self, *, remove: bool = True) -> None:
         if self.fd < 0:
@@ -79,3 +95,10 @@ class Held:
             _unlock(self.fd)
         os.close(self.fd)
         self.fd = -1
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except OSError:
+        return False
