@@ -31,6 +31,10 @@ BUSY_MESSAGE = ("工作区正忙：另一个窗口或命令正在写入，等待
                 "请稍后重试。")
 
 
+REPLACED_MESSAGE = ("工作区的文件已被替换（另一个窗口或命令恢复了备份），本程序打开的是替换前的数据。本次操作未保存。"
+                    "请关闭本程序后重新登录。")
+
+
 def raw_key_literal(db_key: bytes) -> str:
     if len(db_key) != 32:
         raise ValueError("database key must be 256 bits")
@@ -46,16 +50,19 @@ def make_engine(db_path: Path, db_key: bytes) -> Engine:
         cur = dbapi_conn.cursor()
         try:
             cur.execute("PRAGMA cipher_log_level = NONE")
+            # Before the first read: that read waits for a writer elsewhere like any other statement.
+            cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
             # A wrong key is only noticed at the first read; read now and say so plainly.
             try:
                 cur.execute("SELECT count(*) FROM sqlite_master").fetchone()
             except Exception as exc:
+                if is_busy(exc):  # another program's long write, not a wrong key
+                    raise busy_error() from exc
                 raise IntegrityFailure(
                     f"数据库文件 {db_path} 无法用此密钥解密：文件已损坏，或与密钥槽文件不匹配。"
                 ) from exc
             cur.execute("PRAGMA foreign_keys = ON")
             cur.execute("PRAGMA synchronous = FULL")
-            cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         finally:
             cur.close()
 
@@ -63,6 +70,9 @@ def make_engine(db_path: Path, db_key: bytes) -> Engine:
     def _on_error(context):
         if is_busy(context.original_exception):
             raise busy_error() from context.original_exception
+        if "readonly database" in str(context.original_exception):
+            # SQLite's answer once the file was moved away under an open connection (a restore elsewhere)
+            raise WorkspaceBusy(REPLACED_MESSAGE) from context.original_exception
 
     return engine
 
