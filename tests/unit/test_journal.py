@@ -113,3 +113,25 @@ def test_a_lock_left_by_a_process_killed_before_its_intent_is_swept_but_a_held_o
     finally:
         live.release()
         again.workspace.close()
+
+
+def test_a_killed_operation_is_not_credited_with_another_operations_file(workspace, data_dir, clock, tmp_path):
+    """Killed before it wrote anything; a retry then made the file: only the retry's entry names it."""
+    ctx, _ = workspace
+    out = tmp_path / "x.bin"
+    with ctx.transaction() as s:
+        killed = journal.begin(ctx, s, "workspace.backup", "workspace", product=out)
+    killed.alive.release(remove=False)
+    with journal.intended(ctx, "workspace.backup", "workspace", product=out) as retry:
+        retry.part.write_bytes(b"the retry's backup")
+        retry.publish()
+        retry.complete({"sha256": journal.sha256_file(out)})
+    ctx.workspace.close()
+    again = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
+    try:
+        settled = [e for e in entries(again, "workspace.backup") if e.get("intent") == killed.seq]
+        assert [e["stage"] for e in settled] == ["failed"]
+        assert out.read_bytes() == b"the retry's backup"  # another operation's file is left alone
+        assert "未产生结果" in again.notices[0]
+    finally:
+        again.workspace.close()

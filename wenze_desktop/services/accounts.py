@@ -122,10 +122,9 @@ class AccountService:
                                    keyring=(part, journal.keyring_digest(draft, part)))
         crashpoints.step("user.create/intent")
         try:
-            _write_and_complete(self.ctx, intent, part, draft, None)
-        except BaseException as exc:
-            if not intent.settled:
-                intent.fail(str(exc) or type(exc).__name__)
+            with journal.carrying_out(intent):
+                _write_and_complete(self.ctx, intent, part, draft, None)
+        except BaseException:
             with contextlib.suppress(Exception), self.ctx.transaction() as s:
                 if (row := s.get(StaffUser, user_id)) is not None:
                     s.delete(row)  # made a moment ago, never signed in, referenced by nothing

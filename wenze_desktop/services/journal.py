@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from wenze_desktop import crashpoints
 from wenze_desktop.domain.base import new_uuid
 from wenze_desktop.domain.models import PendingOperation
+from wenze_desktop.errors import CaseChanged, WorkspaceBusy
 from wenze_desktop.security.permissions import Permission
 from wenze_desktop.storage.atomic import fsync_dir
 from wenze_desktop.storage.filelock import Held
@@ -61,12 +62,11 @@ def keyring_digest(ring: Keyring, part: str) -> str | None:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
-def _stat(path: Path) -> dict | None:
+def _digest(path: Path) -> str | None:
     try:
-        st = path.stat()
+        return sha256_file(path)
     except OSError:
         return None
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
 
 
 def _remove(path: Path) -> None:
@@ -101,7 +101,15 @@ class Intent:
         return Path(self.traces["scratch"][0])
 
     def publish(self) -> None:
-        """Move the finished product into place (atomic rename): from here on it exists."""
+        """Move the finished product into place (atomic rename): from here on it exists. Its SHA-256 is recorded
+        with the intent first, so that a later sign-in recognises this product — and only this one — as the
+        result of this operation."""
+        digest = sha256_file(self.part)
+        with self.ctx.transaction() as s:
+            row = s.get(PendingOperation, self.id)
+            if row is not None:
+                row.traces = {**(row.traces or {}), "sha256": digest}
+        self.traces["sha256"] = digest
         crashpoints.step(f"{self.action}/before-publish")
         os.replace(self.part, self.product)
         self.published = True
@@ -154,7 +162,6 @@ def begin(ctx, session: Session, action: str, object_type: str, object_id: str |
     if product is not None:
         product = Path(product).absolute()
         traces["product"] = str(product)
-        traces["product_before"] = _stat(product)
         scratch = scratch or (product.with_name(product.name + ".part"),)
     if scratch:
         traces["scratch"] = [str(Path(p).absolute()) for p in scratch]
@@ -177,8 +184,22 @@ def intended(ctx, action: str, object_type: str, object_id: str | None = None, n
     with ctx.transaction(permission, action=action, object_type=object_type, object_id=object_id) as s:
         intent = begin(ctx, s, action, object_type, object_id, new, **traces)
     crashpoints.step(f"{action}/intent")
+    with carrying_out(intent):
+        yield intent
+
+
+@contextlib.contextmanager
+def carrying_out(intent: Intent) -> Iterator[Intent]:
+    """The work between a committed intent and its completion: a failure is recorded (what was produced is
+    removed), and a refusal that would say "nothing was changed" says what was, since the intent was."""
     try:
         yield intent
+    except (WorkspaceBusy, CaseChanged) as exc:
+        if not intent.settled:
+            intent.fail(str(exc))
+        why = "工作区正忙（另一个窗口或命令正在写入）" if isinstance(exc, WorkspaceBusy) else "案件在此期间已被他人修改"
+        raise type(exc)(f"“{LABELS.get(intent.action, intent.action)}”未能完成：{why}。它的开始已记入审计日志，"
+                        "已写出的文件已删除，审计日志会记下它未完成。请稍后重试。") from exc
     except BaseException as exc:
         if not intent.settled:
             intent.fail(str(exc) or type(exc).__name__)
@@ -228,9 +249,10 @@ def _reconcile_one(ctx, row: PendingOperation, traces: dict) -> str:
         _remove(Path(path))
     outcome: dict[str, Any] = {"stage": FAILED, "intent": row.seq, "recovered": True, "reason": "进程在完成前中断"}
     product = Path(traces["product"]) if traces.get("product") else None
-    if product is not None and _stat(product) is not None and _stat(product) != traces.get("product_before"):
+    if product is not None and traces.get("sha256") and _digest(product) == traces["sha256"]:
+        # the very bytes this operation recorded before publishing them (not a file someone else put there)
         outcome = {"stage": COMPLETED, "intent": row.seq, "recovered": True, "file": product.name,
-                   "sha256": sha256_file(product), "size": product.stat().st_size}
+                   "sha256": traces["sha256"], "size": product.stat().st_size}
     elif traces.get("keyring"):
         expected = traces["keyring"]
         if keyring_digest(Keyring.load(ctx.workspace.keyring.path), expected["part"]) == expected["sha256"]:

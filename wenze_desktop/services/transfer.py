@@ -125,7 +125,7 @@ class TransferService(ConflictsMixin):
                 self.ctx.audit(s, "case.export", "case", case.id, new={
                     "package": package_id, "to": to_label, "content_hash": case.content_hash, "intent": intent.seq})
         crashpoints.step("transfer.export/intent")
-        try:
+        with journal.carrying_out(intent):  # a failure removes the scratch file and a published package
             # File contents are read outside the write transaction (no lock is held while the package is
             # written); each is checked against the SHA-256 the snapshot recorded.
             with self.ctx.workspace.session() as rs:
@@ -136,10 +136,6 @@ class TransferService(ConflictsMixin):
                                         package_id=package_id, scratch=intent.part)
             intent.publish()
             intent.complete({"file": out.name, "sha256": written.sha256, "size": written.size})
-        except BaseException as exc:
-            if not intent.settled:  # removes the scratch file and a published package, records the failure
-                intent.fail(str(exc) or type(exc).__name__)
-            raise
         return ExportResult(out, package_id, written.sha256, written.size, [c.number for c in cases], to_label)
 
     def _recipient(self, s: Session, to: str) -> PublicOfficeKey:
