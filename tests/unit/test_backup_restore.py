@@ -131,7 +131,7 @@ def test_a_backup_is_audited_before_it_exists(filled, tmp_path, monkeypatch):
     monkeypatch.setattr(crashpoints, "step", step)
     manifest = AdminService(filled).backup(out)
     assert [e["stage"] for e in seen["entries"]] == ["started"] and not seen["out_exists"]
-    assert len(seen["scratch"]) == 1
+    assert len(seen["scratch"]) == 2 and any(name.endswith(".lock") for name in seen["scratch"])  # folder + lock
     started, completed = backup_entries(filled)
     assert manifest["intent"] == started["id"] and completed["intent"] == started["seq"]
     assert completed["stage"] == "completed" and completed["sha256"] == sha256_file(out)

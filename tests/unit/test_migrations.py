@@ -1,6 +1,9 @@
 """The schema is made only by Alembic; an older workspace is backed up, then upgraded, when opened."""
 
+import json
 import os
+import subprocess
+import sys
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -8,9 +11,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
 from tests.conftest import ADMIN, ADMIN_PASSWORD
+from wenze_desktop import crashpoints
 from wenze_desktop.domain.base import Base
 from wenze_desktop.domain.models import AuditEntry
 from wenze_desktop.errors import IntegrityFailure
+from wenze_desktop.security.audit import verify_chain
+from wenze_desktop.services.accounts import AccountService
+from wenze_desktop.services.admin import AdminService
 from wenze_desktop.services.auth import login
 from wenze_desktop.storage import migrations
 from wenze_desktop.storage.backup import unpack_backup
@@ -61,21 +68,49 @@ def test_downgrade_and_upgrade_round_trip(engine):
     assert migrations.current_revision(engine) == migrations.head_revision()
 
 
-def test_older_workspace_is_backed_up_then_upgraded(workspace, data_dir, clock):
+def upgrade_entries(ctx) -> list[dict]:
+    with ctx.workspace.session() as s:
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.action == "workspace.upgrade").order_by(AuditEntry.seq))
+        return [json.loads(e.new_values) | {"seq": e.seq, "success": e.success, "by": e.username} for e in rows]
+
+
+def test_older_workspace_is_backed_up_then_upgraded(workspace, data_dir, clock, monkeypatch):
     ctx = workspace[0]
     migrations.downgrade(ctx.workspace.engine, "0001")  # as if written by the first release
     ctx.workspace.close()
 
+    seen = {}
+
+    def step(name):  # the backup is named by a committed entry before it exists
+        if name == "workspace.upgrade/intent":
+            engine = make_engine(data_dir / "wenze.db", ctx.workspace.db_key)
+            try:
+                with engine.connect() as conn:
+                    seen["entries"] = conn.execute(text("SELECT new_values FROM audit_entry WHERE action = "
+                                                        "'workspace.upgrade'")).scalars().all()
+            finally:
+                engine.dispose()
+            seen["files"] = sorted(p.name for p in (data_dir / "backups").glob("*.wzbak")) \
+                if (data_dir / "backups").exists() else []
+
+    monkeypatch.setattr(crashpoints, "step", step)
     upgraded = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
     try:
         assert migrations.current_revision(upgraded.workspace.engine) == migrations.head_revision()
         backup = upgraded.workspace.pre_migration_backup
         assert backup is not None and backup.exists() and backup.parent == data_dir / "backups"
-        with upgraded.workspace.session() as s:
-            entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "workspace.upgrade")).one()
-        assert '"0001"' in entry.old_values
+        assert len(seen["entries"]) == 1 and seen["files"] == []
+        assert json.loads(seen["entries"][0]) == {"stage": "started", "backup": backup.name, "schema": "0001"}
+        started, completed = upgrade_entries(upgraded)
+        assert started["by"] == completed["by"] == ADMIN  # who signed in
+        assert completed == {"stage": "completed", "intent": started["seq"], "from": "0001",
+                             "to": migrations.head_revision(), "backup": backup.name, "seq": completed["seq"],
+                             "success": True, "by": ADMIN}
+        assert upgraded.notices == []
+        assert AdminService(upgraded).verify().ok
     finally:
         upgraded.workspace.close()
+    assert oct((data_dir / "backups").stat().st_mode & 0o777) == oct(0o700)
 
     # The backup holds the database as it was before the upgrade, and opens with the same password.
     scratch = data_dir.parent / "check"
@@ -87,6 +122,106 @@ def test_older_workspace_is_backed_up_then_upgraded(workspace, data_dir, clock):
         assert migrations.current_revision(old.engine) == "0001"
     finally:
         old.close()
+
+
+OLD_REVISIONS = sorted(migrations.known_revisions() - {migrations.head_revision()})
+
+
+@pytest.mark.parametrize("revision", OLD_REVISIONS)
+def test_an_upgrade_from_every_older_schema_is_audited_as_whoever_signs_in(workspace, data_dir, clock, revision):
+    """The models the sign-in reads before the upgrade (staff_user, workspace, audit_entry) exist at every
+    revision: the started entry is appended in the old schema."""
+    ctx = workspace[0]
+    AccountService(ctx).create_user("wang", "王办案", ["handler"], "Wang-密码-2027x")
+    migrations.downgrade(ctx.workspace.engine, revision)
+    ctx.workspace.close()
+    upgraded = login(data_dir, "wang", "Wang-密码-2027x", clock=clock)
+    try:
+        assert migrations.current_revision(upgraded.workspace.engine) == migrations.head_revision()
+        started, completed = upgrade_entries(upgraded)
+        assert started["stage"] == "started" and started["schema"] == revision and started["by"] == "wang"
+        assert completed["stage"] == "completed" and completed["from"] == revision and completed["by"] == "wang"
+        assert sorted(p.name for p in (data_dir / "backups").glob("*.wzbak")) == [started["backup"]]
+        with upgraded.workspace.session() as s:  # (a handler may not run verify; the chain is what matters)
+            assert verify_chain(s).ok
+    finally:
+        upgraded.workspace.close()
+
+
+def test_a_migration_that_fails_leaves_the_old_schema_and_names_its_backup(workspace, data_dir, clock):
+    ctx = workspace[0]
+    key = ctx.workspace.db_key
+    migrations.downgrade(ctx.workspace.engine, "0001")
+    with ctx.workspace.engine.begin() as conn:  # migration 0010 will find its table taken and fail
+        conn.execute(text("CREATE TABLE pending_operation (x INTEGER)"))
+    ctx.workspace.close()
+
+    with pytest.raises(IntegrityFailure, match=r"数据结构升级.*失败") as failed:
+        login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
+    engine = make_engine(data_dir / "wenze.db", key)
+    try:
+        assert migrations.current_revision(engine) == "0001"
+        # one transaction: not even the tables of 0002..0009 (which ran before 0010 failed) are left
+        assert set(inspect(engine).get_table_names()) == {"alembic_version", "workspace", "staff_user",
+                                                          "audit_entry", "pending_operation"}
+        with engine.begin() as conn:
+            rows = [json.loads(v) | {"ok": ok} for v, ok in conn.execute(text(
+                "SELECT new_values, success FROM audit_entry WHERE action = 'workspace.upgrade' ORDER BY seq"))]
+            conn.execute(text("DROP TABLE pending_operation"))  # support removes the obstacle
+    finally:
+        engine.dispose()
+    started, failure = rows
+    files = sorted(p.name for p in (data_dir / "backups").glob("*.wzbak"))
+    assert files == [started["backup"]] and started["backup"] in str(failed.value)
+    assert failure["stage"] == "failed" and failure["intent"] and failure["backup"] == started["backup"]
+    assert not failure["ok"] and "pending_operation" in failure["reason"]
+
+    clock.advance(seconds=1)
+    upgraded = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)  # the retry upgrades, with its own backup
+    try:
+        entries = upgrade_entries(upgraded)
+        assert [e["stage"] for e in entries] == ["started", "failed", "started", "completed"]
+        files = sorted(p.name for p in (data_dir / "backups").glob("*.wzbak"))
+        assert files == sorted({entries[0]["backup"], entries[2]["backup"]}) and len(files) == 2
+        assert AdminService(upgraded).verify().ok
+    finally:
+        upgraded.workspace.close()
+
+
+def test_a_sign_in_killed_during_the_migrations_leaves_the_old_schema_and_a_named_backup(workspace, data_dir,
+                                                                                         clock):
+    """A power cut while the migrations run (not at a named step): the next sign-in finds the schema as it
+    was, records the interrupted upgrade as failed, keeps its backup and upgrades again."""
+    ctx = workspace[0]
+    migrations.downgrade(ctx.workspace.engine, "0001")
+    ctx.workspace.close()
+    child = subprocess.run([sys.executable, "-c", f"""
+import os
+from sqlalchemy import Engine, event
+def cut(conn, cursor, statement, *args):
+    if "CREATE TABLE procedure_event" in statement:  # migration 0004: 0002 and 0003 have run
+        os._exit(137)
+event.listen(Engine, "before_cursor_execute", cut)
+from wenze_desktop.services.auth import login
+login({str(data_dir)!r}, {ADMIN!r}, {ADMIN_PASSWORD!r})
+"""], capture_output=True, text=True, timeout=120)
+    assert child.returncode == 137, child.stderr
+    killed_backup = [p.name for p in (data_dir / "backups").glob("*.wzbak")]
+    assert len(killed_backup) == 1
+
+    upgraded = login(data_dir, ADMIN, ADMIN_PASSWORD)
+    try:
+        entries = upgrade_entries(upgraded)
+        assert [e["stage"] for e in entries] == ["started", "failed", "started", "completed"]
+        assert entries[0]["backup"] == killed_backup[0] and entries[1]["recovered"] is True
+        assert entries[1]["to"] == "0001" and entries[1]["backup"] == killed_backup[0]
+        assert len(upgraded.notices) == 1 and "仍是原来的版本" in upgraded.notices[0]
+        assert killed_backup[0] in upgraded.notices[0]
+        named = {e["backup"] for e in entries if e.get("backup")}
+        assert {p.name for p in (data_dir / "backups").glob("*.wzbak")} == named and len(named) == 2
+        assert AdminService(upgraded).verify().ok
+    finally:
+        upgraded.workspace.close()
 
 
 def test_workspace_from_a_newer_program_is_refused(workspace, data_dir, clock):

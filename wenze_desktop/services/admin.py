@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from wenze_desktop.services import journal
 from wenze_desktop.services.auth import _context_for
 from wenze_desktop.services.context import Clock, ServiceContext
 from wenze_desktop.storage import backup as backups
-from wenze_desktop.storage import migrations, recovery
+from wenze_desktop.storage import migrations, recovery, sessions
 from wenze_desktop.storage.atomic import make_private_dir
 from wenze_desktop.storage.keyring import Keyring
 from wenze_desktop.storage.workspace import Workspace
@@ -71,10 +70,13 @@ class AdminService:
         by one rename, and the completion carries its SHA-256 and size (storage/backup.py, services/journal.py)."""
         out = Path(out).absolute()
         instance_id = self.workspace_info().id
+        if out.parent == self.ctx.workspace.backup_dir or not out.parent.exists():
+            make_private_dir(out.parent)  # the workspace's own backups/ (or a new folder): its owner's only
         scratch = backups.scratch_for(out)
+        # The scratch's lock file too: a killed backup's is removed by the next sign-in (journal.reconcile).
         with journal.intended(self.ctx, "workspace.backup", "workspace", instance_id, {"file": str(out)},
                               permission=Permission.BACKUP, product=out,
-                              scratch=(scratch / backups.PARTIAL, scratch)) as intent:
+                              scratch=(scratch / backups.PARTIAL, scratch, recovery.lock_of(scratch))) as intent:
             with recovery.claimed(scratch):
                 manifest = backups.build_backup(self.ctx.workspace, intent.part, instance_id, intent=intent.id)
                 intent.publish()
@@ -89,22 +91,26 @@ def restore(backup_file: Path, data_dir: Path, username: str, password: str, *, 
     Everything is checked in a scratch folder first (hashes, password, integrity) and the restore is audited
     there; only then are the files swapped in, under a restore journal (storage/recovery.py): a process killed at
     any point leaves the old workspace or the restored one, completed at the next start. The old files go to
-    ``backups/replaced-<time>``. Returns (old instance id, new instance id).
+    ``backups/replaced-<time>``. Refused (``WorkspaceBusy``, nothing changed) while the workspace is open in a
+    window or command (storage/sessions.py). Returns (old instance id, new instance id).
     """
     data_dir, backup_file = Path(data_dir), Path(backup_file)
     recovery.remember(recovery.finish_interrupted(data_dir))
     if Workspace.exists(data_dir) and not replace:
         raise WorkspaceExists(f"目录 {data_dir} 中已有工作区。若要用备份替换它，请加 --replace"
                               "（原文件会先移到 backups/）。")
+    # Refused while a window or command has the workspace open (its connections would go on with files moved
+    # away under them); counted again once the journal is written (recovery.replace_workspace).
+    sessions.refuse_if_open(data_dir)
     make_private_dir(data_dir)
     try:
-        with recovery.claimed(Path(tempfile.mkdtemp(dir=data_dir, prefix=recovery.RESTORE_SCRATCH))) as scratch:
+        with recovery.claimed(recovery.fresh_scratch(data_dir, recovery.RESTORE_SCRATCH)) as scratch:
             manifest = backups.unpack_backup(backup_file, scratch)
             crashpoints.step("workspace.restore/unpacked")
             keyring = Keyring.load(scratch / KEYRING_FILE)
             db_key = keyring.unlock(username, password)
             # An older schema is upgraded at the next login, with its own pre-upgrade backup and audit entry.
-            ws = Workspace.attach(scratch, keyring, db_key, now=clock(), upgrade=False)
+            ws = Workspace.attach(scratch, keyring, db_key, upgrade=False)
             try:
                 problems = backups.integrity_problems(ws)
                 if problems:

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import select
 
+from wenze_desktop import crashpoints
 from wenze_desktop.domain.base import new_uuid, utcnow
-from wenze_desktop.domain.models import StaffUser, WorkspaceInfo
-from wenze_desktop.errors import AccountLocked, ValidationError, WrongPassword
+from wenze_desktop.domain.models import AuditEntry, StaffUser, WorkspaceInfo
+from wenze_desktop.errors import (
+    AccountLocked,
+    IntegrityFailure,
+    ValidationError,
+    WenzeError,
+    WorkspaceBusy,
+    WrongPassword,
+)
 from wenze_desktop.security import kdf
 from wenze_desktop.security.lockout import LoginState
 from wenze_desktop.security.passwords import check_password
@@ -16,6 +28,9 @@ from wenze_desktop.security.permissions import FIRST_ADMIN_ROLES
 from wenze_desktop.services import journal
 from wenze_desktop.services.context import Clock, CurrentUser, ServiceContext, snapshot
 from wenze_desktop.services.office_keys import own_key_row
+from wenze_desktop.storage import migrations, recovery
+from wenze_desktop.storage.backup import write_backup
+from wenze_desktop.storage.filelock import Held
 from wenze_desktop.storage.keyring import Keyring, LoginPolicy
 from wenze_desktop.storage.workspace import Workspace
 
@@ -84,28 +99,130 @@ def _count_failure(state: LoginState, keyring: Keyring, username: str, clock: Cl
 
 def _open(data_dir: Path, keyring: Keyring, db_key: bytes, username: str, clock: Clock,
           action: str) -> ServiceContext:
-    """Attach the database, then audit what happened on the way in: earlier failures, an upgrade, this entry."""
-    ws = Workspace.attach(data_dir, keyring, db_key, now=clock())
+    """Attach the database, upgrade an older schema (audited, as whoever signs in), then audit what happened on
+    the way in: earlier failures, this entry."""
+    ws = Workspace.attach(data_dir, keyring, db_key, upgrade=False)
     try:
+        ws.schema_behind()  # a newer program's workspace is refused before anything reads it
+        # The models read here (staff_user, workspace, audit_entry) are unchanged since the first schema.
         ctx = _context_for(ws, username, clock)
+        notices = _upgrade(ctx)
         state = LoginState(Workspace.login_state_path_of(data_dir))
         with ws.writing() as session:
             for at in state.pending_failures(username):
                 ctx.audit(session, "login.failed", "staff_user", ctx.user.id, new={"attempt_at": at},
                           success=False)
-            if ws.migrated_from:
-                ctx.audit(session, "workspace.upgrade", "workspace", None,
-                          old={"schema": ws.migrated_from}, new={"backup": str(ws.pre_migration_backup)})
             if not keyring.policy_intact(db_key):
                 ctx.audit(session, "config.policy_mismatch", "workspace", None,
                           new={"policy": dict(keyring.policy.__dict__)}, success=False)
             ctx.audit(session, action, "staff_user", ctx.user.id)
         state.clear(username)  # only once the failures are safely in the audit log
-        ctx.notices = journal.reconcile(ctx)
+        ctx.notices = notices + journal.reconcile(ctx)
         return ctx
     except BaseException:
         ws.close()
         raise
+
+
+# -- the schema upgrade at sign-in ------------------------------------------------------------------------------------
+UPGRADE = "workspace.upgrade"
+UPGRADE_WAIT_SECONDS = 600  # another sign-in upgrading (a backup and the migrations of a large workspace)
+
+
+def _upgrade(ctx: ServiceContext) -> list[str]:
+    """Upgrade an older schema, audited before its backup exists: the entry ``stage: started`` naming the backup
+    is committed (in the old schema: the audit chain's tables are the same in every revision), then the backup
+    is written, then the migrations run in one transaction, then ``stage: completed`` (or ``failed``). An
+    upgrade a killed process left without its outcome is settled first. Returns notes for the user."""
+    ws = ctx.workspace
+    if ws.schema_behind() is None and not _unsettled_upgrades(ws):
+        return []
+    with _upgrade_lock(ws.data_dir):  # one sign-in upgrades; another waits, then finds the schema current
+        notes = _settle_upgrades(ctx)
+        current = ws.schema_behind()
+        if current is None:
+            return notes
+        head = migrations.head_revision()
+        backup = ws.pre_upgrade_backup_path(current, ctx.clock())
+        with ws.writing() as session:
+            started = ctx.audit(session, UPGRADE, "workspace", None,
+                                new={"stage": journal.STARTED, "backup": backup.name, "schema": current})
+        crashpoints.step(f"{UPGRADE}/intent")
+        try:
+            write_backup(ws, backup)  # steps workspace.upgrade/copied, /written, /published
+            ws.upgrade_schema()
+            crashpoints.step(f"{UPGRADE}/migrated")
+        except BaseException as exc:
+            kept = backup.exists()
+            with contextlib.suppress(Exception), ws.writing() as session:
+                ctx.audit(session, UPGRADE, "workspace", None, old={"schema": current},
+                          new={"stage": journal.FAILED, "intent": started.seq, "schema": current,
+                               "backup": backup.name if kept else None,
+                               "reason": (str(exc) or type(exc).__name__)[:500]}, success=False)
+            if isinstance(exc, WenzeError) or not isinstance(exc, Exception):
+                raise
+            raise IntegrityFailure(
+                f"工作区的数据结构升级（{current} → {head}）失败：{exc}。工作区仍是原来的版本，数据未被改动"
+                + (f"；升级前的备份保存在 {backup}" if kept else "") + "。请联系技术支持。") from exc
+        with ws.writing() as session:
+            ctx.audit(session, UPGRADE, "workspace", None, old={"schema": current},
+                      new={"stage": journal.COMPLETED, "intent": started.seq, "from": current, "to": head,
+                           "backup": backup.name})
+        crashpoints.step(f"{UPGRADE}/completed")
+        ws.migrated_from, ws.pre_migration_backup = current, backup
+        return notes
+
+
+def _unsettled_upgrades(ws: Workspace) -> list[tuple[AuditEntry, dict]]:
+    """Upgrades begun (``stage: started``) without an outcome: their process was killed."""
+    with ws.session() as session:
+        entries = list(session.scalars(select(AuditEntry).where(AuditEntry.action == UPGRADE)
+                                       .order_by(AuditEntry.seq)))
+    started, settled = [], set()
+    for entry in entries:
+        try:
+            values = json.loads(entry.new_values or "{}")
+        except ValueError:
+            continue
+        if values.get("stage") == journal.STARTED:
+            started.append((entry, values))
+        elif values.get("intent") is not None:
+            settled.add(values["intent"])
+    return [(entry, values) for entry, values in started if entry.seq not in settled]
+
+
+def _settle_upgrades(ctx: ServiceContext) -> list[str]:
+    ws, notes = ctx.workspace, []
+    now = migrations.current_revision(ws.engine)
+    for entry, values in _unsettled_upgrades(ws):
+        name, found = str(values.get("backup") or ""), str(values.get("schema") or "")
+        kept = bool(name) and (ws.backup_dir / Path(name).name).exists()
+        done = now != found  # the migrations commit as one transaction: moved means they all ran
+        with ws.writing() as session:
+            ctx.audit(session, UPGRADE, "workspace", None, old={"schema": found},
+                      new={"stage": journal.COMPLETED if done else journal.FAILED, "intent": entry.seq,
+                           "recovered": True, "from": found, "to": now, "backup": name if kept else None},
+                      success=done)
+        when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        notes.append(f"{entry.username} 于 {when} 开始的工作区数据结构升级在完成前被中断；"
+                     + ("升级已经完成，现已补记入审计日志；" if done
+                        else "工作区仍是原来的版本，已记入审计日志并重新升级；")
+                     + (f"升级前的备份保存在 backups/{name}。" if kept
+                        else "升级前的备份没有写成（残留的临时文件已清除）。"))
+    return notes
+
+
+@contextlib.contextmanager
+def _upgrade_lock(data_dir: Path) -> Iterator[None]:
+    deadline = time.monotonic() + UPGRADE_WAIT_SECONDS
+    while (held := Held.take(Path(data_dir) / recovery.UPGRADE_LOCK)) is None:
+        if time.monotonic() > deadline:
+            raise WorkspaceBusy("另一个窗口或命令正在升级此工作区的数据结构，尚未完成。请稍后再登录。")
+        time.sleep(0.1)
+    try:
+        yield
+    finally:
+        held.release()
 
 
 def _context_for(ws: Workspace, username: str, clock: Clock) -> ServiceContext:

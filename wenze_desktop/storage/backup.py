@@ -91,14 +91,15 @@ def build_backup(ws: Workspace, part: Path, instance_id: str | None = None, *, i
 
 def write_backup(ws: Workspace, out: Path, instance_id: str | None = None, *,
                  step: str = "workspace.upgrade") -> dict:
-    """Write ``out`` atomically, without an audit intent (the backup taken before a schema upgrade, which the
-    sign-in audits as part of the upgrade); returns its manifest."""
+    """Write ``out`` atomically, without an audit intent of its own (the backup taken before a schema upgrade:
+    the sign-in commits the upgrade's entry naming it first, services/auth.py); returns its manifest."""
     out = Path(out)
     make_private_dir(out.parent)
     with recovery.claimed(scratch_for(out)) as scratch:
         manifest = build_backup(ws, scratch / PARTIAL, instance_id, step=step)
         os.replace(scratch / PARTIAL, out)
         fsync_dir(out.parent)
+    crashpoints.step(f"{step}/published")
     return manifest
 
 

@@ -7,8 +7,10 @@ moves the new ones in, and removes the journal last. ``finish_interrupted`` find
 restore and rolls it forward (the scratch was verified; each new file is recognised by its SHA-256) or, when the
 new files are no longer all there, back. Creating a workspace builds the database in a scratch folder
 (``.wzinit-*``) and renames it in last; an interrupted creation is undone. Scratch folders of backups (``.wzbak-*``)
-and restores are removed, unless the process that made them is still running: each such folder holds a lock file
-that its process keeps locked (the operating system releases the lock when the process dies).
+and restores are removed, unless the process that made them is still running: each such folder has a lock file
+beside it (``<folder>.lock``) that its process takes before making the folder and keeps until the folder is
+gone (the operating system releases the lock when the process dies). A restore never swaps the files under an
+open workspace (storage/sessions.py).
 
 Nothing here opens the database: this runs before anyone has signed in.
 """
@@ -19,15 +21,19 @@ import contextlib
 import hashlib
 import json
 import os
+import secrets
 import shutil
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from wenze_desktop import crashpoints
 from wenze_desktop.errors import IntegrityFailure, WorkspaceBusy
 from wenze_desktop.paths import BACKUP_DIR, DB_FILE, KEYRING_FILE, LOGIN_STATE_FILE
-from wenze_desktop.storage.atomic import atomic_write_text, fsync_dir
+from wenze_desktop.storage import sessions
+from wenze_desktop.storage.atomic import fsync_dir, make_private_dir
 from wenze_desktop.storage.filelock import Held
 
 RESTORE_JOURNAL = "wenze.restoring"
@@ -35,7 +41,10 @@ RESTORE_SCRATCH = ".restore-"
 INIT_SCRATCH = ".wzinit-"
 BACKUP_SCRATCH = ".wzbak-"
 LEGACY_CREATING = f".{DB_FILE}.creating"
-LOCK_FILE = "in-use.lock"
+LOCK_SUFFIX = ".lock"
+UPGRADE_LOCK = ".upgrade.lock"  # held while a sign-in upgrades the schema (services/auth.py)
+RESTORE_BUSY_MESSAGE = ("上次从备份恢复工作区时程序被中断，需要先完成或撤销这次恢复，但工作区正被其他窗口或命令使用"
+                        "（{count} 个）。请先关闭它们再登录。未做任何改动。")
 INIT_KEYRING_ID = "keyring-id"
 # What makes up a workspace in its folder, moved aside together (a database's hot journal must never end up
 # beside another database).
@@ -64,34 +73,71 @@ def take_notices() -> list[str]:
 
 
 # -- locks of scratch folders --------------------------------------------------------------------------------------
+def lock_of(folder: Path) -> Path:
+    """The lock file of a scratch folder: beside it (``<folder>.lock``), taken before the folder is made and let
+    go after it is removed, so that no other program ever sees the folder without its holder."""
+    folder = Path(folder)
+    return folder.with_name(folder.name + LOCK_SUFFIX)
+
+
+def fresh_scratch(parent: Path, prefix: str) -> Path:
+    """A new scratch folder's name under ``parent`` (made by ``claimed``)."""
+    return Path(parent) / f"{prefix}{secrets.token_hex(6)}"
+
+
 @contextlib.contextmanager
 def claimed(folder: Path) -> Iterator[Path]:
-    """Create ``folder`` (if needed) and hold its lock while the operation works in it; remove it afterwards."""
+    """Hold ``folder``'s lock, then create the folder (if needed), while the operation works in it; remove it
+    afterwards, and only then let the lock go."""
     folder = Path(folder)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    held = Held.take(folder / LOCK_FILE)
+    if not folder.parent.is_dir():
+        make_private_dir(folder.parent)
+    held = _take_patiently(lock_of(folder))
     if held is None:
         raise WorkspaceBusy(f"临时目录 {folder} 正被另一个窗口或命令使用，请稍后再试。")
     try:
+        folder.mkdir(mode=0o700, exist_ok=True)
         yield folder
     finally:
-        held.release()
         shutil.rmtree(folder, ignore_errors=True)
+        held.release()
 
 
-def in_use(folder: Path) -> bool:
-    """Whether a running process holds ``folder``'s lock (a folder without a lock file is abandoned)."""
-    lock = Path(folder) / LOCK_FILE
-    if not lock.exists():
-        return False
-    try:
+def _take_patiently(lock: Path, patience: float = 5.0) -> Held | None:
+    """A program sweeping abandoned scratch may hold a lock file that has no folder yet for an instant."""
+    deadline = time.monotonic() + patience
+    while True:
         held = Held.take(lock)
+        if held is not None or time.monotonic() > deadline:
+            return held
+        time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def abandoned(folder: Path) -> Iterator[bool]:
+    """Whether ``folder`` is abandoned (nobody holds its lock); if so its lock is held for the block, then the
+    folder (unless the block raised) and its lock file are removed."""
+    try:
+        held = Held.take(lock_of(folder))
     except OSError:
-        return True  # cannot tell (or the folder is going away): leave it alone
+        held = None  # cannot tell (or the parent is going away): leave it alone
     if held is None:
-        return True
-    held.release(remove=False)
-    return False
+        yield False
+        return
+    try:
+        yield True
+        _remove(Path(folder))
+    finally:
+        held.release()
+
+
+def sweep_scratch(parent: Path, prefix: str) -> None:
+    """Remove the abandoned scratch folders ``<prefix>*`` in ``parent`` and the lock files of killed processes
+    (taken and gone before their folder was made, or after it was removed)."""
+    names = {p.name.removesuffix(LOCK_SUFFIX) for p in Path(parent).glob(prefix + "*")}
+    for name in sorted(names):
+        with abandoned(Path(parent) / name):
+            pass
 
 
 # -- files ---------------------------------------------------------------------------------------------------------
@@ -169,7 +215,14 @@ def replace_workspace(data_dir: Path, scratch: Path, aside: Path, source: str) -
     plan = {"format": 1, "from": source, "scratch": scratch.name,
             "aside": Path(aside).relative_to(data_dir).as_posix(), "files": hashes,
             "old": [name for name in WORKSPACE_FILES if (data_dir / name).exists()]}
-    atomic_write_text(data_dir / RESTORE_JOURNAL, json.dumps(plan, ensure_ascii=False, indent=2))
+    _write_journal(data_dir, scratch, json.dumps(plan, ensure_ascii=False, indent=2))
+    # Counted once the journal is there: a window opening from now on sees the journal and stays out
+    # (Workspace.attach), one opened before is counted here.
+    try:
+        sessions.refuse_if_open(data_dir)
+    except BaseException:
+        _close_journal(data_dir)
+        raise
     crashpoints.step("workspace.restore/journal")
     _roll_forward(data_dir, scratch, Path(aside))
     _close_journal(data_dir)
@@ -198,6 +251,33 @@ def _roll_back(data_dir: Path, aside: Path, old: list[str]) -> None:
             aside.rmdir()  # only if empty: anything else stays where the user can find it
 
 
+def _write_journal(data_dir: Path, scratch: Path, text: str) -> None:
+    """Write the journal durably, refusing if one is there (another restore under way): it is written in the
+    restore's own scratch folder (nobody sweeps that while the restore holds it) and linked in under the
+    journal's name, which fails rather than replaces."""
+    journal = data_dir / RESTORE_JOURNAL
+    fd, tmp = tempfile.mkstemp(prefix="journal.", suffix=".tmp", dir=scratch)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        busy = WorkspaceBusy(f"工作区 {data_dir} 正在从另一个备份恢复（另一个窗口或命令）。请等它完成后再试；"
+                             "本次未做任何改动。")
+        try:
+            os.link(tmp, journal)
+        except FileExistsError:
+            raise busy from None
+        except OSError:  # a file system without hard links (FAT): check, then rename
+            if journal.exists():
+                raise busy from None
+            os.replace(tmp, journal)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    fsync_dir(data_dir)
+
+
 def _close_journal(data_dir: Path) -> None:
     (data_dir / RESTORE_JOURNAL).unlink()
     fsync_dir(data_dir)
@@ -220,8 +300,18 @@ def _finish_restore(data_dir: Path) -> list[str]:
     if Path(plan["aside"]).is_absolute() or ".." in Path(plan["aside"]).parts:
         raise IntegrityFailure(f"工作区 {data_dir} 中的恢复记录 {RESTORE_JOURNAL} 指向工作区目录以外，已被改动。"
                                "请联系技术支持。")
-    if in_use(scratch):
-        raise WorkspaceBusy(f"工作区 {data_dir} 正在从备份恢复（另一个窗口或命令）。请等恢复完成后再试。")
+    with abandoned(scratch) as gone:
+        if not gone:
+            raise WorkspaceBusy(f"工作区 {data_dir} 正在从备份恢复（另一个窗口或命令）。请等恢复完成后再试。")
+        # The files are about to be swapped: not under a window that has them open.
+        sessions.refuse_if_open(data_dir, RESTORE_BUSY_MESSAGE)
+        note = _settle_restore(data_dir, scratch, aside, hashes, old, source)
+        _close_journal(data_dir)
+    return [note]
+
+
+def _settle_restore(data_dir: Path, scratch: Path, aside: Path, hashes: dict[str, str], old: list[str],
+                    source: str) -> str:
     ready = all(
         _digest_or_none(scratch / name) == hashes[name]
         or (not (scratch / name).exists() and _digest_or_none(data_dir / name) == hashes[name])
@@ -236,9 +326,7 @@ def _finish_restore(data_dir: Path) -> list[str]:
         note = (f"上次从备份“{source}”恢复工作区时程序被中断，而备份中取出的文件已不完整；"
                 + ("已退回恢复前的工作区，其内容未被改动。" if old else "目录已回到恢复前的状态（其中没有工作区）。")
                 + "如仍需恢复，请重新运行恢复。")
-    _close_journal(data_dir)
-    _remove(scratch)
-    return [note]
+    return note
 
 
 # -- creation -----------------------------------------------------------------------------------------------------
@@ -256,15 +344,14 @@ def _finish_create(data_dir: Path) -> list[str]:
     keys, db = data_dir / KEYRING_FILE, data_dir / DB_FILE
     undone = ("上次建立工作区时程序在完成前被中断，工作区没有建成；未完成的文件已清除。"
               "请重新建立工作区（wenze init，或在程序的首次使用向导中）。")
-    for scratch in sorted(data_dir.glob(INIT_SCRATCH + "*")):
-        if in_use(scratch):
-            continue
-        ours = _read_text(scratch / INIT_KEYRING_ID)
-        if ours and keys.exists() and not db.exists() and _keyring_id(keys) == ours:
-            keys.unlink()
-            fsync_dir(data_dir)
-            notes.append(undone)
-        _remove(scratch)
+    for name in sorted({p.name.removesuffix(LOCK_SUFFIX) for p in data_dir.glob(INIT_SCRATCH + "*")}):
+        scratch = data_dir / name
+        with abandoned(scratch) as gone:
+            ours = _read_text(scratch / INIT_KEYRING_ID) if gone else ""
+            if ours and keys.exists() and not db.exists() and _keyring_id(keys) == ours:
+                keys.unlink()
+                fsync_dir(data_dir)
+                notes.append(undone)
     # Left by earlier versions, which built the database beside the workspace and saved the key slots before
     # renaming it in (the same undo: key slots without their database are no workspace).
     legacy = data_dir / LEGACY_CREATING
@@ -300,11 +387,12 @@ def finish_interrupted(data_dir: Path) -> list[str]:
     except OSError as exc:
         raise IntegrityFailure(f"无法完成工作区 {data_dir} 中上次被中断的操作（{exc}）。请检查该目录的权限和磁盘空间后"
                                "重试；在此之前请不要手工移动其中的文件。") from exc
-    for folder, pattern in ((data_dir, RESTORE_SCRATCH + "*"), (data_dir, BACKUP_SCRATCH + "*"),
-                            (data_dir / BACKUP_DIR, BACKUP_SCRATCH + "*")):
-        for scratch in folder.glob(pattern):
-            if not in_use(scratch):
-                _remove(scratch)
+    # Only what nobody holds: a folder's lock is taken before the folder is made and let go after it is removed.
+    for folder, prefix in ((data_dir, RESTORE_SCRATCH), (data_dir, BACKUP_SCRATCH),
+                           (data_dir / BACKUP_DIR, BACKUP_SCRATCH)):
+        sweep_scratch(folder, prefix)
+    sessions.sweep(data_dir)
+    Held.sweep(data_dir, UPGRADE_LOCK)
     for name in ATOMIC_TEMP_OF:
         for leftover in data_dir.glob(f".{name}.*.tmp"):
             _remove(leftover)

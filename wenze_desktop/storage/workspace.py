@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,12 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from wenze_desktop import crashpoints
-from wenze_desktop.errors import CaseChanged, IntegrityFailure, WorkspaceExists, WorkspaceMissing
+from wenze_desktop.errors import CaseChanged, IntegrityFailure, WorkspaceBusy, WorkspaceExists, WorkspaceMissing
 from wenze_desktop.paths import BACKUP_DIR, DB_FILE, KEYRING_FILE, LOGIN_STATE_FILE
 from wenze_desktop.security.kdf import Argon2Params
-from wenze_desktop.storage import migrations, recovery
+from wenze_desktop.storage import migrations, recovery, sessions
 from wenze_desktop.storage.atomic import atomic_write_text, fsync_dir, make_private_dir
-from wenze_desktop.storage.engine import begin_immediate, make_engine, make_session_factory
+from wenze_desktop.storage.engine import begin_immediate, busy_error, is_busy, make_engine, make_session_factory
+from wenze_desktop.storage.filelock import Held
 from wenze_desktop.storage.keyring import Keyring
 
 STALE_MESSAGE = ("保存未完成：这条记录在您读取之后已被他人（另一窗口或命令）修改。本次未做任何改动；"
@@ -37,8 +37,10 @@ class Workspace:
     db_key: bytes = field(repr=False)
     engine: Engine = field(repr=False)
     session_factory: sessionmaker[Session] = field(repr=False)
-    migrated_from: str | None = None  # the schema revision found before an upgrade on open
+    migrated_from: str | None = None  # the schema revision found before an upgrade at sign-in
     pre_migration_backup: Path | None = None
+    # held from attach to close: a restore does not swap the files under an open workspace (storage/sessions.py)
+    session_lock: Held | None = field(default=None, repr=False)
 
     # -- locations ------------------------------------------------------------------------------
     @staticmethod
@@ -88,7 +90,7 @@ class Workspace:
                                                        password, params)
         keys_saved = db_moved = False
         try:
-            with recovery.claimed(Path(tempfile.mkdtemp(dir=data_dir, prefix=recovery.INIT_SCRATCH))) as scratch:
+            with recovery.claimed(recovery.fresh_scratch(data_dir, recovery.INIT_SCRATCH)) as scratch:
                 # Lets the next start tell these key slots from anyone else's if it has to undo this creation.
                 atomic_write_text(scratch / recovery.INIT_KEYRING_ID, keyring.keyring_id)
                 building = private_file(scratch / DB_FILE)
@@ -153,35 +155,71 @@ class Workspace:
         return Keyring.load(cls.keyring_path_of(data_dir))
 
     @classmethod
-    def attach(cls, data_dir: Path, keyring: Keyring, db_key: bytes, *, now: datetime | None = None,
-               upgrade: bool = True) -> Workspace:
-        """Open the database with an unwrapped key; back up and upgrade an older schema first."""
-        tighten_mode(cls.db_path_of(data_dir))  # files made by earlier versions were readable by others
-        engine = make_engine(cls.db_path_of(data_dir), db_key)
-        ws = cls(Path(data_dir), keyring, db_key, engine, make_session_factory(engine))
+    def attach(cls, data_dir: Path, keyring: Keyring, db_key: bytes, *, upgrade: bool = False) -> Workspace:
+        """Open the database with an unwrapped key, its schema as found (a sign-in upgrades an older one, backed
+        up and audited: services/auth.py). The workspace counts as open (its session lock) until ``close``."""
+        if upgrade:
+            raise ValueError("an older schema is upgraded at sign-in (services.auth), audited")
+        data_dir = Path(data_dir)
+        session_lock = sessions.open_session(data_dir)
         try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            if upgrade:
-                ws._upgrade_schema(now)
+            # Checked once our lock is held: a restore writes its journal before it counts the open sessions.
+            if (data_dir / recovery.RESTORE_JOURNAL).exists():
+                raise WorkspaceBusy(f"工作区 {data_dir} 正在从备份恢复（另一个窗口或命令）。请等恢复完成后再登录。")
+            tighten_mode(cls.db_path_of(data_dir))  # files made by earlier versions were readable by others
+            engine = make_engine(cls.db_path_of(data_dir), db_key)
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            except BaseException:
+                engine.dispose()
+                raise
         except BaseException:
-            engine.dispose()
+            session_lock.release()
             raise
-        return ws
+        return cls(data_dir, keyring, db_key, engine, make_session_factory(engine), session_lock=session_lock)
 
-    def _upgrade_schema(self, now: datetime | None) -> None:
+    # -- schema upgrade (driven and audited by the sign-in, services/auth.py) ------------------------------------
+    def schema_behind(self) -> str | None:
+        """The schema revision found if it is older than this program's; None if current. A workspace from a
+        newer program, or a database without a schema, is refused."""
         current, head = migrations.current_revision(self.engine), migrations.head_revision()
         if current == head:
-            return
-        if current is not None and current not in migrations.known_revisions():
+            return None
+        if current is None:
+            raise IntegrityFailure(f"数据库文件 {self.db_path} 中没有工作区的数据结构"
+                                   "（文件不完整或不是本程序的工作区）。请从备份恢复。")
+        if current not in migrations.known_revisions():
             raise IntegrityFailure(f"此工作区的数据结构版本（{current}）比本程序新，请使用更新版本的程序打开。")
-        from wenze_desktop.storage.backup import write_backup  # backup imports this module
+        return current
 
-        stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-        self.pre_migration_backup = self.backup_dir / f"before-upgrade-{current or 'empty'}-{stamp}.wzbak"
-        write_backup(self, self.pre_migration_backup)
-        migrations.upgrade(self.engine)
-        self.migrated_from = current or "empty"
+    def pre_upgrade_backup_path(self, current: str, now: datetime) -> Path:
+        """A name in backups/ no earlier file has (a retried upgrade keeps the backup of the failed one)."""
+        stem = f"before-upgrade-{current}-{now.astimezone():%Y%m%d-%H%M%S}"
+        candidate, n = self.backup_dir / f"{stem}.wzbak", 1
+        while candidate.exists():
+            n += 1
+            candidate = self.backup_dir / f"{stem}-{n}.wzbak"
+        return candidate
+
+    def upgrade_schema(self) -> None:
+        """Migrate to the head in one transaction: a migration that fails (or a process killed half way) leaves
+        the schema as it was. (The driver would commit each DDL statement of its own accord outside an explicit
+        transaction; the migrations run on this thread's one connection, inside the ``BEGIN IMMEDIATE`` here.)"""
+        raw = self.engine.raw_connection()
+        try:
+            dbapi = raw.driver_connection
+            begin_immediate_raw(dbapi)
+            try:
+                migrations.upgrade(self.engine)
+            except BaseException:
+                if dbapi.in_transaction:
+                    dbapi.rollback()
+                raise
+            if dbapi.in_transaction:
+                dbapi.commit()
+        finally:
+            raw.close()
 
     def session(self) -> Session:
         """A session for reading (its transactions begin deferred); write with ``writing``."""
@@ -205,12 +243,23 @@ class Workspace:
         with contextlib.suppress(Exception), self.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA optimize")
         self.engine.dispose()
+        if self.session_lock is not None:
+            self.session_lock.release()  # the last: the files are no longer open here
 
     def __enter__(self) -> Workspace:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def begin_immediate_raw(dbapi) -> None:
+    try:
+        dbapi.execute("BEGIN IMMEDIATE")
+    except Exception as exc:  # the raw connection bypasses the engine's handle_error hook
+        if is_busy(exc):
+            raise busy_error() from exc
+        raise
 
 
 def private_file(path: Path) -> Path:
