@@ -147,6 +147,99 @@ def test_a_name_left_by_an_interrupted_creation_can_be_created_again_but_not_a_r
         again.workspace.close()
 
 
+def killed_creation(ctx, clock, user_id="u-bob"):
+    """What ``create_user`` commits before writing the slot: the row and the intent with its database side."""
+    from wenze_desktop.domain.models import StaffUser
+    from wenze_desktop.services import journal
+    from wenze_desktop.services.accounts import STAFF_CHANGE, staff_change
+
+    with ctx.transaction() as s:
+        s.add(StaffUser(id=user_id, username="bob", display_name="鲍勃", roles=["handler"], active=True,
+                        created_at=clock(), updated_at=clock(), password_changed_at=clock()))
+        s.flush()
+        killed = journal.begin(ctx, s, "user.create", "staff_user", user_id, {"username": "bob"},
+                               keyring=("slot:bob", "0" * 64),
+                               apply=journal.database_side(STAFF_CHANGE,
+                                                           failed=staff_change(user_id, unfinished_creation=True)))
+    killed.alive.release(remove=False)  # the process died
+
+
+def test_a_creation_killed_before_its_slot_leaves_no_account_after_the_next_sign_in(workspace, data_dir, clock):
+    ctx, _ = workspace
+    killed_creation(ctx, clock)
+    ctx.workspace.close()
+    again = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
+    try:
+        assert stages(again, "user.create")[-1] == "failed" and no_pending(again)
+        assert [u.username for u in AccountService(again).list_users()] == [ADMIN]  # the row went with it
+        AccountService(again).create_user("bob", "鲍勃", ["handler"], "Bob-password-1")
+    finally:
+        again.workspace.close()
+    login(data_dir, "bob", "Bob-password-1", clock=clock).workspace.close()
+
+
+def test_a_failed_creation_s_row_referred_to_meanwhile_is_kept_inactive_and_can_be_created_again(
+        workspace, data_dir, clock):
+    from wenze_desktop.domain.models import Case
+    from wenze_desktop.services.cases import CaseService
+
+    ctx, _ = workspace
+    killed_creation(ctx, clock)
+    case_id = CaseService(ctx).create_case("K-1", "某案", "gz2009")
+    with ctx.transaction() as s:  # assigned to bob while his creation was under way
+        s.get(Case, case_id).handler_id = "u-bob"
+    ctx.workspace.close()
+    again = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)  # must not be kept from signing in by it
+    try:
+        assert stages(again, "user.create")[-1] == "failed" and no_pending(again)
+        assert [(u.username, u.active) for u in AccountService(again).list_users()] == [(ADMIN, True),
+                                                                                        ("bob", False)]
+        assert AccountService(again).create_user("bob", "鲍勃", ["handler"], "Bob-password-1") == "u-bob"
+    finally:
+        again.workspace.close()
+    login(data_dir, "bob", "Bob-password-1", clock=clock).workspace.close()
+
+
+def test_the_account_row_follows_the_slot_file_when_its_change_is_settled_at_sign_in(workspace, data_dir, clock):
+    """Killed after the slot file was written: the next sign-in completes the change and applies its database
+    side with it (the child-process kills of every step: tests/reliability/test_accounts_crash.py)."""
+    from wenze_desktop.domain.models import StaffUser
+    from wenze_desktop.services import journal
+    from wenze_desktop.services.accounts import STAFF_CHANGE, staff_change
+
+    ctx, _ = workspace
+    accounts = AccountService(ctx)
+    bob_id = accounts.create_user("bob", "鲍勃", ["handler"], "Bob-password-1")
+    draft = Keyring.load(ctx.workspace.keyring.path)
+    draft.remove_slot("bob")
+    with ctx.transaction() as s:
+        killed = journal.begin(ctx, s, "user.deactivate", "staff_user", bob_id, {"active": False},
+                               keyring=("slot:bob", None),
+                               apply=journal.database_side(STAFF_CHANGE, completed=staff_change(bob_id, active=False)))
+    ctx.workspace.keyring.update(lambda ring: ring.adopt(draft, "slot:bob"))  # the slot file was written
+    killed.alive.release(remove=False)  # and then the process died
+    ctx.workspace.close()
+    again = login(data_dir, ADMIN, ADMIN_PASSWORD, clock=clock)
+    try:
+        assert stages(again, "user.deactivate") == ["started", "completed"] and no_pending(again)
+        with again.workspace.session() as s:
+            assert s.get(StaffUser, bob_id).active is False
+        AccountService(again).reactivate(bob_id, "Bob-new-password-2")
+    finally:
+        again.workspace.close()
+    login(data_dir, "bob", "Bob-new-password-2", clock=clock).workspace.close()
+
+
+def test_an_account_change_records_only_what_it_may_set(ctx):
+    from wenze_desktop.services import journal
+    from wenze_desktop.services.accounts import STAFF_CHANGE
+
+    for description in ({"id": "u", "roles": ["system_admin"]}, {"id": "u", "active": "yes"},
+                        {"id": "u", "password_changed_at": "yesterday"}, {"active": True}):
+        with pytest.raises(ValueError):
+            journal.database_side(STAFF_CHANGE, completed=description)
+
+
 def test_deactivation_and_policy_are_audited_as_intents(ctx, data_dir, clock):
     from wenze_desktop.storage.keyring import LoginPolicy
 

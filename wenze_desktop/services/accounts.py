@@ -3,10 +3,16 @@
 A key slot lives in a file beside the database, which no transaction rolls back. So every slot change is
 audited before it exists (``services/journal.py``): the new slot (or policy) is built first, on a copy of the
 keyring; the intent naming its digest is committed; then, in one write transaction, the slot file is saved and
-the completion is recorded with the database side of the change. A process killed in between leaves the intent,
-and the next sign-in records it as completed exactly when the slot file holds the new slot. Slot files are
-only written while the database write lock is held, so two programs changing slots take turns and neither
-undoes the other's change.
+the completion is recorded. A process killed in between leaves the intent, and the next sign-in records it as
+completed exactly when the slot file holds the new slot. Slot files are only written while the database write
+lock is held, so two programs changing slots take turns and neither undoes the other's change.
+
+The database side of a slot change (the account marked inactive or active again, ``password_changed_at``, the
+``user.reactivate`` entry; the row of a creation that failed removed) is not a closure run in the transaction a
+kill rolls back: it is described with the intent (``staff_change``: the account's id and the few fields it sets,
+nothing else) and applied by the journal in the transaction that records the outcome — this process's
+completion or failure, or the next sign-in's reconciliation (``_apply_staff_change``, registered with the
+journal). So after any interruption the audit log, the slot file and the account's row agree.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wenze_desktop import crashpoints
@@ -32,16 +40,74 @@ from wenze_desktop.services.context import ServiceContext, changed, snapshot
 from wenze_desktop.storage.keyring import Keyring, LoginPolicy
 from wenze_desktop.storage.workspace import Workspace
 
+# -- the database side of a slot change, described with its intent ----------------------------------------------
+
+STAFF_CHANGE = "staff_user"
+_STAFF_FIELDS = {"id": str, "active": bool, "password_changed_at": str, "unfinished_creation": bool}
+
+
+def staff_change(user_id: str, *, active: bool | None = None, password_changed_at: datetime | None = None,
+                 unfinished_creation: bool = False) -> dict:
+    """What a slot change does to the account's row, as it is recorded with the intent."""
+    change: dict = {"id": user_id}
+    if active is not None:
+        change["active"] = active
+    if password_changed_at is not None:
+        change["password_changed_at"] = password_changed_at.isoformat()
+    if unfinished_creation:
+        change["unfinished_creation"] = True
+    return change
+
+
+def _check_staff_change(change: dict) -> None:
+    if not isinstance(change.get("id"), str) or not set(change) <= set(_STAFF_FIELDS):
+        raise ValueError(f"not an account change: {sorted(change)}")
+    for key, value in change.items():
+        if type(value) is not _STAFF_FIELDS[key]:
+            raise ValueError(f"account change: {key} is {type(value).__name__}")
+    if "password_changed_at" in change:
+        datetime.fromisoformat(change["password_changed_at"])  # ValueError if it is not a time
+
+
+@journal.applier(STAFF_CHANGE, _check_staff_change)
+def _apply_staff_change(ctx: ServiceContext, s: Session, change: dict, note: dict) -> None:
+    """Applied by the journal with the outcome it records (``note``: the intent's number, whether recovered)."""
+    staff = s.get(StaffUser, change["id"])
+    if staff is None:
+        return  # nothing left to apply it to
+    if change.get("unfinished_creation"):
+        # A creation that failed: its row, committed with the intent, goes (unless its slot exists after all).
+        if Keyring.load(ctx.workspace.keyring.path).has_user(staff.username):
+            return
+        try:
+            with s.begin_nested():
+                s.delete(staff)
+        except IntegrityError:  # referred to meanwhile (a case assigned to it): kept inactive, never usable
+            staff.active = False
+            ctx.touch(staff)
+        return
+    if "password_changed_at" in change:
+        staff.password_changed_at = datetime.fromisoformat(change["password_changed_at"])
+    if "active" in change and staff.active != change["active"]:
+        if change["active"]:
+            ctx.audit(s, "user.reactivate", "staff_user", staff.id, {"active": False}, {"active": True, **note})
+        staff.active = change["active"]
+    ctx.touch(staff)
+
 
 def change_keyring(ctx: ServiceContext, action: str, object_type: str, object_id: str | None, part: str,
-                   draft: Keyring, new: dict | None = None, *,
+                   draft: Keyring, new: dict | None = None, *, apply: dict | None = None,
                    within: Callable[[Session], None] | None = None) -> None:
     """Give the slot file ``part`` (``slot:<username>`` or ``policy``) as it is in ``draft``, audited first.
 
-    ``within(session)`` is the database side of the change, committed with the completion. If the slot file
-    cannot be written, nothing has changed and the failure is recorded."""
+    ``apply`` (``staff_change(...)``) is the database side of the change: recorded with the intent and applied
+    with the completion, here or by the next sign-in if this process is killed after writing the slot file.
+    ``within(session)`` runs in the completing transaction of this process only — a kill after the slot file
+    was written loses it; use ``apply``. If the slot file cannot be written, nothing has changed and the failure
+    is recorded."""
+    side = journal.database_side(STAFF_CHANGE, completed=apply) if apply is not None else None
     with journal.intended(ctx, action, object_type, object_id, new,
-                          keyring=(part, journal.keyring_digest(draft, part))) as intent:
+                          keyring=(part, journal.keyring_digest(draft, part)), apply=side) as intent:
         _write_and_complete(ctx, intent, part, draft, within)
 
 
@@ -93,9 +159,11 @@ class AccountService:
         creation is completed.
 
         Until its slot exists the account cannot sign in (sign-in needs the slot). If the slot cannot be written,
-        the failure is recorded, the row is removed and the message says the account was not created. If the
-        process is killed before the slot is written, the row stays without a slot (unusable) and the next
-        sign-in records the creation as failed; creating the same name again takes that row over."""
+        the failure is recorded and the row removed with it (the intent's database side for a failure), and the
+        message says the account was not created. If the process is killed before the slot is written, the next
+        sign-in records the creation as failed and removes the row the same way. A row left without a slot
+        otherwise (by an older version, or kept because something refers to it) is taken over by creating the
+        same name again."""
         self.ctx.require(Permission.USER_MANAGE, action="user.create", object_type="staff_user")
         check_username(username)
         check_role_separation(roles)
@@ -119,16 +187,12 @@ class AccountService:
             s.flush()
             intent = journal.begin(self.ctx, s, "user.create", "staff_user", user_id,
                                    snapshot(staff, ["username", "display_name", "roles"]),
-                                   keyring=(part, journal.keyring_digest(draft, part)))
+                                   keyring=(part, journal.keyring_digest(draft, part)),
+                                   apply=journal.database_side(
+                                       STAFF_CHANGE, failed=staff_change(user_id, unfinished_creation=True)))
         crashpoints.step("user.create/intent")
-        try:
-            with journal.carrying_out(intent):
-                _write_and_complete(self.ctx, intent, part, draft, None)
-        except BaseException:
-            with contextlib.suppress(Exception), self.ctx.transaction() as s:
-                if (row := s.get(StaffUser, user_id)) is not None:
-                    s.delete(row)  # made a moment ago, never signed in, referenced by nothing
-            raise
+        with journal.carrying_out(intent):
+            _write_and_complete(self.ctx, intent, part, draft, None)
         with contextlib.suppress(OSError):  # failures typed under this name before it was an account
             LoginState(Workspace.login_state_path_of(self.ctx.workspace.data_dir)).clear(username)
         return user_id
@@ -164,19 +228,12 @@ class AccountService:
         check_password(new_password, self._keyring.policy.min_password_length, username)
         self._set_password(self.ctx.user.id, username, new_password, "user.change_password")
 
-    def _set_password(self, user_id: str, username: str, password: str, action: str,
-                      also: Callable[[Session, StaffUser], None] | None = None) -> None:
+    def _set_password(self, user_id: str, username: str, password: str, action: str, *,
+                      activate: bool = False) -> None:
         draft = self._draft()
         draft.set_password(username, user_id, self._db_key, password, slot_params(draft, username))
-
-        def within(s: Session) -> None:
-            staff = self._staff(s, user_id)
-            staff.password_changed_at = self.ctx.clock()
-            self.ctx.touch(staff)
-            if also is not None:
-                also(s, staff)
-
-        change_keyring(self.ctx, action, "staff_user", user_id, f"slot:{username}", draft, within=within)
+        change = staff_change(user_id, password_changed_at=self.ctx.clock(), active=True if activate else None)
+        change_keyring(self.ctx, action, "staff_user", user_id, f"slot:{username}", draft, apply=change)
 
     def set_roles(self, user_id: str, roles: list[str]) -> None:
         self.ctx.require(Permission.ROLE_ASSIGN, action="user.set_roles", object_type="staff_user",
@@ -192,8 +249,9 @@ class AccountService:
     def deactivate(self, user_id: str) -> None:
         """The account stops working at once: its key slot is removed, so its password no longer opens anything.
 
-        The row is marked inactive with the completion, after the slot is gone (killed before that, the account
-        has no slot and cannot sign in; the next sign-in records the deactivation as completed)."""
+        The row is marked inactive with the completion, after the slot is gone (killed in between, the account
+        has no slot and cannot sign in; the next sign-in records the deactivation as completed and marks the row
+        inactive in the same transaction)."""
         self.ctx.require(Permission.USER_MANAGE, action="user.deactivate", object_type="staff_user",
                          object_id=user_id)
         if user_id == self.ctx.user.id:
@@ -202,31 +260,20 @@ class AccountService:
             username = self._staff(s, user_id).username
         draft = self._draft()
         draft.remove_slot(username)
-
-        def within(s: Session) -> None:
-            staff = self._staff(s, user_id)
-            staff.active = False
-            self.ctx.touch(staff)
-
         change_keyring(self.ctx, "user.deactivate", "staff_user", user_id, f"slot:{username}", draft,
-                       new={"active": False}, within=within)
+                       new={"active": False}, apply=staff_change(user_id, active=False))
 
     def reactivate(self, user_id: str, new_password: str) -> None:
         """A reactivated account gets a new password from the administrator (its old slot is gone). The new slot
-        is audited before it is saved (``user.reset_password``); the account is marked active with the
-        completion, so it is never active without its new slot."""
+        is audited before it is saved (``user.reset_password``); the account is marked active (and
+        ``user.reactivate`` recorded) with the completion — by the next sign-in if this process is killed after
+        the slot is written —, so it is never active without its new slot, nor left inactive with it."""
         self.ctx.require(Permission.USER_MANAGE, action="user.reactivate", object_type="staff_user",
                          object_id=user_id)
         with self.ctx.workspace.session() as s:
             username = self._staff(s, user_id).username
         check_password(new_password, self._keyring.policy.min_password_length, username)
-
-        def activate(s: Session, staff: StaffUser) -> None:
-            if not staff.active:
-                staff.active = True
-                self.ctx.audit(s, "user.reactivate", "staff_user", user_id, {"active": False}, {"active": True})
-
-        self._set_password(user_id, username, new_password, "user.reset_password", activate)
+        self._set_password(user_id, username, new_password, "user.reset_password", activate=True)
 
     def unlock_account(self, username: str) -> bool:
         """Audited first, then cleared: killed in between, the log names an unlock the administrator repeats."""

@@ -11,16 +11,25 @@ entry for something that exists.
         write(intent.part)       # scratch beside the product
         intent.publish()         # the product appears (atomic rename)
         intent.complete({"sha256": ...})
+
+An operation whose database side must agree with what it produced (a key slot removed and the account marked
+inactive) does not leave that side to a transaction a kill rolls back. It describes it with the intent
+(``apply=database_side("staff_user", completed={...}, failed={...})``: a small explicit description, checked by
+the applier registered under that name), and the journal applies it in the very transaction that records the
+outcome — the operation's own completion or failure, or the next sign-in's reconciliation. So the audit entry,
+the file and the rows agree after any interruption. The journal itself writes no table from a description: only
+the registered appliers do, each checking its description first.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +69,71 @@ def keyring_digest(ring: Keyring, part: str) -> str | None:
     if value is None:
         return None
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+# -- the database side of an operation, applied with its outcome ------------------------------------------------
+
+@dataclass(frozen=True)
+class Applier:
+    check: Callable[[dict], None]  # raises ValueError for a description it does not accept
+    apply: Callable[[Any, Session, dict, dict], None]  # (ctx, session, description, {"intent": seq, ...})
+
+
+_APPLIERS: dict[str, Applier] = {}
+# The modules that register appliers. A sign-in that settles an intent may not have imported them (the command
+# line signs in without the account service), so they are imported when an unknown name is met.
+APPLIER_MODULES = ("wenze_desktop.services.accounts",)
+
+
+def applier(name: str, check: Callable[[dict], None]):
+    """Register ``fn(ctx, session, description, note)`` as the applier called ``name``."""
+    def register(fn: Callable[[Any, Session, dict, dict], None]):
+        _APPLIERS[name] = Applier(check, fn)
+        return fn
+    return register
+
+
+def _applier(name: str) -> Applier:
+    if name not in _APPLIERS:
+        for module in APPLIER_MODULES:
+            importlib.import_module(module)
+    try:
+        return _APPLIERS[name]
+    except KeyError:
+        raise ValueError(f"no applier called {name!r}") from None
+
+
+def database_side(by: str, completed: dict | None = None, failed: dict | None = None) -> dict:
+    """The database side of an operation: ``completed`` is applied with its completion, ``failed`` with its
+    failure, by the applier ``by`` (checked now, so that a wrong description never reaches an intent)."""
+    found = _applier(by)
+    for description in (completed, failed):
+        if description is not None:
+            found.check(description)
+    return {"by": by, COMPLETED: completed, FAILED: failed}
+
+
+def _description(traces: dict, stage: str) -> tuple[Applier, dict] | None:
+    """The applier and description for ``stage`` recorded with an intent; ValueError if it is not acceptable."""
+    side = traces.get("apply")
+    if not side:
+        return None
+    if not isinstance(side, dict) or not isinstance(side.get("by"), str):
+        raise ValueError("malformed database side")
+    description = side.get(stage)
+    if description is None:
+        return None
+    if not isinstance(description, dict):
+        raise ValueError("malformed database side")
+    found = _applier(side["by"])
+    found.check(description)
+    return found, description
+
+
+def _apply(ctx, s: Session, traces: dict, stage: str, note: dict) -> None:
+    found = _description(traces, stage)
+    if found is not None:
+        found[0].apply(ctx, s, found[1], note)
 
 
 def _digest(path: Path) -> str | None:
@@ -117,8 +191,10 @@ class Intent:
         crashpoints.step(f"{self.action}/published")
 
     def complete(self, new: dict | None = None, session: Session | None = None) -> None:
-        """Record the completion (in ``session`` if given, else in a transaction of its own)."""
+        """Record the completion, with the database side described at the start (in ``session`` if given, else
+        in a transaction of its own)."""
         def write(s: Session) -> None:
+            _apply(self.ctx, s, self.traces, COMPLETED, {"intent": self.seq})
             _settle(self.ctx, s, self.id, self.seq, self.action, self.object_type, self.object_id,
                     {**(new or {}), "stage": COMPLETED, "intent": self.seq}, True)
 
@@ -137,14 +213,15 @@ class Intent:
             self.alive = None
 
     def fail(self, reason: str) -> None:
-        """Remove what was produced and record the failure; if even that cannot be written now, the intent
-        stays pending and the next sign-in records it."""
+        """Remove what was produced and record the failure, with the database side described for a failure;
+        if even that cannot be written now, the intent stays pending and the next sign-in records it."""
         for path in self.traces.get("scratch", []):
             _remove(Path(path))
         if self.published and self.product is not None:
             _remove(self.product)
         self.settled = True
         with contextlib.suppress(Exception), self.ctx.transaction() as s:
+            _apply(self.ctx, s, self.traces, FAILED, {"intent": self.seq})
             _settle(self.ctx, s, self.id, self.seq, self.action, self.object_type, self.object_id,
                     {"stage": FAILED, "intent": self.seq, "reason": reason[:500]}, False)
         self._let_go()
@@ -152,10 +229,11 @@ class Intent:
 
 def begin(ctx, session: Session, action: str, object_type: str, object_id: str | None = None,
           new: dict | None = None, *, product: Path | None = None, scratch: tuple[Path, ...] = (),
-          keyring: tuple[str, str | None] | None = None) -> Intent:
+          keyring: tuple[str, str | None] | None = None, apply: dict | None = None) -> Intent:
     """Append the intent to ``session`` (the caller's write transaction commits it). ``product``: the file the
     operation will publish (its scratch copy is ``<product>.part`` unless ``scratch`` names others);
-    ``keyring``: (part, digest) the slot file will hold once the operation is done."""
+    ``keyring``: (part, digest) the slot file will hold once the operation is done; ``apply``: its database
+    side (``database_side``), applied with the outcome, whoever records it."""
     alive = Held.take(ctx.workspace.data_dir / f".operation-{new_uuid()}.lock")  # a fresh name: always free
     # by name: the lock is looked for in the workspace's folder, wherever the folder is by then
     traces: dict[str, Any] = {"alive": alive.path.name} if alive is not None else {}
@@ -167,6 +245,8 @@ def begin(ctx, session: Session, action: str, object_type: str, object_id: str |
         traces["scratch"] = [str(Path(p).absolute()) for p in scratch]
     if keyring is not None:
         traces["keyring"] = {"part": keyring[0], "sha256": keyring[1]}
+    if apply is not None:
+        traces["apply"] = apply
     entry = ctx.audit(session, action, object_type, object_id, None, {**(new or {}), "stage": STARTED})
     session.add(PendingOperation(id=entry.id, seq=entry.seq, action=action, object_type=object_type,
                                  object_id=object_id, user_id=ctx.user.id, username=ctx.user.username,
@@ -257,9 +337,17 @@ def _reconcile_one(ctx, row: PendingOperation, traces: dict) -> str:
         expected = traces["keyring"]
         if keyring_digest(Keyring.load(ctx.workspace.keyring.path), expected["part"]) == expected["sha256"]:
             outcome = {"stage": COMPLETED, "intent": row.seq, "recovered": True}
+    try:
+        _description(traces, outcome["stage"])
+        unapplied = None
+    except ValueError as exc:  # a description no applier accepts must not keep everybody from signing in
+        unapplied = str(exc)
+        outcome["unapplied"] = unapplied[:200]
     with ctx.transaction() as s:
         if s.get(PendingOperation, row.id) is None:
             return ""  # settled meanwhile by its own process
+        if unapplied is None:  # in the same transaction as the outcome: both or neither
+            _apply(ctx, s, traces, outcome["stage"], {"intent": row.seq, "recovered": True})
         _settle(ctx, s, row.id, row.seq, row.action, row.object_type, row.object_id, outcome,
                 outcome["stage"] == COMPLETED)
     label = LABELS.get(row.action, row.action)
