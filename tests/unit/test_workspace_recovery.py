@@ -378,3 +378,102 @@ def test_the_gui_finishes_a_killed_restore_and_tells_after_sign_in(session_loop,
     qtbot.waitUntil(lambda: loop.window is not None, timeout=10000)
     assert loop.notice is not None and loop.notice.parent() is loop.window
     assert "恢复现已完成" in loop.notice.text() and loop.notice.isVisible()
+
+
+# -- scratch folders of live programs are never swept ---------------------------------------------------------------
+def test_a_scratch_folder_is_locked_before_it_exists_and_until_it_is_gone(data_dir, monkeypatch):
+    from wenze_desktop.storage.filelock import Held
+
+    data_dir.mkdir()
+    folder = data_dir / ".wzbak-live"
+    made = []
+    real_mkdir = Path.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        if path == folder:  # at the moment the folder appears, its lock is already held
+            made.append(Held.take(recovery.lock_of(folder)))
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    with recovery.claimed(folder):
+        monkeypatch.undo()
+        assert made == [None]
+        recovery.finish_interrupted(data_dir)
+        assert folder.is_dir()
+    assert list(data_dir.iterdir()) == []  # folder and lock file gone
+
+
+def test_lock_files_and_folders_of_killed_programs_are_swept(data_dir):
+    backups = data_dir / "backups"
+    backups.mkdir(parents=True)
+    (data_dir / ".restore-a.lock").write_bytes(b"")  # killed after taking its lock, before making the folder
+    (backups / ".wzbak-b").mkdir()  # a folder whose lock went with its process (or an earlier version's)
+    (backups / ".wzbak-b" / "in-use.lock").write_bytes(b"")
+    (data_dir / ".wzinit-c.lock").write_bytes(b"")
+    (data_dir / ".session-d.lock").write_bytes(b"")
+    (data_dir / ".upgrade.lock").write_bytes(b"")
+    assert recovery.finish_interrupted(data_dir) == []
+    assert list(data_dir.iterdir()) == [backups] and list(backups.iterdir()) == []
+
+
+SWEEPER = """
+import sys, time
+from wenze_desktop.errors import WorkspaceBusy
+from wenze_desktop.storage.recovery import finish_interrupted
+print("sweeping", flush=True)
+until = time.monotonic() + float(sys.argv[2])
+n = 0
+while time.monotonic() < until:
+    try:
+        finish_interrupted(sys.argv[1]); n += 1
+    except WorkspaceBusy as busy:  # a start during a restore's swap is told to wait: what a user would see
+        assert "正在从备份恢复" in str(busy), busy
+print(n, flush=True)
+"""
+
+
+def test_backups_and_restores_succeed_while_other_programs_start(workspace, data_dir, clock, tmp_path):
+    """Every start sweeps abandoned scratch (finish_interrupted): a start in another program at any moment must
+    never take a live backup's or restore's folder."""
+    import subprocess
+    import sys
+    import time
+
+    ctx, _ = workspace
+    os.umask(old := os.umask(0o022))
+    try:
+        os.umask(0o022)
+        sweeper = subprocess.Popen([sys.executable, "-c", SWEEPER, str(data_dir), "6"], stdout=subprocess.PIPE,
+                                   text=True)
+        assert sweeper.stdout.readline().strip() == "sweeping"
+        made, until = 0, time.monotonic() + 3
+        while time.monotonic() < until:
+            made += 1
+            AdminService(ctx).backup(data_dir / "backups" / f"b{made}.wzbak")  # any failure fails the test
+        ctx.workspace.close()
+        restored = 0
+        while sweeper.poll() is None and restored < 4:
+            restored += 1
+            restore(data_dir / "backups" / "b1.wzbak", data_dir, ADMIN, ADMIN_PASSWORD, replace=True, clock=clock)
+        sweeps = int(sweeper.communicate(timeout=60)[0])
+    finally:
+        os.umask(old)
+    assert sweeper.returncode == 0 and sweeps > 50 and made > 5 and restored >= 1
+    assert len(list((data_dir / "backups").glob("b*.wzbak"))) == made
+    assert os.name != "posix" or (data_dir / "backups").stat().st_mode & 0o777 == 0o700
+    assert case_numbers(data_dir, clock) == set()
+    recovery.finish_interrupted(data_dir)
+    assert leftovers(data_dir) == [] and list((data_dir / "backups").glob(".*")) == []
+
+
+def test_a_backup_into_a_new_backups_folder_makes_it_private(workspace, data_dir):
+    ctx, _ = workspace
+    old = os.umask(0o022)
+    try:
+        AdminService(ctx).backup(data_dir / "backups" / "x.wzbak")
+        AdminService(ctx).backup(data_dir.parent / "新文件夹" / "y.wzbak")
+    finally:
+        os.umask(old)
+    if os.name == "posix":
+        assert (data_dir / "backups").stat().st_mode & 0o777 == 0o700
+        assert (data_dir.parent / "新文件夹").stat().st_mode & 0o777 == 0o700

@@ -286,7 +286,11 @@ def _close_journal(data_dir: Path) -> None:
 def _finish_restore(data_dir: Path) -> list[str]:
     journal = data_dir / RESTORE_JOURNAL
     try:
-        plan = json.loads(journal.read_text("utf-8"))
+        text = journal.read_text("utf-8")
+    except FileNotFoundError:
+        return []  # the restore that wrote it has just finished
+    try:
+        plan = json.loads(text)
         scratch = data_dir / Path(plan["scratch"]).name
         aside = data_dir / plan["aside"]
         hashes = {name: str(plan["files"][name]) for name in NEW_FILES}
@@ -303,6 +307,8 @@ def _finish_restore(data_dir: Path) -> list[str]:
     with abandoned(scratch) as gone:
         if not gone:
             raise WorkspaceBusy(f"工作区 {data_dir} 正在从备份恢复（另一个窗口或命令）。请等恢复完成后再试。")
+        if _read_text(journal) != text.strip():
+            return []  # its restore finished between our reading and our taking its lock: nothing to do
         # The files are about to be swapped: not under a window that has them open.
         sessions.refuse_if_open(data_dir, RESTORE_BUSY_MESSAGE)
         note = _settle_restore(data_dir, scratch, aside, hashes, old, source)
