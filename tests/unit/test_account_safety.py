@@ -415,22 +415,58 @@ def test_a_wrong_password_costs_the_same_time_for_an_unknown_name(tmp_path, cloc
     assert 0.5 * known < unknown < 2 * known, (known, unknown)  # without the decoy derivation: ~0.02
 
 
-def test_unknown_names_are_remembered_within_a_bound(workspace, data_dir, clock):
+def test_unknown_names_are_remembered_within_a_bound_oldest_first(workspace, data_dir, clock, monkeypatch):
     from wenze_desktop.security import lockout
     from wenze_desktop.storage.keyring import LoginPolicy
 
+    monkeypatch.setattr(lockout, "MAX_UNKNOWN_NAMES", 30)
     state = LoginState(Workspace.login_state_path_of(data_dir))
     policy = LoginPolicy()
-    state.record_failure(ADMIN, clock(), policy)
+    state.record_failure(ADMIN, clock(), policy)  # an account: never forgotten, however old
     for _ in range(5):
-        state.record_failure("locked-name", clock(), policy, known=False)
-    for i in range(lockout.MAX_UNKNOWN_NAMES + 50):
+        state.record_failure("spent", clock(), policy, known=False)  # locked, and the lock will be over
+    clock.advance(minutes=16)
+    for _ in range(5):
+        state.record_failure("locked-first", clock(), policy, known=False)  # the oldest lock in force
+    for i in range(30):
         clock.advance(seconds=1)
         state.record_failure(f"guess{i}", clock(), policy, known=False)
     data = json.loads(Workspace.login_state_path_of(data_dir).read_text())
-    assert len(data) == lockout.MAX_UNKNOWN_NAMES + 1
-    assert data[ADMIN]["pending"] and "locked-name" in data and "guess0" not in data  # unlocked, oldest go first
+    assert len(data) == 30 + 1 and data[ADMIN]["pending"]
+    # the spent record went first (no answer changes), then the oldest, locked or not
+    assert "spent" not in data and "locked-first" not in data and {f"guess{i}" for i in range(30)} <= set(data)
     assert not any("pending" in r for name, r in data.items() if name != ADMIN)  # nothing to audit for no account
+
+
+def test_flooding_made_up_names_does_not_tell_unknown_names_from_accounts(workspace, data_dir, clock, monkeypatch):
+    """The attack of the review: lock more made-up names than are remembered, then try a name. An unknown name
+    must still count down and lock after 5 tries like an account; names locked before stay locked alike."""
+    from wenze_desktop.security import lockout
+
+    monkeypatch.setattr(lockout, "MAX_UNKNOWN_NAMES", 8)
+    ctx, _ = workspace
+    AccountService(ctx).create_user("zhangsan", "张三", ["handler"], "Zhang-password-1")
+    for name in ("zhangsan", "lisi"):  # a candidate that is an account, one that is not
+        for _ in range(5):
+            refusal(data_dir, name, "wrong-password", clock)
+    for i in range(7):  # within the bound (lisi and 7 more): both stay locked, word for word alike
+        clock.advance(seconds=1)
+        for _ in range(5):
+            refusal(data_dir, f"zz{i:03d}", "wrong-password", clock)
+    assert refusal(data_dir, "zhangsan", "x", clock) == refusal(data_dir, "lisi", "x", clock)
+    assert refusal(data_dir, "lisi", "x", clock)[0] == "AccountLocked"
+    for i in range(7, 20):  # beyond the bound
+        clock.advance(seconds=1)
+        for _ in range(5):
+            refusal(data_dir, f"zz{i:03d}", "wrong-password", clock)
+    AccountService(ctx).create_user("wangwu", "王五", ["handler"], "Wang-password-1")
+    answers = {name: [refusal(data_dir, name, "wrong-password", clock) for _ in range(6)]
+               for name in ("wangwu", "zhaoliu")}
+    assert answers["wangwu"] == answers["zhaoliu"]
+    assert [kind for kind, _ in answers["zhaoliu"]] == ["WrongPassword"] * 4 + ["AccountLocked"] * 2
+    data = json.loads(Workspace.login_state_path_of(data_dir).read_text())
+    assert sum("pending" not in r for r in data.values()) == 8  # the file stays bounded
+    assert {"zhangsan", "wangwu"} <= set(data)  # accounts are never forgotten
 
 
 def test_a_new_account_does_not_inherit_failures_typed_under_its_name(ctx, data_dir, clock):

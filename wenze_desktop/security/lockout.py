@@ -1,9 +1,22 @@
 """Failed-login counting and account lockout, kept beside the database (a wrong password cannot open it).
 
-Failures are also remembered so that the next successful login writes them into the audit chain. A name with
-no account is counted and locked exactly like an existing one (so the answers do not tell which names exist),
-but nothing is kept for the audit log, and at most ``MAX_UNKNOWN_NAMES`` such names are remembered. The file is
+Failures are also remembered so that the next successful login writes them into the audit chain. The file is
 read, changed and written under a lock, so attempts made at the same moment by several programs all count.
+
+No account enumeration at the sign-in screen: a name with no account is counted and locked exactly like an
+existing one (same words, same key-derivation work: services/auth.login), but nothing is kept for the audit log,
+and at most ``MAX_UNKNOWN_NAMES`` such names are remembered, so typing arbitrary names cannot grow the file
+without bound. When there are more, the records forgotten first are those whose forgetting changes no answer
+(lock over, no failure since), then the oldest by their last failure — locked or not. A name just tried is
+thus the newest and never forgotten: flooding the file with made-up names does not keep an unknown name from
+locking after ``max_failures`` tries, as an account does. An account's record is never forgotten (its
+failures await the audit log, and forgetting its lock would let its password be guessed on).
+
+What is left: someone who types more than ``MAX_UNKNOWN_NAMES`` other names between two tries of one name (each
+try costing a key derivation, about half a second: hours of trying) can see the unknown name's count start
+again or its lock end early, while an account's does not. And this protects the sign-in screen only:
+``wenze.keys`` lists the user names in plain JSON to anyone who can read that file (as this file lists the
+names tried), so the folder's permissions are what keep the names from someone at the computer.
 """
 
 from __future__ import annotations
@@ -17,7 +30,7 @@ from wenze_desktop.errors import AccountLocked
 from wenze_desktop.storage.filelock import exclusive as _exclusive
 from wenze_desktop.storage.keyring import LoginPolicy, write_retrying
 
-MAX_UNKNOWN_NAMES = 200  # typing arbitrary names must not grow the file without bound
+MAX_UNKNOWN_NAMES = 5000  # names with no account remembered (about 120 bytes each in the file)
 MAX_PENDING = 1000  # failures of one account awaiting the audit log (a lockout caps them long before)
 
 
@@ -64,8 +77,7 @@ class LoginState:
             if remaining <= 0:
                 record["locked_until"] = (now + timedelta(minutes=policy.lockout_minutes)).isoformat()
                 record["failures"] = 0
-            if not known:
-                _forget_surplus_names(data, now)
+            _forget_surplus_names(data, now)  # for every name: the same work whether or not it is an account
             self._save(data)
         return max(remaining, 0)
 
@@ -90,20 +102,22 @@ class LoginState:
 
 
 def _forget_surplus_names(data: dict, now: datetime) -> None:
-    """Keep at most MAX_UNKNOWN_NAMES records with nothing for the audit log: forget unlocked ones first, then
-    the oldest (forgetting a lock on a name with no account only lets that name be tried again, in vain)."""
+    """Keep at most MAX_UNKNOWN_NAMES records with nothing for the audit log (see the module's docstring):
+    first forget those whose forgetting changes no answer, then the oldest by their last failure, whether
+    locked or not (so the name just tried stays, and counts on as an account's would)."""
     spare = [name for name, record in data.items() if isinstance(record, dict) and not record.get("pending")]
     surplus = len(spare) - MAX_UNKNOWN_NAMES
     if surplus <= 0:
         return
 
-    def locked(name: str) -> bool:
-        until = data[name].get("locked_until")
-        try:
-            return bool(until) and datetime.fromisoformat(until) > now
-        except (TypeError, ValueError):
+    def spent(record: dict) -> bool:  # no failure counting and no lock in force: as if never tried
+        if record.get("failures"):
             return False
+        try:
+            return not record.get("locked_until") or datetime.fromisoformat(record["locked_until"]) <= now
+        except (TypeError, ValueError):
+            return True  # an unreadable time locks nothing worth keeping
 
-    spare.sort(key=lambda name: (locked(name), str(data[name].get("last", ""))))
+    spare.sort(key=lambda name: (not spent(data[name]), str(data[name].get("last", ""))))
     for name in spare[:surplus]:
         del data[name]
