@@ -1,8 +1,11 @@
-"""Crash campaign: `wenze restore --replace` and `wenze backup`, killed at every step a real run passes through.
+"""Crash campaign: `wenze restore --replace`, `wenze backup` and the schema upgrade at sign-in, killed at every step
+a real run passes through.
 
 After each kill the next start (a `wenze verify`) must find a complete workspace — the old one or the restored
 one, never none and never a mixture —, leave no scratch, and `wenze init` must refuse the folder. A backup file
-exists only if the audit log (after that sign-in) holds its completed `workspace.backup` with its SHA-256.
+exists only if the audit log (after that sign-in) holds its completed `workspace.backup` with its SHA-256. A
+backup taken before a schema upgrade exists only if a committed `workspace.upgrade` entry names it, and the schema
+is the old one or the new one, never between.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 
 from tests.reliability.harness import ADMIN, PASSWORD, copy_workspace, scratch_left, steps_of, wenze
 from wenze_desktop.domain.models import AuditEntry, Case, PendingOperation
@@ -22,7 +25,8 @@ from wenze_desktop.services.accounts import AccountService
 from wenze_desktop.services.admin import AdminService, restore
 from wenze_desktop.services.auth import login
 from wenze_desktop.services.cases import CaseService
-from wenze_desktop.storage import recovery
+from wenze_desktop.storage import migrations, recovery
+from wenze_desktop.storage.engine import make_engine
 from wenze_desktop.storage.recovery import sha256_file
 from wenze_desktop.storage.workspace import Workspace
 
@@ -163,4 +167,102 @@ def test_backup_killed_at_every_step(template, tmp_path):
             problems.append(f"{step}: no backup, but the outcome says {settled[0]}")
         if wenze("init", "--data-dir", data, "--user", ADMIN, stdin=PASSWORD + "\n").returncode != 5:
             problems.append(f"{step}: `wenze init` did not refuse the folder")
+    assert not problems, "\n".join(problems)
+
+
+UPGRADE_STEPS = ["workspace.upgrade/intent", "workspace.upgrade/copied", "workspace.upgrade/written",
+                 "workspace.upgrade/published", "workspace.upgrade/migrated", "workspace.upgrade/completed"]
+OLD_SCHEMA = "0001"  # the oldest: the sign-in's models and the audit chain work at every revision
+
+
+@dataclass(frozen=True)
+class Upgrading:
+    data: Path  # a workspace written by the first release (schema 0001)
+    key: bytes
+    old_tables: frozenset[str]
+
+
+@pytest.fixture(scope="module")
+def upgrading(template, tmp_path_factory) -> Upgrading:
+    data = copy_workspace(template, tmp_path_factory.mktemp("upgrading") / "ws")
+    ctx = login(data, ADMIN, PASSWORD)
+    try:
+        migrations.downgrade(ctx.workspace.engine, OLD_SCHEMA)
+        key, tables = ctx.workspace.db_key, frozenset(inspect(ctx.workspace.engine).get_table_names())
+    finally:
+        ctx.workspace.close()
+    return Upgrading(data, key, tables)
+
+
+def upgrade_state(data: Path, key: bytes) -> tuple[str | None, set[str], list[dict]]:
+    """(schema revision, tables, workspace.upgrade entries) read straight from the file, signing nobody in."""
+    engine = make_engine(data / "wenze.db", key)
+    try:
+        revision, tables = migrations.current_revision(engine), set(inspect(engine).get_table_names())
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT seq, new_values, success FROM audit_entry "
+                                     "WHERE action = 'workspace.upgrade' ORDER BY seq")).all()
+    finally:
+        engine.dispose()
+    return revision, tables, [json.loads(values) | {"seq": seq, "ok": bool(ok)} for seq, values, ok in rows]
+
+
+def backup_files(data: Path) -> set[str]:
+    return {p.name for p in (data / "backups").glob("*.wzbak")} if (data / "backups").is_dir() else set()
+
+
+def test_upgrade_killed_at_every_step(upgrading, tmp_path):
+    head = migrations.head_revision()
+    args = ("verify", "--user", ADMIN)
+    probe = copy_workspace(upgrading.data, tmp_path / "probe")
+    steps = [step for step in steps_of(*args, "--data-dir", probe, stdin=PASSWORD + "\n", trace=tmp_path / "trace")
+             if step.startswith("workspace.upgrade/")]
+    assert steps == UPGRADE_STEPS, steps  # the order matters: the entry before the backup, the backup before
+    _, head_tables, _ = upgrade_state(probe, upgrading.key)
+    migrated = steps.index("workspace.upgrade/migrated")
+    problems = []
+    for n, step in enumerate(steps):
+        data = copy_workspace(upgrading.data, tmp_path / f"trial-{n}")
+        run = wenze(*args, "--data-dir", data, stdin=PASSWORD + "\n", crash_at=step)
+        if not run.killed:
+            problems.append(f"{step}: not killed ({run.returncode}): {run.stderr[:300]}")
+            continue
+        # What the kill left, before anyone signs in again.
+        revision, tables, entries = upgrade_state(data, upgrading.key)
+        if (revision, tables) not in ((OLD_SCHEMA, set(upgrading.old_tables)), (head, head_tables)):
+            problems.append(f"{step}: the schema is half upgraded ({revision}, {sorted(tables)})")
+        if (revision == head) != (n >= migrated):
+            problems.append(f"{step}: schema {revision} after the kill")
+        named = {e["backup"] for e in entries if e.get("stage") == "started"}
+        if unnamed := backup_files(data) - named:
+            problems.append(f"{step}: a backup no committed entry names: {unnamed}")
+
+        # The next start.
+        start = wenze(*args, "--data-dir", data, stdin=PASSWORD + "\n")
+        if start.returncode != 0:
+            problems.append(f"{step}: the next start failed ({start.returncode}): {start.stderr.strip()[:300]}")
+            continue
+        revision, tables, entries = upgrade_state(data, upgrading.key)
+        started = [e for e in entries if e.get("stage") == "started"]
+        outcomes = [e for e in entries if e.get("stage") != "started"]
+        if revision != head or tables != head_tables:
+            problems.append(f"{step}: not upgraded by the next start ({revision})")
+        if sorted(e["intent"] for e in outcomes) != [e["seq"] for e in started]:
+            problems.append(f"{step}: not every upgrade begun has one outcome: {entries}")
+        completed = [e for e in outcomes if e["stage"] == "completed"]
+        if len(completed) != 1 or completed[0]["to"] != head or not completed[0]["ok"]:
+            problems.append(f"{step}: expected one completed upgrade, found {outcomes}")
+        interrupted = step != "workspace.upgrade/completed"
+        if interrupted != any(e.get("recovered") for e in outcomes) or interrupted != ("升级在完成前被中断" in
+                                                                                      start.stderr):
+            problems.append(f"{step}: the interruption was not recorded and told: {outcomes} / {start.stderr}")
+        if len(started) != (1 if n >= migrated else 2):
+            problems.append(f"{step}: {len(started)} upgrades begun")
+        files = backup_files(data)
+        if files != {e["backup"] for e in outcomes if e.get("backup")} or not files <= {e["backup"] for e in started}:
+            problems.append(f"{step}: backups on disk {files} differ from those the audit log names: {entries}")
+        if n >= steps.index("workspace.upgrade/published") and not files >= {started[0]["backup"]}:
+            problems.append(f"{step}: the published backup is gone")
+        if left := scratch_left(data) + [p for p in data.rglob("*.lock")]:
+            problems.append(f"{step}: left after the next start: {[p.name for p in left]}")
     assert not problems, "\n".join(problems)
