@@ -148,7 +148,7 @@ def test_the_second_form_to_save_is_refused_and_says_who_changed_the_case(ws, ot
                                     facts="管理员补充的事实", clue={}, case_id=case_id, version=first.version))
     message = str(refused.value)
     assert first.number in message and "案件信息" in message and "李四（lisi）" in message
-    assert "修改了案件信息" in message and "未作任何改动" in message and "载入最新内容" in message
+    assert "修改了案件信息" in message and "未作任何改动" in message and "查看案件的最新内容" in message
     assert refused.value.exit_code == 11
     assert picture(ws) == before  # nothing written, nothing audited
     assert ws.cases.details(case_id).title == "李四改的名称"  # the first save's change is not reverted

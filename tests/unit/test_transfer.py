@@ -296,7 +296,7 @@ def test_an_export_whose_completion_cannot_be_recorded_leaves_no_package(offices
     with a.ctx.workspace.engine.connect() as conn:  # this thread's connection: give up on a lock after 0.2 s
         conn.exec_driver_sql("PRAGMA busy_timeout = 200")
     try:
-        with pytest.raises(WorkspaceBusy, match="工作区正忙.*它的开始已记入审计日志"):
+        with pytest.raises(WorkspaceBusy, match=r"工作区正忙.*它的开始已记入审计日志"):
             a.transfer.export([cid], usb / "p.wzpkg", to="乙市纪委")
         assert list(usb.iterdir()) == []  # neither the package nor its scratch
     finally:

@@ -165,7 +165,7 @@ def check_version(session: Session, case: Case, expected: int | None, what: str,
 def changed_message(session: Session, case: Case, what: str, verb: str = "保存") -> str:
     who = last_change(session, case)
     return (f"案件 {case.number}（{case.title}）在您打开{what}之后已被他人修改{who}。"
-            f"为免覆盖他人的修改，本次{verb}未进行，案件未作任何改动。请载入最新内容，核对后再{verb}。")
+            f"为免覆盖他人的修改，本次{verb}未进行，案件未作任何改动。请查看案件的最新内容，核对后再{verb}。")
 
 
 PART_NAMES = {"case": "案件信息", "clue": "问责线索", "respondent": "被问责对象", "evidence": "证据",
