@@ -173,10 +173,10 @@ OPERATIONS = {
                         lambda s: f"{PASSWORD}\n{NEW_PASSWORD}\n{NEW_PASSWORD}\n",
                         lambda d: opens(d, ADMIN, NEW_PASSWORD), admin_now,
                         row_of=ADMIN, row_check=password_stamped),
-    # (its password_changed_at is stamped by services/auth.recover, outside this check)
     "recover": Operation("user.recover_password", ("recover", "--user", ADMIN),
                          lambda s: f"{s.recovery_key}\n{NEW_PASSWORD}\n{NEW_PASSWORD}\n",
-                         lambda d: opens(d, ADMIN, NEW_PASSWORD), admin_now),
+                         lambda d: opens(d, ADMIN, NEW_PASSWORD), admin_now,
+                         row_of=ADMIN, row_check=password_stamped),
     "useradd": Operation("user.create", ("useradd", "--user", ADMIN, "--name", "bob", "--roles", "handler"),
                          lambda s: f"{PASSWORD}\n{BOB_PASSWORD}\n{BOB_PASSWORD}\n",
                          lambda d: opens(d, "bob", BOB_PASSWORD), lambda d: PASSWORD,

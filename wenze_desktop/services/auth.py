@@ -260,7 +260,7 @@ def recover(data_dir: Path, recovery_key: str, username: str, new_password: str,
     """Open the workspace with the recovery key and give ``username`` a new password (and clear its lockout).
 
     The new slot is audited before it is saved (``user.recover_password``, see ``accounts.change_keyring``)."""
-    from wenze_desktop.services.accounts import change_keyring  # accounts imports this module
+    from wenze_desktop.services.accounts import change_keyring, staff_change  # accounts imports this module
 
     keyring = Workspace.load_keyring(data_dir)
     db_key = keyring.unlock_with_recovery(recovery_key)
@@ -269,12 +269,9 @@ def recover(data_dir: Path, recovery_key: str, username: str, new_password: str,
     try:
         draft = Keyring.load(keyring.path)
         draft.set_password(username, ctx.user.id, db_key, new_password, slot_params(draft, username))
-
-        def stamp(session) -> None:
-            session.get(StaffUser, ctx.user.id).password_changed_at = clock()
-
+        # the row's side goes with the intent, so a kill after the slot file was written still stamps it
         change_keyring(ctx, "user.recover_password", "staff_user", ctx.user.id, f"slot:{username}", draft,
-                       new={"by": "recovery_key"}, within=stamp)
+                       new={"by": "recovery_key"}, apply=staff_change(ctx.user.id, password_changed_at=clock()))
         LoginState(Workspace.login_state_path_of(data_dir)).clear(username)
         return ctx
     except BaseException:
