@@ -81,12 +81,17 @@ def begin_immediate(session: Session) -> None:
     """Take the write lock now, unless this thread's connection is already in a write transaction."""
     dbapi = session.connection().connection.dbapi_connection
     if not dbapi.in_transaction:
-        try:
-            dbapi.execute("BEGIN IMMEDIATE")
-        except Exception as exc:  # the raw connection bypasses the handle_error hook
-            if is_busy(exc):
-                raise busy_error() from exc
-            raise
+        begin_immediate_raw(dbapi)
+
+
+def begin_immediate_raw(dbapi) -> None:
+    """``BEGIN IMMEDIATE`` on the driver's connection (which bypasses the engine's error hook: busy is said here)."""
+    try:
+        dbapi.execute("BEGIN IMMEDIATE")
+    except Exception as exc:
+        if is_busy(exc):
+            raise busy_error() from exc
+        raise
 
 
 def busy_error() -> WorkspaceBusy:

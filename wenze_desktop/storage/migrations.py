@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from wenze_desktop.paths import migrations_dir
+from wenze_desktop.storage.engine import begin_immediate_raw
 
 
 def _config() -> Config:
@@ -31,8 +32,13 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def _run(engine: Engine, action, revision: str) -> None:
+    """All the migrations in one transaction: one that fails (or a process killed half way) leaves the schema as
+    it was. The driver would commit each DDL statement of its own accord outside an explicit transaction, so the
+    transaction is begun on the driver's connection (``BEGIN IMMEDIATE``); Alembic, handed a connection already in
+    a transaction, commits nothing itself."""
     cfg = _config()
     with engine.begin() as conn:
+        begin_immediate_raw(conn.connection.dbapi_connection)
         cfg.attributes["connection"] = conn
         action(cfg, revision)
 

@@ -22,7 +22,7 @@ from wenze_desktop.paths import BACKUP_DIR, DB_FILE, KEYRING_FILE, LOGIN_STATE_F
 from wenze_desktop.security.kdf import Argon2Params
 from wenze_desktop.storage import migrations, recovery, sessions
 from wenze_desktop.storage.atomic import atomic_write_text, fsync_dir, make_private_dir
-from wenze_desktop.storage.engine import begin_immediate, busy_error, is_busy, make_engine, make_session_factory
+from wenze_desktop.storage.engine import begin_immediate, make_engine, make_session_factory
 from wenze_desktop.storage.filelock import Held
 from wenze_desktop.storage.keyring import Keyring
 
@@ -203,23 +203,9 @@ class Workspace:
         return candidate
 
     def upgrade_schema(self) -> None:
-        """Migrate to the head in one transaction: a migration that fails (or a process killed half way) leaves
-        the schema as it was. (The driver would commit each DDL statement of its own accord outside an explicit
-        transaction; the migrations run on this thread's one connection, inside the ``BEGIN IMMEDIATE`` here.)"""
-        raw = self.engine.raw_connection()
-        try:
-            dbapi = raw.driver_connection
-            begin_immediate_raw(dbapi)
-            try:
-                migrations.upgrade(self.engine)
-            except BaseException:
-                if dbapi.in_transaction:
-                    dbapi.rollback()
-                raise
-            if dbapi.in_transaction:
-                dbapi.commit()
-        finally:
-            raw.close()
+        """Migrate to the head in one transaction (``migrations.upgrade``): a migration that fails, or a process
+        killed half way, leaves the schema as it was."""
+        migrations.upgrade(self.engine)
 
     def session(self) -> Session:
         """A session for reading (its transactions begin deferred); write with ``writing``."""
@@ -251,15 +237,6 @@ class Workspace:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def begin_immediate_raw(dbapi) -> None:
-    try:
-        dbapi.execute("BEGIN IMMEDIATE")
-    except Exception as exc:  # the raw connection bypasses the engine's handle_error hook
-        if is_busy(exc):
-            raise busy_error() from exc
-        raise
 
 
 def private_file(path: Path) -> Path:
