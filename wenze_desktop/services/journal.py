@@ -28,7 +28,6 @@ import hashlib
 import importlib
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,20 +43,13 @@ from wenze_desktop.errors import CaseChanged, WorkspaceBusy
 from wenze_desktop.security.permissions import Permission
 from wenze_desktop.storage.atomic import fsync_dir
 from wenze_desktop.storage.filelock import Held
+from wenze_desktop.storage.files import remove_path, sha256_file, sha256_or_none
 from wenze_desktop.storage.keyring import Keyring
 
 STARTED, COMPLETED, FAILED = "started", "completed", "failed"
 LABELS = {"transfer.export": "导出数据包", "workspace.backup": "备份", "user.change_password": "修改密码",
           "user.create": "建立账户", "user.reset_password": "重设密码", "user.recover_password": "凭恢复密钥重设密码",
           "user.deactivate": "停用账户", "config.login_policy": "修改登录策略", "document.export": "输出文书"}
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def keyring_digest(ring: Keyring, part: str) -> str | None:
@@ -136,21 +128,6 @@ def _apply(ctx, s: Session, traces: dict, stage: str, note: dict) -> None:
         found[0].apply(ctx, s, found[1], note)
 
 
-def _digest(path: Path) -> str | None:
-    try:
-        return sha256_file(path)
-    except OSError:
-        return None
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
-
-
 @dataclass
 class Intent:
     ctx: Any  # ServiceContext (not imported: the context imports nothing from here)
@@ -216,9 +193,9 @@ class Intent:
         """Remove what was produced and record the failure, with the database side described for a failure;
         if even that cannot be written now, the intent stays pending and the next sign-in records it."""
         for path in self.traces.get("scratch", []):
-            _remove(Path(path))
+            remove_path(Path(path))
         if self.published and self.product is not None:
-            _remove(self.product)
+            remove_path(self.product)
         self.settled = True
         with contextlib.suppress(Exception), self.ctx.transaction() as s:
             _apply(self.ctx, s, self.traces, FAILED, {"intent": self.seq})
@@ -326,10 +303,10 @@ def reconcile(ctx) -> list[str]:
 
 def _reconcile_one(ctx, row: PendingOperation, traces: dict) -> str:
     for path in traces.get("scratch", []):
-        _remove(Path(path))
+        remove_path(Path(path))
     outcome: dict[str, Any] = {"stage": FAILED, "intent": row.seq, "recovered": True, "reason": "进程在完成前中断"}
     product = Path(traces["product"]) if traces.get("product") else None
-    if product is not None and traces.get("sha256") and _digest(product) == traces["sha256"]:
+    if product is not None and traces.get("sha256") and sha256_or_none(product) == traces["sha256"]:
         # the very bytes this operation recorded before publishing them (not a file someone else put there)
         outcome = {"stage": COMPLETED, "intent": row.seq, "recovered": True, "file": product.name,
                    "sha256": traces["sha256"], "size": product.stat().st_size}

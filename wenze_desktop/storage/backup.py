@@ -23,19 +23,12 @@ from wenze_desktop.paths import DB_FILE, KEYRING_FILE
 from wenze_desktop.storage import migrations, recovery
 from wenze_desktop.storage.atomic import fsync_dir, make_private_dir
 from wenze_desktop.storage.engine import raw_key_literal
+from wenze_desktop.storage.files import sha256_file
 from wenze_desktop.storage.workspace import Workspace, private_file, tighten_mode
 
 BACKUP_FORMAT = 1
 MANIFEST = "manifest.json"
 PARTIAL = "backup.partial"  # the backup being written, inside its scratch folder
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def copy_database(ws: Workspace, target: Path) -> None:

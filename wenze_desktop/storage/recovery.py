@@ -18,7 +18,6 @@ Nothing here opens the database: this runs before anyone has signed in.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import secrets
@@ -35,6 +34,7 @@ from wenze_desktop.paths import BACKUP_DIR, DB_FILE, KEYRING_FILE, LOGIN_STATE_F
 from wenze_desktop.storage import sessions
 from wenze_desktop.storage.atomic import fsync_dir, make_private_dir
 from wenze_desktop.storage.filelock import Held
+from wenze_desktop.storage.files import fsync_file, remove_path, sha256_file, sha256_or_none
 
 RESTORE_JOURNAL = "wenze.restoring"
 RESTORE_SCRATCH = ".restore-"
@@ -126,7 +126,7 @@ def abandoned(folder: Path) -> Iterator[bool]:
         return
     try:
         yield True
-        _remove(Path(folder))
+        remove_path(Path(folder))
     finally:
         held.release()
 
@@ -141,32 +141,6 @@ def sweep_scratch(parent: Path, prefix: str) -> None:
 
 
 # -- files ---------------------------------------------------------------------------------------------------------
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def fsync_file(path: Path) -> None:
-    with open(path, "rb+") as fh:
-        os.fsync(fh.fileno())
-
-
-def _digest_or_none(path: Path) -> str | None:
-    try:
-        return sha256_file(path)
-    except OSError:
-        return None
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
 
 
 def _move(source: Path, target: Path) -> None:
@@ -319,8 +293,8 @@ def _finish_restore(data_dir: Path) -> list[str]:
 def _settle_restore(data_dir: Path, scratch: Path, aside: Path, hashes: dict[str, str], old: list[str],
                     source: str) -> str:
     ready = all(
-        _digest_or_none(scratch / name) == hashes[name]
-        or (not (scratch / name).exists() and _digest_or_none(data_dir / name) == hashes[name])
+        sha256_or_none(scratch / name) == hashes[name]
+        or (not (scratch / name).exists() and sha256_or_none(data_dir / name) == hashes[name])
         for name in NEW_FILES)
     where = aside.relative_to(data_dir).as_posix()
     if ready:
@@ -366,7 +340,7 @@ def _finish_create(data_dir: Path) -> list[str]:
             keys.unlink()
             notes.append(undone)
         for leftover in data_dir.glob(LEGACY_CREATING + "*"):
-            _remove(leftover)
+            remove_path(leftover)
         fsync_dir(data_dir)
     return notes
 
@@ -401,5 +375,5 @@ def finish_interrupted(data_dir: Path) -> list[str]:
     Held.sweep(data_dir, UPGRADE_LOCK)
     for name in ATOMIC_TEMP_OF:
         for leftover in data_dir.glob(f".{name}.*.tmp"):
-            _remove(leftover)
+            remove_path(leftover)
     return notes
