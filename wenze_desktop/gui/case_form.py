@@ -7,12 +7,9 @@ keeps everything typed and says why under the form. What changed reaches the oth
 Discarding unsaved changes (放弃修改, closing the window, or a host's ``confirm_discard()`` before closing a tab)
 asks first. Validation messages appear in red under the field they concern. A plain widget, so a tab can hold it.
 
-Two people, one case: the form saves from the case's version it was loaded from. When someone else changed the
-case meanwhile the service refuses (``CaseChanged``, nothing written); the form then says so, shows the case as
-it is now, and keeps what the user typed aside: 恢复我的填写 puts their changes back on top of the fresh case
-(``case_draft.reapply``) to check and save again. A change published on the hub (the wizard beside the form, a
-calendar year) is read in: an untouched form shows it; a form being edited takes the new version only when nothing
-it shows changed, so the clerk's own recording in the wizard never makes their case form stale.
+The form saves from the case's version it was loaded from. Two mixins hold the rest: the respondent, evidence and
+attachment tables (gui/case_form_parts.py), and what happens when the case changed underneath the form — a save
+refused with ``CaseChanged`` and 恢复我的填写, a change read in from the hub (gui/case_form_conflict.py).
 """
 
 from __future__ import annotations
@@ -20,7 +17,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut, QShowEvent
@@ -29,7 +25,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QFileDialog,
-    QFrame,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -42,22 +37,13 @@ from PySide6.QtWidgets import (
 from wenze_desktop.domain.glossary import ClueSource, term
 from wenze_desktop.errors import CaseChanged, WenzeError
 from wenze_desktop.gui import case_parts_widgets as parts
-from wenze_desktop.gui.case_draft import (
-    AttachmentRow,
-    CaseDraft,
-    EvidenceRow,
-    RespondentRow,
-    apply_saved,
-    load_draft,
-    reapply,
-    respondent_problems,
-    save_data,
-)
-from wenze_desktop.gui.changes import ChangeHub, Changes
+from wenze_desktop.gui.case_draft import CaseDraft, apply_saved, load_draft, respondent_problems, save_data
+from wenze_desktop.gui.case_form_conflict import CaseChangedHandling
+from wenze_desktop.gui.case_form_parts import CasePartsEditing
+from wenze_desktop.gui.changes import ChangeHub
 from wenze_desktop.gui.forms import error_label, show_message
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
-from wenze_desktop.gui.respondent_dialog import RespondentDialog
 from wenze_desktop.gui.settings import GuiSettings
 from wenze_desktop.rules.profiles import Profile, all_profiles, load_profile
 from wenze_desktop.security.permissions import Permission, permissions_of
@@ -65,10 +51,8 @@ from wenze_desktop.services.case_parts import CaseDetails, CaseSave, SavedCase
 from wenze_desktop.services.cases import CaseService
 from wenze_desktop.services.context import ServiceContext
 
-ROLE_COLUMN, RESPONSIBILITY_COLUMN = 3, 4
 
-
-class CaseForm(QWidget):
+class CaseForm(CasePartsEditing, CaseChangedHandling, QWidget):
     """``case_id=None``: a new case. ``saved`` carries the case id after every successful save; ``loaded`` comes
     when a stored case's record has arrived from the database worker (``loading`` until then)."""
 
@@ -137,24 +121,7 @@ class CaseForm(QWidget):
                               ("收到日期：", self._checked("received_on", self.received_on)),
                               ("线索提供人：", self.provider), ("线索内容：", self.clue_content)])
 
-        self.respondents = parts.plain_table(["类别", "姓名（单位全称）", "单位及职务（主要负责人）", "职责",
-                                              "所负责任"])
-        self.respondents.doubleClicked.connect(lambda index: self.edit_respondent(index.row()))
-        people = parts.page_of([parts.action_row(("添加…", self.add_respondent), ("修改…", self.edit_respondent),
-                                           ("删除", self.remove_respondent)),
-                             self.respondents, self._error_line("respondents")])
-        self.evidence = parts.plain_table(["序号", "证据名称", "种类", "来源", "取得日期", "对应附件"])
-        self.evidence.doubleClicked.connect(lambda index: self.edit_evidence(index.row()))
-        self.attachments = parts.plain_table(["文件名", "大小", "SHA-256"])
-        self.attachments.doubleClicked.connect(lambda index: self.open_attachment(index.row()))
-        proof = parts.page_of([QLabel("证据清单"), parts.action_row(("添加…", self.add_evidence),
-                                                           ("修改…", self.edit_evidence),
-                                                           ("删除", self.remove_evidence)),
-                            self.evidence, self._error_line("evidence"),
-                            QLabel("附件（存放在加密数据库中，每次打开都核对 SHA-256）"),
-                            parts.action_row(("添加附件…", self.add_attachment), ("打开", self.open_attachment),
-                                             ("删除", self.remove_attachment)),
-                            self.attachments, self._error_line("attachments")])
+        people, proof = self._build_parts()
 
         self.tabs = QTabWidget()
         for name, layout in (("基本信息", basic), ("问责线索", clue)):
@@ -173,24 +140,9 @@ class CaseForm(QWidget):
         self.revert_button.clicked.connect(self.revert)
         self.save_shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
         self.save_shortcut.activated.connect(self.save)
-        self.conflict_box = QFrame()
-        self.conflict_box.setObjectName("caseChanged")
-        self.conflict_box.setStyleSheet("#caseChanged { background: #fff4e5; border: 1px solid #e0a040; }")
-        self.conflict = QLabel()
-        self.conflict.setWordWrap(True)
-        self.restore_button = QPushButton("恢复我的填写")
-        self.restore_button.setToolTip("把您这次没有保存的修改填回表单（以最新内容为底），核对后再保存")
-        self.restore_button.clicked.connect(self.restore_unsaved)
-        self.dismiss_button = QPushButton("不用恢复")
-        self.dismiss_button.setToolTip("放弃这次没有保存的修改，保留表单中的最新内容")
-        self.dismiss_button.clicked.connect(self.dismiss_unsaved)
-        conflict_layout = QVBoxLayout(self.conflict_box)
-        conflict_layout.addWidget(self.conflict)
-        conflict_layout.addLayout(parts.button_row([self.dismiss_button, self.restore_button]))
-        self.conflict_box.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
-        layout.addWidget(self.conflict_box)
+        layout.addWidget(self._build_conflict_box())
         layout.addWidget(self.error)
         layout.addLayout(parts.button_row([self.revert_button, self.save_button]))
 
@@ -253,14 +205,6 @@ class CaseForm(QWidget):
             else f"保存（{QKeySequence(QKeySequence.StandardKey.Save).toString()}）")
         self.revert_button.setEnabled(idle and not self._ended)
         self._show_header()
-
-    def _show_parts(self) -> None:
-        profile = self.profile()
-        parts.fill_table(self.respondents, parts.respondent_cells(self.draft))
-        self.respondents.setColumnHidden(ROLE_COLUMN, not profile.respondent_roles)
-        self.respondents.setColumnHidden(RESPONSIBILITY_COLUMN, not profile.responsibilities)
-        parts.fill_table(self.evidence, parts.evidence_cells(self.draft))
-        parts.fill_table(self.attachments, parts.attachment_cells(self.draft))
 
     def _collect(self) -> CaseDraft:
         draft = self.draft
@@ -344,13 +288,7 @@ class CaseForm(QWidget):
         self.saving = False
         self._update_buttons()
         if isinstance(error, CaseChanged) and self.draft.case_id:
-            # Someone else saved first: show the case as it is now; what was typed is kept aside to put back.
-            self._unsaved = (self._base, copy.deepcopy(self._collect()))
-            show_message(self.error, "")
-            self.conflict.setText(f"{error}\n\n表单现已显示案件的最新内容，您这次填写的内容没有保存。"
-                                  "点击「恢复我的填写」可把您的修改填回最新内容上，核对后再保存。")
-            self.conflict_box.show()
-            self._load(self.draft.case_id)
+            self._case_changed(error)  # someone else saved first (gui/case_form_conflict.py)
             return
         # One transaction: nothing of this save was stored, and the form still holds everything typed.
         if isinstance(error, WenzeError):
@@ -358,50 +296,6 @@ class CaseForm(QWidget):
         else:
             show_message(self.error, "未能保存（案件未作任何改动，填写的内容仍在表单中）。")
             show_error(self, error)
-
-    # -- another person's change ------------------------------------------------------------------------------
-
-    def restore_unsaved(self) -> None:
-        """Put the changes of the refused save back, on top of the case as it is now (still to be saved)."""
-        if self._unsaved is None or self.loading:
-            return
-        base, typed = self._unsaved
-        self.dismiss_unsaved()
-        self.draft = reapply(base, typed, self._collect())
-        self._show_draft()
-        show_message(self.error, "已把您的填写放回表单（以最新内容为底），请核对后保存。")
-        self._update_buttons()
-
-    def dismiss_unsaved(self) -> None:
-        self._unsaved = None
-        self.conflict_box.hide()
-
-    def _on_changed(self, changes: Changes) -> None:
-        """The case (or every case's deadlines) changed elsewhere in this program: read it again."""
-        case_id, own = self.draft.case_id, self._own_change
-        self._own_change = False
-        if not case_id or own or self.loading or self.saving or self._unreadable:
-            return
-        if case_id in changes.case_ids or changes.calendar or (changes.deadlines and not changes.case_ids):
-            cases = self.cases
-            run_op(self, "", lambda: cases.details(case_id), self._reread,
-                   on_failure=lambda _error: self.reread.emit(), busy_dialog=False)
-
-    def _reread(self, details: CaseDetails) -> None:
-        try:
-            self._take_fresh(details)
-        finally:
-            self.reread.emit()
-
-    def _take_fresh(self, details: CaseDetails) -> None:
-        if details.id != self.draft.case_id or self.loading or self.saving or details.version == self.draft.version:
-            return
-        if not self.is_dirty():
-            self._loaded(details)  # nothing typed: show the case as it is now
-        elif load_draft(details).state() == self._base.state():
-            # Nothing the form shows changed (a record in the wizard, a deadline): the edits stand on the new version.
-            self.draft.version = self._base.version = details.version
-        # Otherwise the form keeps the old version: its save will be refused and say so, with the edits kept.
 
     # -- loading ---------------------------------------------------------------------------------------------
 
@@ -431,102 +325,6 @@ class CaseForm(QWidget):
         if not isinstance(error, WenzeError):
             show_error(self, error)
         self._update_buttons()
-
-    # -- respondents ------------------------------------------------------------------------------------------
-
-    def _row(self, table, row: int | None) -> int | None:
-        row = parts.selected_row(table) if row is None else row
-        return row if row is not None and 0 <= row < table.rowCount() else None
-
-    def add_respondent(self) -> None:
-        self._collect()
-        dialog = RespondentDialog(self.profile(), parent=self)
-        if self.exec_dialog(dialog):
-            self.draft.respondents.append(RespondentRow(dialog.values()))
-            self._show_parts()
-
-    def edit_respondent(self, row: int | None = None) -> None:
-        if (row := self._row(self.respondents, row)) is None:
-            return
-        self._collect()
-        item = self.draft.respondents[row]
-        dialog = RespondentDialog(self.profile(), item.fields, parent=self)
-        if self.exec_dialog(dialog):
-            item.fields = dialog.values()
-            self._show_parts()
-
-    def remove_respondent(self, row: int | None = None) -> None:
-        self._remove(self.respondents, self.draft.respondents, self.draft.removed_respondents, row)
-
-    def _remove(self, table, rows: list, removed: list[str], row: int | None) -> None:
-        # Stored parts are deleted on save (so 放弃修改 can still bring them back).
-        if (row := self._row(table, row)) is not None:
-            if (item := rows.pop(row)).id:
-                removed.append(item.id)
-            self._show_parts()
-
-    # -- evidence ------------------------------------------------------------------------------------------------
-
-    def add_evidence(self) -> None:
-        dialog = parts.EvidenceDialog(self.draft.attachments, parent=self)
-        if self.exec_dialog(dialog):
-            self.draft.evidence.append(EvidenceRow(dialog.values(), dialog.attachment_key()))
-            self._show_parts()
-
-    def edit_evidence(self, row: int | None = None) -> None:
-        if (row := self._row(self.evidence, row)) is None:
-            return
-        item = self.draft.evidence[row]
-        dialog = parts.EvidenceDialog(self.draft.attachments, item.fields, item.attachment_key, parent=self)
-        if self.exec_dialog(dialog):
-            item.fields, item.attachment_key = dialog.values(), dialog.attachment_key()
-            self._show_parts()
-
-    def remove_evidence(self, row: int | None = None) -> None:
-        self._remove(self.evidence, self.draft.evidence, self.draft.removed_evidence, row)
-
-    # -- attachments -----------------------------------------------------------------------------------------
-
-    def add_attachment(self, path: str | None = None) -> None:
-        path = path or self.choose_file(self)
-        if not path:
-            return
-        row = parts.read_attachment_file(Path(path))
-        show_message(self.errors["attachments"], row if isinstance(row, str) else "")
-        if isinstance(row, AttachmentRow):
-            self.draft.attachments.append(row)
-            self._show_parts()
-
-    def remove_attachment(self, row: int | None = None) -> None:
-        """Evidence that pointed to the file keeps its place in the list, without the file."""
-        if (row := self._row(self.attachments, row)) is None:
-            return
-        key = self.draft.attachments[row].key
-        for item in self.draft.evidence:
-            if item.attachment_key == key:
-                item.attachment_key = None
-        self._remove(self.attachments, self.draft.attachments, self.draft.removed_attachments, row)
-
-    def open_attachment(self, row: int | None = None) -> None:
-        """Open with the system viewer — only after the stored hash was checked (read_attachment, on the database
-        worker)."""
-        if (row := self._row(self.attachments, row)) is None:
-            return
-        item = self.draft.attachments[row]
-        if item.id is None:
-            self._view(item.filename, item.content or b"")
-            return
-        attachment_id, cases = item.id, self.cases
-        run_op(self, f"正在读取附件「{item.filename}」…", lambda: cases.read_attachment(attachment_id),
-               lambda answer: self._view(*answer), on_failure=lambda error: show_error(self, error, "无法打开附件"))
-
-    def _view(self, filename: str, content: bytes) -> None:
-        try:
-            target = self.viewer_files.write(filename, content)
-        except WenzeError as error:
-            show_error(self, error, "无法打开附件")
-            return
-        self.open_url(QUrl.fromLocalFile(str(target)))
 
     # -- closing ---------------------------------------------------------------------------------------------
 
