@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from wenze_desktop import crashpoints
@@ -72,9 +72,8 @@ class ImportRun:
 
     def __enter__(self) -> ImportRun:
         connection = self.session.connection()
-        # Take the write lock now, before anything is planned: another connection (the CLI, a second window)
-        # must not change a case between its plan and its write, or a change on both sides would be overwritten.
-        connection.execute(update(WorkspaceInfo).values(audit_head_seq=WorkspaceInfo.audit_head_seq))
+        # The import's transaction holds the write lock from its start (Workspace.writing): no other connection
+        # (the CLI, a second window) can change a case between its plan and its write.
         self.dbapi = connection.connection.dbapi_connection
         self.cache_size = self.dbapi.execute("PRAGMA cache_size").fetchone()[0]
         self.dbapi.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
