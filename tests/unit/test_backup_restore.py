@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests.conftest import ADMIN, ADMIN_PASSWORD
 from wenze_desktop.domain.models import AuditEntry, Case, Respondent, WorkspaceInfo
-from wenze_desktop.errors import IntegrityFailure, WorkspaceExists, WrongPassword
+from wenze_desktop.errors import IntegrityFailure, ValidationError, WorkspaceExists, WrongPassword
 from wenze_desktop.services.admin import AdminService, restore
 from wenze_desktop.services.auth import login
 from wenze_desktop.services.cases import CaseService
@@ -151,7 +151,7 @@ def test_a_failed_backup_leaves_no_file_and_says_so(filled, tmp_path, monkeypatc
             raise OSError("磁盘已满")
 
     monkeypatch.setattr(crashpoints, "step", step)
-    with pytest.raises(OSError):
+    with pytest.raises(ValidationError, match="未能完成：文件操作失败"):
         AdminService(filled).backup(folder / "b.wzbak")
     assert list(folder.iterdir()) == []
     last = backup_entries(filled)[-1]

@@ -295,7 +295,7 @@ def test_a_copy_written_to_a_file_is_audited_before_it_exists(ws, tmp_path, monk
         raise OSError("the USB stick was pulled")
 
     monkeypatch.setattr("wenze_desktop.services.journal.os.replace", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(ValidationError, match="未能完成：文件操作失败"):
         ws.documents.export(info.id, tmp_path / "other.pdf")
     assert not (tmp_path / "other.pdf").exists() and not list(tmp_path.glob("other.pdf*"))
     with ws.ctx.workspace.session() as s:

@@ -10,9 +10,12 @@ from sqlalchemy import select
 
 from tests.conftest import ADMIN, ADMIN_PASSWORD
 from wenze_desktop.domain.models import AuditEntry, PendingOperation
+from wenze_desktop.errors import ValidationError
 from wenze_desktop.security.audit import verify_chain
 from wenze_desktop.services import journal
 from wenze_desktop.services.auth import login
+
+FILE_FAILED = "未能完成：文件操作失败"  # an OSError inside an intent reaches the user in Chinese
 
 
 def entries(ctx, action):
@@ -41,7 +44,8 @@ def test_the_intent_is_committed_before_the_product_exists_and_completed_after(c
 
 def test_a_failure_removes_what_was_produced_and_is_recorded(ctx, tmp_path):
     out = tmp_path / "x.bin"
-    with pytest.raises(OSError), journal.intended(ctx, "workspace.backup", "workspace", product=out) as intent:
+    with (pytest.raises(ValidationError, match=FILE_FAILED),
+          journal.intended(ctx, "workspace.backup", "workspace", product=out) as intent):
         intent.part.write_bytes(b"data")
         intent.publish()
         raise OSError("磁盘已满")
@@ -187,8 +191,8 @@ def test_the_database_side_is_applied_with_this_process_s_completion_or_failure(
         intent.part.write_bytes(b"a")
         intent.publish()
         intent.complete()
-    with pytest.raises(OSError), journal.intended(ctx, "workspace.backup", "workspace", product=tmp_path / "b",
-                                                  apply=side):
+    with (pytest.raises(ValidationError, match=FILE_FAILED),
+          journal.intended(ctx, "workspace.backup", "workspace", product=tmp_path / "b", apply=side)):
         raise OSError("磁盘已满")
     assert [e["mark"] for e in entries(ctx, "test.probe")] == ["done", "undone"]
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from wenze_desktop import crashpoints
 from wenze_desktop.domain.base import new_uuid, utcnow
 from wenze_desktop.domain.models import PendingOperation, WorkspaceInfo
-from wenze_desktop.errors import IntegrityFailure, WorkspaceExists
+from wenze_desktop.errors import IntegrityFailure, ValidationError, WorkspaceExists
 from wenze_desktop.paths import BACKUP_DIR, KEYRING_FILE
 from wenze_desktop.security.audit import verify_chain
 from wenze_desktop.security.permissions import Permission
@@ -71,7 +71,11 @@ class AdminService:
         out = Path(out).absolute()
         instance_id = self.workspace_info().id
         if out.parent == self.ctx.workspace.backup_dir or not out.parent.exists():
-            make_private_dir(out.parent)  # the workspace's own backups/ (or a new folder): its owner's only
+            try:
+                make_private_dir(out.parent)  # the workspace's own backups/ (or a new folder): its owner's only
+            except OSError as exc:
+                raise ValidationError(f"无法建立备份文件夹 {out.parent}（{exc.strerror or exc}），未写出备份。"
+                                      "请选择可以写入的位置。") from exc
         scratch = backups.scratch_for(out)
         # The scratch's lock file too: a killed backup's is removed by the next sign-in (journal.reconcile).
         with journal.intended(self.ctx, "workspace.backup", "workspace", instance_id, {"file": str(out)},

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from wenze_desktop import crashpoints
 from wenze_desktop.domain.base import new_uuid
 from wenze_desktop.domain.models import PendingOperation
-from wenze_desktop.errors import CaseChanged, WorkspaceBusy
+from wenze_desktop.errors import CaseChanged, ValidationError, WorkspaceBusy
 from wenze_desktop.security.permissions import Permission
 from wenze_desktop.storage.atomic import fsync_dir
 from wenze_desktop.storage.filelock import Held
@@ -257,6 +257,13 @@ def carrying_out(intent: Intent) -> Iterator[Intent]:
         why = "工作区正忙（另一个窗口或命令正在写入）" if isinstance(exc, WorkspaceBusy) else "案件在此期间已被他人修改"
         raise type(exc)(f"“{LABELS.get(intent.action, intent.action)}”未能完成：{why}。它的开始已记入审计日志，"
                         "已写出的文件已删除，审计日志会记下它未完成。请稍后重试。") from exc
+    except OSError as exc:  # the destination: not writable, gone (a USB stick pulled out), full
+        if not intent.settled:
+            intent.fail(str(exc) or type(exc).__name__)
+        where = f"{exc.filename}：" if exc.filename else ""
+        raise ValidationError(f"“{LABELS.get(intent.action, intent.action)}”未能完成：文件操作失败（{where}"
+                              f"{exc.strerror or exc}）。它的开始已记入审计日志，已写出的文件已删除。"
+                              "请检查目标文件夹是否存在、可以写入，磁盘空间是否足够，然后重试。") from exc
     except BaseException as exc:
         if not intent.settled:
             intent.fail(str(exc) or type(exc).__name__)
