@@ -40,10 +40,13 @@ class ProcedureRefused(WenzeError):
 
     exit_code = 9
 
-    def __init__(self, message: str, article: str = "") -> None:
+    def __init__(self, message: str, article: str = "", reading: bool = False) -> None:
+        from wenze_desktop.procedure.citations import cited  # errors is imported by everything: keep it light
+
         self.message = message
         self.article = article
-        super().__init__(f"{message}（依据：{article}）" if article else message)
+        self.reading = reading  # uncited: the text is silent and this is the profile's reading
+        super().__init__(cited(message, article, reading))
 
 
 class Cancelled(WenzeError):

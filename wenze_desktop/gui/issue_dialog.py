@@ -16,7 +16,7 @@ REFUSED_STYLE = "color: #b00020;"
 
 def short_refusal(text: str, limit: int = 24) -> str:
     """The gist of a refusal for the status column; the full text with its article goes in the tooltip."""
-    gist = text.split("（依据：")[0].split("，")[0].rstrip("。")
+    gist = text.split("（")[0].split("，")[0].rstrip("。")
     return gist if len(gist) <= limit else gist[:limit - 1] + "…"
 
 

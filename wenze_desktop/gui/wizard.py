@@ -263,8 +263,7 @@ class CaseWizard(QWidget):
             self.action_buttons[option.id] = button
             self.actions_layout.addWidget(button)
             if option.refusal is not None:
-                article = option.refusal.article
-                reason = option.refusal.message + (f"（依据：{article}）" if article else "")
+                reason = str(option.refusal)
                 button.setToolTip(reason)
                 line = QLabel(reason)
                 line.setWordWrap(True)

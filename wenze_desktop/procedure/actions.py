@@ -34,6 +34,33 @@ ACTION_LABELS: dict[str, str] = {
 
 ACTIONS: tuple[str, ...] = tuple(ACTION_LABELS)
 
+# Words a text uses for each action: an article said to order two actions names both (tests/unit/test_citations.py).
+ACTION_WORDS: dict[str, tuple[str, ...]] = {
+    "preliminary_check": ("初核", "核查", "核实", "初步"),
+    "file_case": ("立项", "立案"),
+    "close_without_filing": ("立项", "立案"),
+    "withdraw": ("撤项", "撤销"),
+    "assign_investigators": ("调查",),
+    "declare_interest": ("回避", "利害关系"),
+    "apply_recusal": ("回避",),
+    "decide_recusal": ("回避",),
+    "serve_notice": ("通知",),
+    "receive_explanation": ("说明",),
+    "suspend_respondent": ("暂停", "停职"),
+    "inform_findings": ("告知", "调查结果", "反馈"),
+    "record_defence": ("申辩", "陈述"),
+    "waive_defence": ("申辩", "陈述"),
+    "submit_report": ("报告",),
+    "extend_deadline": ("延长",),
+    "decide": ("决定",),
+    "decide_no_accountability": ("不予问责", "免予问责", "免责", "决定"),
+    "serve_decision": ("送达", "送交", "交", "告知"),
+    "lodge_appeal": ("申诉",),
+    "decide_appeal": ("复核", "复查", "申诉"),
+    "report_execution": ("执行",),
+    "archive": ("档案", "归档", "存档"),
+}
+
 # Approvals and decisions (the actions that record who decided, procedure/fields.py): the handler records them;
 # the deciding organ's leader may record them too.
 DECIDING_ACTIONS = frozenset(a for a in ACTION_LABELS if fields.is_signed(a))

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from wenze_desktop.procedure import citations as c
+from wenze_desktop.procedure.citations import Refusal
 from wenze_desktop.procedure.view import CaseView, EventView
 from wenze_desktop.rules.calendar import Due, WorkCalendar
 from wenze_desktop.rules.profiles import DeadlineRule, Profile
@@ -110,45 +112,49 @@ def compute(profile: Profile, case: CaseView, calendar: WorkCalendar) -> list[De
     return result
 
 
-def extension_problem(case: CaseView, proposal) -> tuple[str, str] | None:
+def extension_problem(case: CaseView, proposal) -> Refusal | None:
     """Why an ``extend_deadline`` may not be recorded, or None. Data: deadline, working_days|days, approver, reason."""
     profile, calendar, data = proposal.profile, proposal.calendar, proposal.data or {}
-    article = proposal.transition.article
     open_extendable = [d for d in compute(profile, case, calendar) if d.open and
                        next(r for r in profile.deadlines if r.id == d.rule_id).extendable]
     wanted = str(data.get("deadline", "")).strip()
     if not wanted:
         if len(open_extendable) != 1:
             choices = "、".join(f"{d.rule_id}（{d.label}）" for d in open_extendable) or "无"
-            return f"请指明要延长的期限（deadline）；可延长的有：{choices}。", article
+            return Refusal(f"请指明要延长的期限（deadline）；可延长的有：{choices}。", "", c.FACT)
         wanted = open_extendable[0].rule_id
     rule = next((r for r in profile.deadlines if r.id == wanted), None)
     if rule is None or not rule.extendable:
         name = rule.label if rule else wanted
-        return f"「{name}」的期限依规定不能延长。", (rule.article if rule else article)
+        if rule is None:
+            return Refusal(f"本规定没有「{wanted}」这一期限。", "", c.FACT)
+        return Refusal(f"「{name}」的期限依规定不能延长。", rule.article, c.DEADLINE_LIMIT)
     current = next((d for d in open_extendable if d.rule_id == wanted), None)
     if current is None:
-        return f"「{rule.label}」的期限尚未开始或已经满足，无需延长。", rule.article
+        return Refusal(f"「{rule.label}」的期限尚未开始或已经满足，无需延长。", "", c.FACT)
     if not str(data.get("approver", "")).strip():
-        return "延长期限须经批准，请填写批准人。", rule.extension_article or article
+        return Refusal("延长期限须经批准，请填写批准人。", rule.extension_article, c.EXTENSION_APPROVAL)
     if not str(data.get("reason", "")).strip():
-        return "请写明延长的理由。", rule.extension_article or article
+        return Refusal("请写明延长的理由。", "", c.FACT)
     working_days, days = int(data.get("working_days", 0) or 0), int(data.get("days", 0) or 0)
     if (working_days > 0) == (days > 0) or working_days < 0 or days < 0:
-        return "请写明延长多少个工作日或多少日，二者取一。", rule.extension_article or article
+        return Refusal("请写明延长多少个工作日或多少日，二者取一。", "", c.FACT)
     trigger = case.last(rule.trigger)
     earlier = _extensions(case, rule, trigger)
     new_due = calendar.add(current.due, working_days=working_days, days=days).due
-    cap_article = rule.extension_article or rule.article
+    cap_article = rule.extension_article
     if rule.max_total_working_days and new_due > calendar.add_working_days(trigger.on,
                                                                            rule.max_total_working_days).due:
-        return (f"延长后「{rule.label}」的总期限将超过{rule.max_total_working_days}个工作日的上限。", cap_article)
+        return Refusal(f"延长后「{rule.label}」的总期限将超过{rule.max_total_working_days}个工作日的上限。",
+                       cap_article, c.EXTENSION_CAP)
     if rule.max_total_days and new_due > calendar.add_days(trigger.on, rule.max_total_days).due:
-        return f"延长后「{rule.label}」的总期限将超过{rule.max_total_days}日的上限。", cap_article
+        return Refusal(f"延长后「{rule.label}」的总期限将超过{rule.max_total_days}日的上限。", cap_article,
+                       c.EXTENSION_CAP)
     used_days = sum(int(e.get("days", 0) or 0) for e in earlier) + days
     used_working = sum(int(e.get("working_days", 0) or 0) for e in earlier) + working_days
     if rule.max_extension_days and used_days > rule.max_extension_days:
-        return f"「{rule.label}」累计延长不得超过{rule.max_extension_days}日。", cap_article
+        return Refusal(f"「{rule.label}」累计延长不得超过{rule.max_extension_days}日。", cap_article, c.EXTENSION_CAP)
     if rule.max_extension_working_days and used_working > rule.max_extension_working_days:
-        return f"「{rule.label}」累计延长不得超过{rule.max_extension_working_days}个工作日。", cap_article
+        return Refusal(f"「{rule.label}」累计延长不得超过{rule.max_extension_working_days}个工作日。", cap_article,
+                       c.EXTENSION_CAP)
     return None

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from wenze_desktop.procedure import citations as c
+from wenze_desktop.procedure.citations import Refusal, Rule
 from wenze_desktop.procedure.view import CaseView, RespondentView
 from wenze_desktop.rules.profiles import Form, Profile
 
@@ -18,53 +20,70 @@ class Held:
 
 
 class FormProblem(Exception):
-    def __init__(self, message: str, article: str) -> None:
+    def __init__(self, message: str, article: str, rule: Rule, words: tuple[tuple[str, ...], ...] = ()) -> None:
         super().__init__(message)
-        self.message, self.article = message, article
+        self.message, self.article, self.rule, self.words = message, article, rule, words
+
+    @property
+    def refusal(self) -> Refusal:
+        return Refusal(self.message, self.article, self.rule, self.words)
+
+
+def _fact(message: str) -> FormProblem:
+    return FormProblem(message, "", c.FACT)
+
+
+def not_a_form(profile: Profile, message: str) -> FormProblem:
+    """A form the profile does not have: cites the article listing the forms, which names some of them."""
+    return FormProblem(message, forms_article(profile), c.FORMS, (tuple(f.name for f in profile.forms),))
 
 
 def forms_article(profile: Profile) -> str:
-    """The article that lists the forms, without the item number: 第十四条（一） -> 第十四条."""
-    if not profile.forms:
-        return ""
-    return re.sub(r"（[^）]*）$", "", profile.forms[0].article)
+    """The article that lists most of the forms, without item numbers: 第十四条（一） -> 第十四条."""
+    articles = [re.sub(r"（[^）]*）$", "", f.article) for f in profile.forms]
+    return max(dict.fromkeys(articles), key=articles.count) if articles else ""
 
 
 def resolve_forms(profile: Profile, case: CaseView, value: Any) -> list[Held]:
     """``forms=["诫勉谈话"]`` (for every respondent) or ``[{"respondent": "张三", "form": "诫勉谈话"}, …]``."""
     if not value:
-        raise FormProblem("问责决定须写明问责方式。", forms_article(profile))
+        raise not_a_form(profile, "问责决定须写明问责方式。")
     if isinstance(value, (str, Mapping)):
         value = [value]
     if not isinstance(value, (list, tuple)):
-        raise FormProblem("问责方式应当是规定所列问责方式的名称。", forms_article(profile))
+        raise _fact("问责方式应当是规定所列问责方式的名称。")
     pairs: list[tuple[RespondentView, str]] = []
     for item in value:
         if isinstance(item, Mapping):
             who = case.respondent(str(item.get("respondent", "")))
             if who is None:
-                raise FormProblem(f"本案没有被问责对象「{item.get('respondent', '')}」。", forms_article(profile))
+                raise _fact(f"本案没有被问责对象「{item.get('respondent', '')}」。")
             chosen = item.get("forms", item.get("form")) or []
             chosen = [chosen] if isinstance(chosen, str) else chosen
             if not isinstance(chosen, (list, tuple)) or not [f for f in chosen if str(f).strip()]:
-                raise FormProblem(f"请为「{who.name}」选择问责方式。", forms_article(profile))
+                raise _fact(f"请为「{who.name}」选择问责方式。")
             pairs.extend((who, str(f)) for f in chosen)
         else:
             if not case.respondents:
-                raise FormProblem("本案尚未登记被问责对象。", forms_article(profile))
+                raise _fact("本案尚未登记被问责对象。")
             pairs.extend((who, str(item)) for who in case.respondents)
     held: list[Held] = []
     for who, key in pairs:
         form = profile.form(key, who.kind)
         if form is None:
             names = "、".join(f.name for f in profile.forms)
-            raise FormProblem(f"「{key}」不是《{profile.short_title}》规定的问责方式；可用的有：{names}。",
-                              forms_article(profile))
+            raise not_a_form(profile, f"「{key}」不是《{profile.short_title}》规定的问责方式；可用的有：{names}。")
         if who.kind not in form.applies_to:
             kind = "单位" if who.kind == "unit" else "个人"
-            raise FormProblem(f"「{form.name}」不适用于{kind}被问责对象「{who.name}」。", form.article)
+            raise FormProblem(f"「{form.name}」不适用于{kind}被问责对象「{who.name}」。", form.applies_article,
+                              c.FORM_FOR_KIND, ((form.name,), KIND_WORDS[form.applies_to[0]]))
         held.append(Held(who, form))
     return held
+
+
+# What a text says to tie a form to persons or to units (the form's ``applies_article`` must say it).
+KIND_WORDS = {"unit": ("单位", "党组织", "组织", "班子", "部门"),
+              "person": ("干部", "人员", "领导", "个人", "同志", "成员", "当事人", "负责人")}
 
 
 def severity(held: list[Held]) -> int:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from wenze_desktop.procedure import citations as c
 from wenze_desktop.procedure import decisions
 from wenze_desktop.procedure.actions import DOCUMENT_KINDS, label_of
-from wenze_desktop.procedure.guards import Refusal
+from wenze_desktop.procedure.citations import Refusal
 from wenze_desktop.procedure.view import CaseView, EventView, names, team_of
 from wenze_desktop.rules.profiles import Profile
 
@@ -100,17 +101,20 @@ def missing(profile: Profile, case: CaseView, kind: str, event: EventView) -> li
 
 
 def refusal(profile: Profile, case: CaseView, kind: str) -> Refusal | None:
-    """Why the document cannot be issued now (naming the missing element and the article), or None."""
+    """Why the document cannot be issued now (naming the missing element and, for the decision, the article that
+    lists its elements; other documents' elements are the profile's reading), or None."""
     label = DOCUMENT_KINDS.get(kind, kind)
     source = source_of(profile, kind)
     if source is None:
-        return Refusal(f"《{profile.short_title}》规定的程序不产生{label}。", "")
+        return Refusal(f"《{profile.short_title}》规定的程序不产生{label}。", "", c.NO_SUCH_PROCEDURE)
     event = source_event(case, source)
     if event is None:
         steps = "或".join(f"“{label_of(a)}”" for a in source.actions)
-        return Refusal(f"尚未记录{steps}，还不能制作{label}。", source.article)
+        return Refusal(f"尚未记录{steps}，还不能制作{label}。", "", c.FACT)
     lacking = missing(profile, case, kind, event)
     if lacking:
-        article = profile.decision_document.article if kind == "decision" else source.article
-        return Refusal(f"{label}缺少必备内容：{'、'.join(lacking)}。", article or source.article)
+        if kind == "decision":
+            return Refusal(f"{label}缺少必备内容：{'、'.join(lacking)}。", profile.decision_document.article,
+                           c.DECISION_DOCUMENT)
+        return Refusal(f"{label}缺少必备内容：{'、'.join(lacking)}。", "", c.DOCUMENT_CONTENTS)
     return None

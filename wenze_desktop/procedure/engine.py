@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from wenze_desktop.errors import ProcedureRefused, ValidationError
+from wenze_desktop.errors import ValidationError
+from wenze_desktop.procedure import citations as c
 from wenze_desktop.procedure import guards
-from wenze_desktop.procedure.actions import ACTION_LABELS, label_of
+from wenze_desktop.procedure.actions import ACTION_LABELS, ACTION_WORDS, label_of
 from wenze_desktop.procedure.view import CaseView
 from wenze_desktop.rules.calendar import WorkCalendar
 from wenze_desktop.rules.profiles import Profile, Transition
@@ -40,16 +41,26 @@ def _transition(profile: Profile, case: CaseView, action: str) -> Transition:
     if here and not terminal:
         return here[0]
     anywhere = [t for t in profile.transitions if t.action == action]
-    if terminal or not anywhere:
-        step = profile.step(case.step) if terminal else None
-        if step is not None:
-            raise ProcedureRefused(f"案件已终结（{step.label}），不能再办理任何事项。", step.article)
-        raise ProcedureRefused(f"《{profile.short_title}》没有规定「{label_of(action)}」这一程序。",
-                               profile.applies_article or profile.organs_article)
+    if terminal:
+        raise guards.ended(profile, case).error()
+    if not anywhere:
+        raise c.Refusal(f"《{profile.short_title}》没有规定「{label_of(action)}」这一程序。", "",
+                        c.NO_SUCH_PROCEDURE).error()
+    raise order_refusal(profile, case, action, anywhere).error()
+
+
+def order_refusal(profile: Profile, case: CaseView, action: str, anywhere: list[Transition]) -> c.Refusal:
+    """An action asked for at a step it cannot be taken from. It cites the article that orders the two (the
+    transition's ``order_article``), which must name both the action and what comes before it; where the text
+    orders nothing, the order is the profile's reading."""
     where = "、".join(dict.fromkeys(profile.step_label(s) for t in anywhere for s in t.sources))
-    raise ProcedureRefused(
+    first = next((t for t in anywhere if t.path == case.path), anywhere[0])
+    before = {t.action for t in profile.transitions if t.to in first.sources}
+    words = (ACTION_WORDS.get(action, ()), tuple(dict.fromkeys(w for a in sorted(before)
+                                                                for w in ACTION_WORDS.get(a, ()))))
+    return c.Refusal(
         f"案件当前处于「{profile.step_label(case.step)}」环节，「{label_of(action)}」只能在「{where}」环节办理。",
-        anywhere[0].article)
+        first.order_article, c.STEP_ORDER, words)
 
 
 def available(profile: Profile, case: CaseView, calendar: WorkCalendar, today: date) -> list[ActionOption]:
@@ -76,7 +87,7 @@ def evaluate(profile: Profile, case: CaseView, action: str, on: date, data: Mapp
             f"办理日期 {on.isoformat()} 早于本案上一项记录的日期 {case.last_date.isoformat()}；请核对日期。")
     refusal = guards.check(case, guards.Proposal(profile, transition, on, data, calendar))
     if refusal:
-        raise ProcedureRefused(refusal.message, refusal.article)
+        raise refusal.error()
     return transition
 
 

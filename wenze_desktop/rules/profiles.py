@@ -32,6 +32,7 @@ class Form:
     severity: int  # position in the profile's list, lightest first
     tier: str = ""
     tier_article: str = ""
+    applies_article: str = ""  # where the text ties the form to persons or to units ("" where it does not)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Transition:
     documents: tuple[str, ...] = ()
     label: str = ""
     continues: bool = False  # only for a case already on ``path`` (not a way into it)
+    order_article: str = ""  # the article that puts this action after its ``from`` steps ("" where none does)
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,8 @@ class ProcedureRules:
     suspension_article: str = ""
     filing_approval: str = ""
     filing_article: str = ""
+    report_article: str = ""  # where the text says what an investigation report contains
+    waiver_article: str = ""  # where the text lets the respondent give up the statement and defence
 
 
 @dataclass(frozen=True)
@@ -324,12 +328,14 @@ def _terms(table: dict, key: str) -> tuple[tuple[str, ...], str]:
 def parse_profile(data: dict) -> Profile:
     forms = tuple(
         Form(id=f["id"], name=f["name"], applies_to=_tuple(f["applies_to"]), article=f["article"], severity=i,
-             tier=f.get("tier", ""), tier_article=f.get("tier_article", ""))
+             tier=f.get("tier", ""), tier_article=f.get("tier_article", ""),
+             applies_article=f.get("applies_article", ""))
         for i, f in enumerate(data.get("forms", [])))
     transitions = tuple(
         Transition(action=t["action"], sources=_tuple(t["from"]), to=t.get("to"), path=t.get("path", "main"),
                    guards=_tuple(t.get("guards")), article=t["article"], documents=_tuple(t.get("documents")),
-                   label=t.get("label", ""), continues=bool(t.get("continues", False)))
+                   label=t.get("label", ""), continues=bool(t.get("continues", False)),
+                   order_article=t.get("order_article", ""))
         for t in data.get("transitions", []))
     deadlines = tuple(
         _pick(DeadlineRule, d, when=tuple(sorted(d.get("when", {}).items())))

@@ -27,7 +27,7 @@ from wenze_desktop.documents import content, numbering
 from wenze_desktop.documents.fontset import FontSet
 from wenze_desktop.documents.layout import Layout
 from wenze_desktop.domain.models import Case, IssuedDocument, StaffUser, WorkspaceInfo
-from wenze_desktop.errors import IntegrityFailure, ProcedureRefused, ValidationError
+from wenze_desktop.errors import IntegrityFailure, ValidationError
 from wenze_desktop.procedure import documents as rules
 from wenze_desktop.procedure.actions import DOCUMENT_KINDS
 from wenze_desktop.rules.profiles import load_profile
@@ -121,8 +121,8 @@ class DocumentService:
             for source in rules.sources(profile):
                 refusal = rules.refusal(profile, view, source.kind)
                 result.append(DocumentChoice(
-                    source.kind, source.label, str(ProcedureRefused(refusal.message, refusal.article))
-                    if refusal else None, source.kind in content.SEALED_BY_DEFAULT,
+                    source.kind, source.label, str(refusal) if refusal else None,
+                    source.kind in content.SEALED_BY_DEFAULT,
                     tuple(d for d in issued if d.kind == source.kind), case.version))
             return result
 
@@ -206,7 +206,7 @@ class DocumentService:
         profile, view = load_profile(case.regulation_id), case_view(s, case)
         refusal = rules.refusal(profile, view, kind)
         if refusal is not None:
-            raise ProcedureRefused(refusal.message, refusal.article)
+            raise refusal.error()
         event = rules.source_event(view, rules.source_of(profile, kind))
         head = letterhead(s)
         number = numbering.render(numbering.pattern_for(kind, profile, head.organ_code, head.kind_codes),

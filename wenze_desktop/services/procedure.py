@@ -95,7 +95,7 @@ class ProcedureService(RecordCorrections, DeadlineRecompute):
         refusal = refusal_of(self.ctx.user.roles, permissions_for(option.id), self.ctx.user.username)
         if not refusal:
             return option
-        return replace(option, enabled=False, refusal=guards.Refusal(refusal, ""))
+        return replace(option, enabled=False, refusal=guards.fact(refusal))
 
     def deadlines(self, case_id: str) -> list[deadline_rules.Deadline]:
         with self.ctx.transaction(Permission.CASE_READ) as s:
