@@ -49,14 +49,15 @@ class GuardSpec:
     needs_data: bool
     article_key: str = ""  # the [procedure] key whose article the guard cites, if not the transition's
     reads: tuple[str, ...] = ()  # the action fields (procedure/fields.py) the guard reads
+    what: str = ""  # what it checks, in Chinese (the compliance matrix)
 
 
 GUARDS: dict[str, GuardSpec] = {}
 
 
-def guard(name: str, *, needs_data: bool = False, article_key: str = "", reads: tuple[str, ...] = ()):
+def guard(name: str, *, what: str, needs_data: bool = False, article_key: str = "", reads: tuple[str, ...] = ()):
     def register(check: Guard) -> Guard:
-        GUARDS[name] = GuardSpec(check, needs_data, article_key, reads)
+        GUARDS[name] = GuardSpec(check, needs_data, article_key, reads, what)
         return check
     return register
 
@@ -87,7 +88,8 @@ def case_open(case: CaseView, p: Proposal) -> Refusal | None:
 
 # -- investigation team and recusal --------------------------------------------------------------------------------
 
-@guard("investigators_minimum", needs_data=True, article_key="investigators_article", reads=("staff",))
+@guard("investigators_minimum", what="调查人员人数", needs_data=True, article_key="investigators_article",
+       reads=("staff",))
 def investigators_minimum(case: CaseView, p: Proposal) -> Refusal | None:
     staff = list(dict.fromkeys(names((p.data or {}).get("staff"))))
     need = p.profile.procedure.min_investigators
@@ -97,7 +99,7 @@ def investigators_minimum(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("investigators_cleared", article_key="recusal_article")
+@guard("investigators_cleared", what="调查人员已声明利害关系、回避已决定", article_key="recusal_article")
 def investigators_cleared(case: CaseView, p: Proposal) -> Refusal | None:
     team = team_of(case)
     article = cite(p, "recusal_article")
@@ -118,7 +120,7 @@ def investigators_cleared(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("staff_assigned", reads=("staff",))
+@guard("staff_assigned", what="须是本案调查人员", reads=("staff",))
 def staff_assigned(case: CaseView, p: Proposal) -> Refusal | None:
     team = team_of(case)
     if not team.members:
@@ -134,7 +136,7 @@ def staff_assigned(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("recusal_pending", reads=("staff",))
+@guard("recusal_pending", what="有待决定的回避事项", reads=("staff",))
 def recusal_pending(case: CaseView, p: Proposal) -> Refusal | None:
     team = team_of(case)
     open_matters = team.pending_recusals + [n for n in team.interested() if n not in team.pending_recusals]
@@ -150,7 +152,7 @@ def recusal_pending(case: CaseView, p: Proposal) -> Refusal | None:
 
 # -- filing, report, defence ---------------------------------------------------------------------------------------
 
-@guard("filing_approved", needs_data=True, article_key="filing_article", reads=("approved_by",))
+@guard("filing_approved", what="立项须经批准", needs_data=True, article_key="filing_article", reads=("approved_by",))
 def filing_approved(case: CaseView, p: Proposal) -> Refusal | None:
     if not p.text("approved_by"):
         by = p.profile.procedure.filing_approval or "决定机关"
@@ -158,7 +160,7 @@ def filing_approved(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("report_complete", needs_data=True, article_key="report_article",
+@guard("report_complete", what="调查报告写明事实、结论和建议", needs_data=True, article_key="report_article",
        reads=("facts", "conclusion", "accountable", "recommended_forms"))
 def report_complete(case: CaseView, p: Proposal) -> Refusal | None:
     data = p.data or {}
@@ -179,7 +181,7 @@ def report_complete(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("defence_heard_or_waived", article_key="defence_article")
+@guard("defence_heard_or_waived", what="决定前已听取陈述申辩或记录放弃", article_key="defence_article")
 def defence_heard_or_waived(case: CaseView, p: Proposal) -> Refusal | None:
     if not (case.has("record_defence") or case.has("waive_defence")):
         return Refusal("作出决定前，须听取并记录被问责对象的陈述和申辩，或记录其明确放弃。", cite(p, "defence_article"),
@@ -187,7 +189,7 @@ def defence_heard_or_waived(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("reason_given", needs_data=True, reads=("reason", "text"))
+@guard("reason_given", what="写明理由", needs_data=True, reads=("reason", "text"))
 def reason_given(case: CaseView, p: Proposal) -> Refusal | None:
     if not p.text("reason", "text"):
         if p.transition.action == "waive_defence":
@@ -196,7 +198,7 @@ def reason_given(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("direct_decision_reason", needs_data=True, reads=("direct_reason",))
+@guard("direct_decision_reason", what="直接决定须写明理由", needs_data=True, reads=("direct_reason",))
 def direct_decision_reason(case: CaseView, p: Proposal) -> Refusal | None:
     if not p.text("direct_reason"):
         return Refusal("不经调查直接作出决定的，须写明情况特殊或事实清楚的理由。", p.transition.article, c.DIRECT)
@@ -205,7 +207,8 @@ def direct_decision_reason(case: CaseView, p: Proposal) -> Refusal | None:
 
 # -- the decision ---------------------------------------------------------------------------------------------------
 
-@guard("collective_meeting", needs_data=True, article_key="collective_article", reads=("meeting",))
+@guard("collective_meeting", what="集体讨论（登记会议）", needs_data=True, article_key="collective_article",
+       reads=("meeting",))
 def collective_meeting(case: CaseView, p: Proposal) -> Refusal | None:
     article = cite(p, "collective_article")
     body = p.profile.procedure.collective_body or "领导班子"
@@ -227,7 +230,7 @@ def collective_meeting(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("forms_of_profile", needs_data=True, reads=("forms",))
+@guard("forms_of_profile", what="问责方式为本规定所列且适用于被问责对象", needs_data=True, reads=("forms",))
 def forms_of_profile(case: CaseView, p: Proposal) -> Refusal | None:
     try:
         decisions.resolve_forms(p.profile, case, (p.data or {}).get("forms"))
@@ -236,7 +239,8 @@ def forms_of_profile(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("dissenters_not_held", needs_data=True, article_key="dissent_article", reads=("meeting", "forms"))
+@guard("dissenters_not_held", what="明确反对者不予问责",
+       needs_data=True, article_key="dissent_article", reads=("meeting", "forms"))
 def dissenters_not_held(case: CaseView, p: Proposal) -> Refusal | None:
     meeting = (p.data or {}).get("meeting") or {}
     if not isinstance(meeting, Mapping):
@@ -253,7 +257,8 @@ def dissenters_not_held(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("harsher_needs_reason", needs_data=True, article_key="no_harsher_article", reads=("forms", "harsher_reason"))
+@guard("harsher_needs_reason", what="不得因申辩而从重",
+       needs_data=True, article_key="no_harsher_article", reads=("forms", "harsher_reason"))
 def harsher_needs_reason(case: CaseView, p: Proposal) -> Refusal | None:
     """Only where the text forbids a harsher outcome because of the defence (wf2011 第十一条). Elsewhere a decision
     harsher than the report's recommendation is allowed; the decision records it (``harsher_than_report``)."""
@@ -271,7 +276,7 @@ def harsher_needs_reason(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("simplified_forms_only", needs_data=True, reads=("forms",))
+@guard("simplified_forms_only", what="简易程序只用较轻的问责方式", needs_data=True, reads=("forms",))
 def simplified_forms_only(case: CaseView, p: Proposal) -> Refusal | None:
     try:
         held = decisions.resolve_forms(p.profile, case, (p.data or {}).get("forms"))
@@ -285,7 +290,7 @@ def simplified_forms_only(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("decision_document_complete")
+@guard("decision_document_complete", what="决定书要素齐全")
 def decision_document_complete(case: CaseView, p: Proposal) -> Refusal | None:
     missing = decisions.missing_elements(p.profile, case)
     if missing:
@@ -307,7 +312,7 @@ def appeal_window_due(case: CaseView, profile: Profile, calendar: WorkCalendar):
     return calendar.add_days(trigger.on, rules.window_days)
 
 
-@guard("appeal_window", reads=("review_kind",))
+@guard("appeal_window", what="申诉期限和处理方式", reads=("review_kind",))
 def appeal_window(case: CaseView, p: Proposal) -> Refusal | None:
     rules = p.profile.appeal
     if not rules.allowed:
@@ -324,7 +329,7 @@ def appeal_window(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("review_outcome", needs_data=True, reads=("outcome", "forms"))
+@guard("review_outcome", what="复核/复查结果为维持、变更或撤销", needs_data=True, reads=("outcome", "forms"))
 def review_outcome(case: CaseView, p: Proposal) -> Refusal | None:
     outcomes = p.profile.appeal.outcomes or tuple(ReviewOutcome)
     article = p.profile.appeal.outcomes_article
@@ -346,7 +351,7 @@ def appeal_pending(case: CaseView) -> bool:
     return len(lodged) > len(decided)
 
 
-@guard("execution_not_paused", reads=())
+@guard("execution_not_paused", what="申诉期间暂缓执行", reads=())
 def execution_not_paused(case: CaseView, p: Proposal) -> Refusal | None:
     if not appeal_pending(case):
         return None
@@ -359,14 +364,15 @@ def execution_not_paused(case: CaseView, p: Proposal) -> Refusal | None:
     return None
 
 
-@guard("extension_allowed", needs_data=True, reads=("deadline", "extension", "approver", "reason"))
+@guard("extension_allowed", what="延长期限须批准、不超过上限",
+       needs_data=True, reads=("deadline", "extension", "approver", "reason"))
 def extension_allowed(case: CaseView, p: Proposal) -> Refusal | None:
     from wenze_desktop.procedure.deadlines import extension_problem  # deadlines imports this module
 
     return extension_problem(case, p)
 
 
-@guard("archive_complete")
+@guard("archive_complete", what="归档前材料齐全")
 def archive_complete(case: CaseView, p: Proposal) -> Refusal | None:
     article = p.profile.archive_article
     missing = [a for a in p.profile.archive_requirements(case.path) if not case.has(a)]
