@@ -9,6 +9,7 @@ import pytest
 from tests.unit.procedure_helpers import MEETING_ATTENDEES, PAPER, SIGNED, full_data, new_case, walk
 from wenze_desktop.errors import PermissionDenied, ProcedureRefused, ValidationError
 from wenze_desktop.rules.profiles import load_profile
+from wenze_desktop.rules.texts import load_text
 from wenze_desktop.services import Workspace
 from wenze_desktop.services.accounts import AccountService
 
@@ -168,21 +169,25 @@ def test_member_who_objected_is_not_held_accountable(ws):
     assert error.article == "第三条第二款" and "反对意见" in error.message
 
 
-def test_harsher_than_recommended_after_defence_needs_a_written_reason(ws, reported):
+def test_harsher_than_recommended_is_allowed_and_noted_where_the_text_is_silent(ws, reported):
+    """gz2009 has no sentence against a harsher outcome after the defence: allowed, and the record says so."""
     recommended = ws.procedure.history(reported)[-1].get("recommended_forms")
     assert recommended == ["诫勉谈话"]
-    data = {**full_data(GZ, D), "forms": ["免职或建议免职"]}
-    error = refused(ws, reported, "decide", **data)
-    assert "加重的理由" in error.message and error.article == "第二十二条"
-    ws.procedure.perform(reported, "decide", on=D, **data, harsher_reason="调查报告遗漏了造成重大损失的事实")
+    ws.procedure.perform(reported, "decide", on=D, **{**full_data(GZ, D), "forms": ["免职或建议免职"]})
+    note = ws.procedure.history(reported)[-1].get("harsher_than_report")
+    assert "免职或建议免职" in note and "诫勉谈话" in note
 
 
-def test_wf2011_harsher_cites_article_eleven(ws):
+def test_wf2011_harsher_after_defence_needs_a_reason_citing_article_eleven(ws):
     case_id = new_case(ws, "wf2011")
     walk(ws, case_id, until="defence_heard")
     heaviest = WF.forms[-2].name if WF.forms[-1].name.startswith("其他") else WF.forms[-1].name
     error = refused(ws, case_id, "decide", **{**full_data(WF, D), "forms": [heaviest]})
-    assert error.article.startswith("第十一条")
+    assert error.article == "第十一条" and "不得因其申辩而加重" in error.message
+    assert "不得因被问责当事人申辩而从重问责" in load_text("wf2011").words(error.article)
+    ws.procedure.perform(case_id, "decide", on=D, **{**full_data(WF, D), "forms": [heaviest]},
+                         harsher_reason="事故造成人员伤亡")
+    assert heaviest in ws.procedure.history(case_id)[-1].get("harsher_than_report")
 
 
 def test_decision_document_elements_must_be_present_before_service(ws, reported):

@@ -102,6 +102,19 @@ def recommended_severity(profile: Profile, case: CaseView) -> int | None:
     return max((f.severity for f in forms if f is not None), default=-1)
 
 
+def harsher_note(profile: Profile, case: CaseView, held: list[Held]) -> str:
+    """A note when the decision is harsher than the report recommended ("" otherwise). Where the text forbids a
+    harsher outcome because of the defence, a guard asks for the reason; elsewhere it is allowed and recorded."""
+    recommended = recommended_severity(profile, case)
+    if recommended is None or severity(held) <= recommended:
+        return ""
+    report = case.last("submit_report")
+    advised = "、".join(str(f) for f in report.get("recommended_forms", [])) if report.get("accountable", True) \
+        else "不予问责"
+    chosen = "、".join(dict.fromkeys(h.form.name for h in held))
+    return f"决定（{chosen}）重于调查报告的建议（{advised or '未写明'}）。"
+
+
 def _text(value: Any) -> bool:
     return bool(str(value).strip()) if value is not None else False
 

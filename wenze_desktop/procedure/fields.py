@@ -137,6 +137,7 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
 DERIVED: dict[str, FieldSpec] = {
     "held": _f("held", "问责方式（按被问责对象）", Kind.FORMS),
     "aggravation": _f("aggravation", "从重情节"),
+    "harsher_than_report": _f("harsher_than_report", "与调查报告建议的比较"),
 }
 
 

@@ -276,6 +276,8 @@ class ProcedureService(RecordCorrections, DeadlineRecompute):
             held = decisions.resolve_forms(profile, view, stored.get("forms"))
             stored["held"] = [{"respondent_id": h.respondent.id, "respondent": h.respondent.name,
                                "form_id": h.form.id, "form": h.form.name} for h in held]
+            if action == "decide" and (note := decisions.harsher_note(profile, view, held)):
+                stored["harsher_than_report"] = note
         if action == "decide":
             stored["aggravation"] = [{"respondent": a.name, "prior_case": a.prior_case,
                                       "prior_on": a.prior_on.isoformat(), "article": a.article,
