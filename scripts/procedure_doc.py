@@ -38,8 +38,9 @@ GUARDS = {
                           "possibly empty, of attendees)",
     "forms_of_profile": "`forms` are forms of the profile and apply to the respondent's kind (person/unit)",
     "dissenters_not_held": "no member who objected in the meeting is among those held accountable",
-    "harsher_needs_reason": "after a recorded defence, forms heavier than the report recommended need "
-                            "`harsher_reason`",
+    "harsher_needs_reason": "only where the profile gives `no_harsher_article` (wf2011 第十一条): after a recorded "
+                            "defence, forms heavier than the report recommended need `harsher_reason`; elsewhere "
+                            "they are allowed and the decision records `harsher_than_report`",
     "simplified_forms_only": "only forms the profile marks `light`",
     "decision_document_complete": "every element of the profile's decision document has data",
     "appeal_window": "the appeal is lodged within the profile's window after the decision was served",
@@ -116,7 +117,9 @@ def action_table() -> str:
 
 
 def guard_table() -> str:
-    lines = ["\n## Guards\n", "Each refusal cites the article the profile gives for the rule.\n",
+    lines = ["\n## Guards\n", "Each refusal cites the article the profile gives for the rule, whose shipped text says it "
+             "(`tests/unit/test_citations.py`); where the profile gives none the refusal is marked as the "
+             "profile's reading. The articles behind each profile: `docs/compliance/<id>.md`.\n",
              "| guard | passes when |", "|---|---|"]
     lines += [f"| `{name}` | {text} |" for name, text in GUARDS.items()]
     return "\n".join(lines) + "\n"
