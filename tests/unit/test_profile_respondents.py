@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from wenze_desktop.rules.profiles import ProfileError, load_profile, parse_profile, profile_ids
-
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+from wenze_desktop.rules.texts import load_text
 
 EXPECTED = {
     "ccp2016": (("领导班子主要负责人", "直接主管的班子成员", "参与决策和工作的班子其他成员"), "第五条",
@@ -35,28 +32,18 @@ def test_every_profile_is_covered():
     assert sorted(EXPECTED) == profile_ids()
 
 
-def _seed_text(profile) -> str:
-    seed = next(SEEDS.glob(profile.source.split("seeds/")[-1].split("（")[0].strip()))
-    return "".join(seed.read_text(encoding="utf-8").split())
-
-
 @pytest.mark.parametrize("profile_id", sorted(EXPECTED))
-def test_terms_are_the_texts_own_words(profile_id):
-    if not SEEDS.is_dir():
-        pytest.skip("the seed texts are not beside this checkout (../shared/seeds)")
-    profile = load_profile(profile_id)
-    text = _seed_text(profile)
-    missing = [t for t in profile.respondent_roles + profile.responsibilities if t not in text]
-    assert missing == [], f"{profile_id}: not found verbatim in the text: {missing}"
+def test_terms_are_the_words_of_their_article(profile_id):
+    profile, text = load_profile(profile_id), load_text(profile_id)
+    for terms, article in ((profile.respondent_roles, profile.respondent_roles_article),
+                           (profile.responsibilities, profile.responsibilities_article)):
+        words = "".join(p.text for p in text.find(article)) if article else ""
+        assert [t for t in terms if t not in words] == []
 
 
 def test_ccp2016_article_five_names_the_terms_together():
     """The three levels and the roles that carry them are one sentence of 第五条, not scattered words."""
-    if not SEEDS.is_dir():
-        pytest.skip("the seed texts are not beside this checkout (../shared/seeds)")
-    text = _seed_text(load_profile("ccp2016"))
-    start = text.index("第五条问责应当分清责任")  # the seed bundles several texts: take ccp2016's own 第五条
-    article = text[start:text.index("第六条", start)]
+    article = load_text("ccp2016").article("", "第五条").text
     for term in ("全面领导责任", "主要领导责任", "重要领导责任", "领导班子主要负责人", "直接主管的班子成员"):
         assert term in article
 
