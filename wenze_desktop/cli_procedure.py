@@ -121,6 +121,28 @@ def cmd_profile_show(args, secrets) -> int:
     return 0
 
 
+def cmd_profile_text(args, secrets) -> int:
+    """The regulation's own words: the cited article (款, 项), or the whole text."""
+    from wenze_desktop.rules.profiles import load_profile
+    from wenze_desktop.rules.texts import load_text
+
+    profile, text = load_profile(args.id), load_text(args.id)
+    if args.citation:
+        print(f"《{profile.title}》\n\n{text.words(args.citation)}")
+        return 0
+    print(f"{text.title}\n来源：{text.source}")
+    document, chapter = None, None
+    for article in text.articles:
+        if article.document != document:
+            document = article.document
+            print(f"\n【{document or profile.title}】")
+        if article.chapter != chapter and article.chapter:
+            chapter = article.chapter
+            print(f"\n{chapter}")
+        print(f"{article.key} {article.text}")
+    return 0
+
+
 def cmd_calendar_import(args, secrets) -> int:
     from wenze_desktop.cli import signed_in
     from wenze_desktop.services.calendar import CalendarService
@@ -185,10 +207,15 @@ def register(sub, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_profiles)
 
     p = sub.add_parser("profile", parents=[common], help="查看一项问责规定")
-    show = p.add_subparsers(dest="profile_command", required=True).add_parser("show", parents=[common])
+    commands = p.add_subparsers(dest="profile_command", required=True)
+    show = commands.add_parser("show", parents=[common])
     show.add_argument("id", metavar="ID")
     show.add_argument("--json", action="store_true")
     show.set_defaults(func=cmd_profile_show)
+    words = commands.add_parser("text", parents=[common], help="规定原文（整篇或某一条）")
+    words.add_argument("id", metavar="ID")
+    words.add_argument("citation", metavar="条文", nargs="?", help="如 第十一条、第二十四条第二款、第十四条（一）")
+    words.set_defaults(func=cmd_profile_text)
 
     p = sub.add_parser("calendar", parents=[common], help="录入或查看节假日安排")
     calendar = p.add_subparsers(dest="calendar_command", required=True)

@@ -51,6 +51,17 @@ def test_profile_show():
     assert missing.returncode != 0 and "gz2009" in missing.stderr
 
 
+def test_profile_text_prints_the_regulations_own_words():
+    article = wenze("profile", "text", "wf2011", "第十一条")
+    assert article.returncode == 0 and "不得因被问责当事人申辩而从重问责" in article.stdout
+    paragraph = wenze("profile", "text", "gz2009", "第二十四条第二款").stdout
+    assert "情况特殊的" in paragraph and "根据调查报告" not in paragraph
+    whole = wenze("profile", "text", "jc2017").stdout
+    assert "【激励积分办法】" in whole and "第十九条" in whole
+    wrong = wenze("profile", "text", "wf2011", "第九十九条")
+    assert wrong.returncode == 7 and "没有「第九十九条」" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
 def test_calendar_import_makes_workspace_deadlines_exact(data_dir, workspace, tmp_path):
     ws = Workspace(workspace[0])
     case_id = ws.cases.create(profile="gz2009", title="跨年案件", clue_source="media", received_on=date(2026, 12, 1),

@@ -105,6 +105,10 @@ class RegulationText:
         return tuple(dict.fromkeys(a.document for a in self.articles))
 
     @property
+    def title(self) -> str:
+        return self.header[0] if self.header else self.profile_id
+
+    @property
     def source(self) -> str:
         return next((line.split("：", 1)[1] for line in self.header if line.startswith("来源：")), "")
 
@@ -142,11 +146,11 @@ class RegulationText:
         keys = sorted((a.key for a in self.articles if a.document == document and rest.startswith(a.key)),
                       key=len, reverse=True)
         if not keys:
-            raise CitationError(f"《{self.profile_id}》的条文中没有「{part}」。")
+            raise self._unknown(part)
         article = self.article(document, keys[0])
         match = _REST.match(rest[len(keys[0]):])
         if article is None or match is None:
-            raise CitationError(f"《{self.profile_id}》的条文中没有「{part}」。")
+            raise self._unknown(part)
         paragraph_no = numeral(match.group(1)) if match.group(1) else 0
         item_no = numeral(match.group(2)) if match.group(2) else 0
         if paragraph_no > len(article.paragraphs):
@@ -161,6 +165,10 @@ class RegulationText:
             words = article.text
         return Passage(document + rest, article, words)
 
+
+    def _unknown(self, part: str) -> CitationError:
+        return CitationError(f"《{self.title}》中没有「{part}」；请核对条、款、项的写法"
+                             "（如 第十一条、第二十四条第二款、第十四条（一））。")
 
     def _whole(self, document: str) -> Passage:
         """A document cited as a whole (wf2011's 附件（式样）): its preamble and every unit."""
