@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 from wenze_desktop.domain.glossary import ReviewOutcome
+from wenze_desktop.errors import ValidationError
 from wenze_desktop.procedure.actions import ACTIONS, DOCUMENT_KINDS, PATHS, RESTRICTIONS
 from wenze_desktop.procedure.guards import GUARDS
 from wenze_desktop.rules.profiles import PERSON, UNIT, Profile
+from wenze_desktop.rules.texts import cited_articles, load_text
 
 ARTICLE = re.compile(r"第[一二三四五六七八九十百零〇\d]+[条章]|解读|式样|附件")
 CIRCUMSTANCE_KINDS = {"aggravating", "mitigating", "exempting"}
@@ -60,7 +62,19 @@ def problems(profile: Profile) -> list[str]:
 
     _check_procedure(profile, found, need_article)
     _check_rules(profile, found, need_article)
+    _check_citations(profile, found)
     return found
+
+
+def _check_citations(profile: Profile, found: list[str]) -> None:
+    """Every citation names words of the regulation's shipped text."""
+    try:
+        text = load_text(profile.id)
+    except ValidationError as error:
+        found.append(str(error))
+        return
+    found.extend(f"{place}: {citation} is not in the text" for place, citation in cited_articles(profile.raw)
+                 if not text.resolves(citation))
 
 
 def _check_procedure(profile: Profile, found: list[str], need_article) -> None:
