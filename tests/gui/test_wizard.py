@@ -156,7 +156,7 @@ def test_a_refused_action_is_disabled_with_the_engines_reason(qtbot, wizard, ctx
 
     button, line = wizard.action_buttons["serve_notice"], wizard.refusal_labels["serve_notice"]
     assert not button.isEnabled()
-    expected = "调查人员「调查员甲」尚未作出利害关系声明，调查不能开展。（依据：第三十一条）"
+    expected = "调查人员「调查员甲」尚未作出利害关系声明，调查不能开展。（本规定对此未作规定，本系统按此处理）"
     assert button.toolTip() == expected and line.text() == expected
     qtbot.waitUntil(line.isVisible, timeout=2000)  # widgets added to a shown layout appear on the next event loop
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

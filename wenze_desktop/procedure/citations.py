@@ -77,6 +77,7 @@ NO_SUCH_PROCEDURE = rule("no_such_procedure")  # the text has no such step: the 
 STEP_ORDER = rule("step_order", what="办理顺序")  # words: the actions involved (engine.py)
 INVESTIGATORS = rule("investigators", "两名|二名|2名|两人|二人|名以上|人以上|名及以上", what="调查人员人数")
 RECUSAL = rule("recusal", "回避", what="回避")
+INTEREST_DECLARED = rule("interest_declared", what="调查人员声明有无利害关系")  # never in a text: always a reading
 FILING_APPROVAL = rule("filing_approval", "批准|审批|同意|报请|报经|审定", what="立项报批")
 REPORT_CONTENTS = rule("report_contents", "报告", "事实|结论|建议|意见", what="调查报告的内容")
 FORMS = rule("forms", what="问责方式")  # words: the profile's form names (decisions.py)

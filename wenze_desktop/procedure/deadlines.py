@@ -128,7 +128,7 @@ def extension_problem(case: CaseView, proposal) -> Refusal | None:
         name = rule.label if rule else wanted
         if rule is None:
             return Refusal(f"本规定没有「{wanted}」这一期限。", "", c.FACT)
-        return Refusal(f"「{name}」的期限依规定不能延长。", rule.article, c.DEADLINE_LIMIT)
+        return Refusal(f"规定了「{name}」的期限，没有规定可以延长，不能延长。", rule.article, c.DEADLINE_LIMIT)
     current = next((d for d in open_extendable if d.rule_id == wanted), None)
     if current is None:
         return Refusal(f"「{rule.label}」的期限尚未开始或已经满足，无需延长。", "", c.FACT)

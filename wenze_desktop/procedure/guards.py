@@ -112,7 +112,8 @@ def investigators_cleared(case: CaseView, p: Proposal) -> Refusal | None:
                        c.RECUSAL)
     if team.undeclared():
         who = "、".join(team.undeclared())
-        return Refusal(f"调查人员「{who}」尚未作出利害关系声明，调查不能开展。", article, c.RECUSAL)
+        # The texts say who must withdraw; asking each investigator to declare first is how the program knows.
+        return Refusal(f"调查人员「{who}」尚未作出利害关系声明，调查不能开展。", "", c.INTEREST_DECLARED)
     need = p.profile.procedure.min_investigators
     if len(team.members) < need:
         return Refusal(f"回避后调查人员只剩 {len(team.members)} 名，须补足至少 {need} 名。",
