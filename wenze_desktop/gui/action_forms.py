@@ -45,6 +45,7 @@ from wenze_desktop.gui.action_fields import (
     note_label,
 )
 from wenze_desktop.gui.forms import dialog_buttons, error_label, show_message
+from wenze_desktop.gui.regulation_text import heading_link
 from wenze_desktop.procedure import guards
 from wenze_desktop.procedure.deadlines import Deadline
 from wenze_desktop.procedure.engine import ActionOption, open_transitions
@@ -197,6 +198,7 @@ class ActionDialog(QDialog):
         self.setWindowTitle(f"{verb}{option.label} — {context.view.number}")
         heading = QLabel(f"<b>{verb}{option.label}</b>　依据：《{context.profile.short_title}》{option.article}")
         heading.setWordWrap(True)
+        heading_link(heading, context.profile.id, option.article)
 
         self.on_field = DateField("on", "办理日期", correcting.on if correcting else context.today, True)
         self.fields: dict[str, Field] = {f.key: f for f in build_fields(context)}

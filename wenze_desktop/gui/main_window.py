@@ -29,10 +29,12 @@ from wenze_desktop.gui.login import IdleWatcher, LockDialog
 from wenze_desktop.gui.office_keys_dialog import OfficeKeysDialog
 from wenze_desktop.gui.ops import on_worker, run_op
 from wenze_desktop.gui.registry_view import RegistryView
+from wenze_desktop.gui.regulation_text import show_citation
 from wenze_desktop.gui.settings import GuiSettings
 from wenze_desktop.gui.transfer_dialogs import ConflictsDialog
 from wenze_desktop.gui.transfer_export import ExportDialog
 from wenze_desktop.gui.transfer_import import ImportDialog
+from wenze_desktop.rules.profiles import all_profiles
 from wenze_desktop.security.permissions import role_names
 from wenze_desktop.services.admin import AdminService
 from wenze_desktop.services.context import ServiceContext
@@ -147,6 +149,10 @@ class MainWindow(QMainWindow):
         admin_menu.addAction(self._action("核验文书(&D)…", lambda: VerifyDocumentDialog(self.ctx, self).exec(),
                                           "Ctrl+Shift+V"))
         help_menu = bar.addMenu("帮助(&H)")
+        self.regulation_menu = help_menu.addMenu("规定原文(&R)")  # each regulation's text, article by article
+        for profile in all_profiles():
+            self.regulation_menu.addAction(f"《{profile.short_title}》…").triggered.connect(
+                lambda _=False, pid=profile.id: show_citation(self, pid))
         help_menu.addAction(self._action("关于(&A)", self.about))
 
     # -- exchange between offices ------------------------------------------------------------------

@@ -30,9 +30,10 @@ def deadline_lines(deadline: Deadline, today: date) -> list[str]:
 
 
 class StepRow(QFrame):
-    """One step of the timeline: marker, label and article, then when it was reached and its deadlines."""
+    """One step of the timeline: marker, label and article (its words as tooltip), then when it was reached and
+    its deadlines."""
 
-    def __init__(self, step_id: str, title: str, state: str, details: list[str]) -> None:
+    def __init__(self, step_id: str, title: str, state: str, details: list[str], tip: str = "") -> None:
         super().__init__()
         self.step_id, self.state, self.details = step_id, state, details
         marker_text, colour = MARKERS[state]
@@ -42,6 +43,7 @@ class StepRow(QFrame):
         shown = f"<b>{title}</b>" if state == CURRENT else title
         self.title = QLabel(f"{shown}　<span style='color:{colour}'>{STATE_TEXT[state]}</span>")
         self.title.setEnabled(state != SKIPPED)
+        self.title.setToolTip(tip)  # the article's words
         text = QVBoxLayout()
         text.setSpacing(2)
         text.addWidget(self.title)

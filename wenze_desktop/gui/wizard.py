@@ -37,6 +37,7 @@ from wenze_desktop.gui.forms import show_message
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.gui.record_history import WithdrawRecordDialog, event_line, revisions_text, withdrawn_line
+from wenze_desktop.gui.regulation_text import refusal_line, words_tip
 from wenze_desktop.gui.timeline import AHEAD, CURRENT, DONE, SKIPPED, StepRow, deadline_lines
 from wenze_desktop.gui.wizard_state import WizardState, load_state
 from wenze_desktop.procedure import engine
@@ -47,8 +48,6 @@ from wenze_desktop.procedure.view import CaseView, EventView
 from wenze_desktop.rules.profiles import Profile, load_profile
 from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.services.procedure import ProcedureService
-
-REFUSED_STYLE = "color: #b00020;"
 
 
 class CaseWizard(QWidget):
@@ -241,7 +240,7 @@ class CaseWizard(QWidget):
                 details.append(f"日期：{reached[step.id].isoformat()}")
             for deadline in by_step.get(step.id, []):
                 details += deadline_lines(deadline, self.today)
-            row = StepRow(step.id, f"{step.label}　{step.article}", state, details)
+            row = StepRow(step.id, f"{step.label}　{step.article}", state, details, words_tip(profile.id, step.article))
             self.timeline[step.id] = row
             self.timeline_layout.addWidget(row)
 
@@ -263,13 +262,8 @@ class CaseWizard(QWidget):
             self.action_buttons[option.id] = button
             self.actions_layout.addWidget(button)
             if option.refusal is not None:
-                reason = str(option.refusal)
-                button.setToolTip(reason)
-                line = QLabel(reason)
-                line.setWordWrap(True)
-                line.setStyleSheet(REFUSED_STYLE)
-                self.refusal_labels[option.id] = line
-                self.actions_layout.addWidget(line)
+                button.setToolTip(str(option.refusal))
+                self.refusal_labels[option.id] = refusal_line(self.actions_layout, profile.id, option.refusal)
 
     # -- recording ------------------------------------------------------------------------------------
     def _context(self, option: ActionOption, correcting: EventView | None = None) -> ActionContext:
