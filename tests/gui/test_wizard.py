@@ -157,7 +157,7 @@ def test_a_refused_action_is_disabled_with_the_engines_reason(qtbot, wizard, ctx
     button, line = wizard.action_buttons["serve_notice"], wizard.refusal_labels["serve_notice"]
     assert not button.isEnabled()
     expected = "调查人员「调查员甲」尚未作出利害关系声明，调查不能开展。（本规定对此未作规定，本系统按此处理）"
-    assert button.toolTip() == expected and line.text() == expected
+    assert button.toolTip() == expected and line.text() == expected  # uncited: no words to show
     qtbot.waitUntil(line.isVisible, timeout=2000)  # widgets added to a shown layout appear on the next event loop
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert wizard.active_dialog is None
@@ -179,7 +179,7 @@ def test_a_refusal_at_recording_time_stays_in_the_form(qtbot, wizard, ctx):
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(dialog.error.text()), timeout=10000)
 
-    assert dialog.error.text() == "未能登记：持不同意见的「委员丙」不在出席人员之中。（依据：第二十四条第一款）"
+    assert dialog.error.text() == "未能登记：持不同意见的「委员丙」不在出席人员之中。"  # a fact: nothing to cite
     assert dialog.isVisible() and dialog.ok_button.isEnabled()
     assert meeting.value()["dissenting"] == ["委员丙"] and dialog.fields["evidence"].value() == "询问笔录"
     assert ProcedureService(ctx).view(case_id).step == "reported"

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from wenze_desktop.domain.glossary import ReviewOutcome, term
-from wenze_desktop.errors import ProcedureRefused
 from wenze_desktop.gui.action_fields import (
     BoolField,
     ChoiceField,
@@ -178,9 +177,7 @@ def deadline_choices(context: ActionContext) -> list[tuple[str, str]]:
 
 
 def refusal_text(error: Exception) -> str:
-    if isinstance(error, ProcedureRefused):
-        return f"未能登记：{error.message}" + (f"（依据：{error.article}）" if error.article else "")
-    return f"未能登记：{error}"
+    return f"未能登记：{error}"  # a ProcedureRefused reads with its article, or as the profile's reading
 
 
 class ActionDialog(QDialog):

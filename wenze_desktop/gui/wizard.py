@@ -262,8 +262,9 @@ class CaseWizard(QWidget):
             self.action_buttons[option.id] = button
             self.actions_layout.addWidget(button)
             if option.refusal is not None:
-                button.setToolTip(str(option.refusal))
-                self.refusal_labels[option.id] = refusal_line(self.actions_layout, profile.id, option.refusal)
+                line = refusal_line(self.actions_layout, profile.id, option.refusal)
+                button.setToolTip(line.toolTip() or str(option.refusal))
+                self.refusal_labels[option.id] = line
 
     # -- recording ------------------------------------------------------------------------------------
     def _context(self, option: ActionOption, correcting: EventView | None = None) -> ActionContext:
