@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.refusal_walk import SCENARIOS, walk
 from wenze_desktop.procedure import citations as c
 from wenze_desktop.procedure.guards import GUARDS
+from wenze_desktop.procedure.refusals import SCENARIOS, walk
 from wenze_desktop.rules.profiles import load_profile, profile_ids
 from wenze_desktop.rules.texts import load_text
 

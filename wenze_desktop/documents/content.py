@@ -220,17 +220,19 @@ def withdrawal_body(f: DocumentFacts) -> list[Para]:
 
 def review_body(f: DocumentFacts) -> list[Para]:
     lodged = f.case.last("lodge_appeal")
-    kind = (lodged.get("review_kind") if lodged else "") or "复核"
+    kinds = f.profile.appeal.review_kinds  # a text without 复核/复查 (ccp2016) reads "申诉" and "审查"
+    kind = (lodged.get("review_kind") if lodged else "") or (kinds[0] if kinds else "")
     decided = f"本机关作出的问责决定（{f.related_number}）" if f.related_number else "本机关作出的问责决定"
     body = []
     if lodged:
-        body.append(Para(f"你于{cn_date(lodged.on)}对{decided}提出{kind}申请"
+        body.append(Para(f"你于{cn_date(lodged.on)}对{decided}提出{kind + '申请' if kind else '申诉'}"
                          + (f"，理由是：{lodged.get('reason')}" if lodged.get("reason") else "") + "。"))
     body += paragraphs(f.event.get("reason"))
     outcome = outcome_code(f.event.get("outcome"))
     result = {ReviewOutcome.UPHOLD: "决定维持原问责决定。", ReviewOutcome.REVOKE: "决定撤销原问责决定。"}.get(
         outcome, "决定将原问责决定变更为：" + "、".join(names(f.event.get("forms"))) + "。")
-    body.append(Para(f"根据《{f.profile.title}》{f.profile.appeal.outcomes_article}的规定，经{kind}，{result}"))
+    basis = f"根据《{f.profile.title}》{f.profile.appeal.outcomes_article}的规定，"
+    body.append(Para(f"{basis}经{kind or '审查'}，{result}"))
     return body
 
 

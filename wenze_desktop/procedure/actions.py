@@ -37,7 +37,7 @@ ACTIONS: tuple[str, ...] = tuple(ACTION_LABELS)
 # Words a text uses for each action: an article said to order two actions names both (tests/unit/test_citations.py).
 ACTION_WORDS: dict[str, tuple[str, ...]] = {
     "preliminary_check": ("初核", "核查", "核实", "初步"),
-    "file_case": ("立项", "立案"),
+    "file_case": ("立项", "立案", "启动", "报批"),
     "close_without_filing": ("立项", "立案"),
     "withdraw": ("撤项", "撤销"),
     "assign_investigators": ("调查",),
@@ -50,14 +50,14 @@ ACTION_WORDS: dict[str, tuple[str, ...]] = {
     "inform_findings": ("告知", "调查结果", "反馈"),
     "record_defence": ("申辩", "陈述"),
     "waive_defence": ("申辩", "陈述"),
-    "submit_report": ("报告",),
+    "submit_report": ("报告", "处理意见", "问责建议"),
     "extend_deadline": ("延长",),
-    "decide": ("决定",),
-    "decide_no_accountability": ("不予问责", "免予问责", "免责", "决定"),
-    "serve_decision": ("送达", "送交", "交", "告知"),
+    "decide": ("决定", "实施问责", "问责处理"),
+    "decide_no_accountability": ("不予问责", "免予问责", "免责", "不需要问责", "决定"),
+    "serve_decision": ("送达", "送交", "交", "告知", "宣布"),
     "lodge_appeal": ("申诉",),
     "decide_appeal": ("复核", "复查", "申诉"),
-    "report_execution": ("执行",),
+    "report_execution": ("执行", "办理完毕", "手续"),
     "archive": ("档案", "归档", "存档"),
 }
 

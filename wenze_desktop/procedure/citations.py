@@ -88,7 +88,7 @@ DIRECT = rule("direct_decision", "直接", what="不经调查直接作出决定"
 COLLECTIVE = rule("collective", "集体|会议|讨论", what="集体讨论决定")
 DISSENT = rule("dissent", "反对|不同意见", what="明确反对者不予问责")
 NO_HARSHER = rule("no_harsher", "申辩", "从重|加重", what="不得因申辩而从重")
-SIMPLIFIED = rule("simplified", "简易|简化", what="简易程序的适用范围")
+SIMPLIFIED = rule("simplified", "简易|简化|直接", what="简易程序的适用范围")
 DECISION_DOCUMENT = rule("decision_document", "决定", "写明|载明|包括|内容|式样|部分", what="问责决定书的内容")
 APPEAL_WINDOW = rule("appeal_window", "申诉", "日内|日之内|工作日|日起", what="申诉期限")
 APPEAL_KINDS = rule("appeal_kinds", "复核|复查", what="复核、复查")

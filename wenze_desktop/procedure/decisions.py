@@ -39,9 +39,12 @@ def not_a_form(profile: Profile, message: str) -> FormProblem:
 
 
 def forms_article(profile: Profile) -> str:
-    """The article that lists most of the forms, without item numbers: 第十四条（一） -> 第十四条."""
-    articles = [re.sub(r"（[^）]*）$", "", f.article) for f in profile.forms]
+    """The whole article that lists most of the forms: 第十四条（一） -> 第十四条, 第七条第二款（一） -> 第七条."""
+    articles = [m.group(0) for f in profile.forms if (m := _WHOLE_ARTICLE.match(f.article))]
     return max(dict.fromkeys(articles), key=articles.count) if articles else ""
+
+
+_WHOLE_ARTICLE = re.compile(r"^.*?第[一二三四五六七八九十百零〇\d]+条")
 
 
 def resolve_forms(profile: Profile, case: CaseView, value: Any) -> list[Held]:

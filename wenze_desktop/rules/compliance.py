@@ -219,23 +219,30 @@ def render(profile_id: str) -> str:
 
 
 def readings(profile: Profile) -> list[str]:
-    """The rules this profile enforces without an article: the guards whose article it leaves empty, and the steps
-    whose order no article imposes."""
-    found: list[str] = []
-    keys = {GUARDS[g].article_key for t in profile.transitions for g in t.guards} - {""}
-    for key in sorted(keys - {"no_harsher_article"}):
-        if not getattr(profile.procedure, key, ""):
-            found.append(PROCEDURE_RULES.get(key, key).removeprefix("守卫："))
-    if "no_harsher_article" in keys and not profile.procedure.no_harsher_article:
-        found.append("决定重于调查报告的建议：条文未禁止，允许作出，并在记录中注明")
-    if profile.appeal.allowed and not profile.appeal.outcomes_article:
-        found.append("复核/复查的处理结果（维持、变更、撤销）")
-    unordered = [t for t in profile.transitions if t.to and not t.order_article
-                 and t.sources != (profile.procedure.initial,)]
+    """What the program refuses where the text gives no article: every reading the profile's refusals contain
+    (procedure/refusals.py walks them all), one line per rule; the uncited step orders in one line."""
+    from wenze_desktop.procedure.citations import STEP_ORDER
+    from wenze_desktop.procedure.refusals import walk
+
+    found: dict[str, str] = {}
+    unordered: list[str] = []
+    for where, refusal in walk(profile):
+        if not refusal.is_reading:
+            continue
+        if refusal.rule is STEP_ORDER:
+            action = where.split("@")[0]
+            label = ACTION_LABELS.get(action, action)
+            if label not in unordered:
+                unordered.append(label)
+        else:
+            found.setdefault(refusal.rule.id, f"{refusal.rule.what}（例如：{refusal.message}）")
+    lines = list(found.values())
+    if profile.procedure.no_harsher_article == "" and any("harsher_needs_reason" in t.guards
+                                                          for t in profile.transitions):
+        lines.append("决定重于调查报告的建议：条文未禁止，允许作出，并在记录中注明")
     if unordered:
-        names = "、".join(dict.fromkeys(t.label or ACTION_LABELS.get(t.action, t.action) for t in unordered))
-        found.append(f"办理顺序（条文未规定先后，按本系统的流程）：{names}")
-    return found
+        lines.append(f"办理顺序（条文未规定先后，按本系统的流程）：{'、'.join(unordered)}")
+    return lines
 
 
 def main(argv: list[str]) -> int:

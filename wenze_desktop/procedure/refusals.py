@@ -1,7 +1,9 @@
-"""Drive every refusal the engine can give, for one profile: each guard into each of its refusals, each action at
-each step it cannot be taken from, each document before it can be made. Pure: CaseViews, no database.
+"""Every refusal a profile can give: each guard driven into each of its refusals, each action asked for at each
+step it cannot be taken from, each document before it can be made. Pure: made-up CaseViews, no database.
 
-``walk(profile)`` yields (where, Refusal). ``SCENARIOS`` has one entry per guard (a test checks none is missing).
+``walk(profile)`` yields (where, Refusal). tests/unit/test_citations.py checks every citation it yields against the
+shipped text; the compliance matrix lists the readings (refusals the text gives no article for). ``SCENARIOS`` has
+one entry per guard (a test checks none is missing).
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 from wenze_desktop.domain.glossary import ReviewOutcome
+from wenze_desktop.errors import ProcedureRefused
 from wenze_desktop.procedure import documents, engine, guards
 from wenze_desktop.procedure.actions import ACTIONS, DOCUMENT_KINDS
-from wenze_desktop.procedure.citations import Refusal
+from wenze_desktop.procedure.citations import NO_SUCH_PROCEDURE, Refusal
 from wenze_desktop.procedure.view import CaseView, EventView, RespondentView
 from wenze_desktop.rules.calendar import WorkCalendar
 from wenze_desktop.rules.profiles import PERSON, UNIT, Profile, Transition
@@ -158,8 +161,8 @@ def walk(profile: Profile) -> Iterator[tuple[str, Refusal]]:
             if action not in actions:
                 try:
                     engine.evaluate(profile, case, action, DAY, {}, CALENDAR)
-                except Exception as error:  # the no-such-procedure refusal, as the user gets it
-                    yield f"{action}@{step}", _as_refusal(error)
+                except ProcedureRefused as error:  # the no-such-procedure refusal, as the user gets it
+                    yield f"{action}@{step}", Refusal(error.message, error.article, NO_SUCH_PROCEDURE)
                 continue
             anywhere = [t for t in profile.transitions if t.action == action]
             yield f"{action}@{step}", engine.order_refusal(profile, case, action, anywhere)
@@ -174,9 +177,3 @@ def walk(profile: Profile) -> Iterator[tuple[str, Refusal]]:
             if refusal is not None:
                 yield f"文书 {kind}（内容）", refusal
 
-
-def _as_refusal(error) -> Refusal:
-    from wenze_desktop.procedure import citations as c
-
-    assert not error.article and not error.reading, str(error)
-    return Refusal(error.message, "", c.NO_SUCH_PROCEDURE)
