@@ -29,7 +29,23 @@ def test_main_path_reaches_archive(ws, profile_id):
     assert ws.procedure.actions(case_id) == []
     with pytest.raises(ProcedureRefused) as refused:
         ws.procedure.perform(case_id, "archive", on=date(2026, 6, 1))
-    assert "已终结" in refused.value.message and refused.value.article
+    # a fact about the case, not a rule of the text: no article, and not dressed up as the profile's reading
+    assert "已终结" in refused.value.message and not refused.value.article and not refused.value.reading
+
+
+def test_jt2019_report_may_come_before_the_defence_which_must_precede_the_decision(ws):
+    """jt2019 第十五条: the defence is heard before the decision, not before the 处理意见/问责建议."""
+    profile = load_profile("jt2019")
+    case_id = new_case(ws, "jt2019")
+    walk(ws, case_id, until="investigating")
+    on = date(2026, 6, 1)
+    ws.procedure.perform(case_id, "submit_report", on=on, **full_data(profile, on, action="submit_report"))
+    with pytest.raises(ProcedureRefused) as refused:
+        ws.procedure.perform(case_id, "decide", on=on, **full_data(profile, on))
+    assert refused.value.article == profile.procedure.defence_article and "申辩" in refused.value.message
+    ws.procedure.perform(case_id, "record_defence", on=on, **full_data(profile, on, action="record_defence"))
+    ws.procedure.perform(case_id, "decide", on=on, **full_data(profile, on))
+    assert ws.cases.get_case(case_id).step == "decided"
 
 
 @pytest.mark.parametrize("profile_id", [p for p in profile_ids()
