@@ -117,8 +117,8 @@ def action_table() -> str:
 
 
 def guard_table() -> str:
-    lines = ["\n## Guards\n", "Each refusal cites the article the profile gives for the rule, whose shipped text says it "
-             "(`tests/unit/test_citations.py`); where the profile gives none the refusal is marked as the "
+    lines = ["\n## Guards\n", "Each refusal cites the article the profile gives for the rule, whose shipped text "
+             "says it (`tests/unit/test_citations.py`); where the profile gives none the refusal is marked as the "
              "profile's reading. The articles behind each profile: `docs/compliance/<id>.md`.\n",
              "| guard | passes when |", "|---|---|"]
     lines += [f"| `{name}` | {text} |" for name, text in GUARDS.items()]
