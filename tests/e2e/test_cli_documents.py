@@ -85,10 +85,10 @@ def test_batch_output_to_a_folder_with_progress(demo, tmp_path):
     assert len(list(folder.glob("*.pdf"))) == len(ready[2:5]) and "[1/" in result.stderr
 
 
-def test_a_document_whose_step_is_not_reached_is_refused_with_the_article(demo, tmp_path):
+def test_a_document_whose_step_is_not_reached_is_refused_saying_which_record_is_missing(demo, tmp_path):
     data_dir, _, not_ready = demo
     out = tmp_path / "no.pdf"
     result = document(data_dir, "--case", not_ready, "--kind", "decision", "--out", str(out))
-    assert result.returncode == 9 and "依据" in result.stderr and not out.exists()
+    assert result.returncode == 9 and "尚未记录“作出问责决定”" in result.stderr and not out.exists()
     unknown = document(data_dir, "--case", "NO-SUCH-CASE", "--kind", "decision", "--out", str(out))
     assert unknown.returncode != 0 and "找不到" in unknown.stderr

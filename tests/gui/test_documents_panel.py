@@ -23,7 +23,7 @@ from wenze_desktop.services.demo import DEMO_CLERK_USERNAME, DEMO_PASSWORD, DEMO
 
 TODAY = date(2026, 11, 23)  # the FakeClock's day
 NUMBER = "示纪问〔2026〕1号"  # the demo organ's first decision of the year
-RECEIPT_REFUSAL = "尚未记录“送达问责决定”，还不能制作送达回证。（依据：第二十六条）"
+RECEIPT_REFUSAL = "尚未记录“送达问责决定”，还不能制作送达回证。"  # a fact of the case: nothing to cite
 
 
 @pytest.fixture(scope="module")
