@@ -117,7 +117,7 @@ def test_a_missing_element_refuses_to_issue_and_names_it(ws):
     assert choice.refusal and "存在问责情形的证据" in choice.refusal and "第二十五条" in choice.refusal
     with pytest.raises(ProcedureRefused) as refused:
         ws.documents.issue(case_id, "decision")
-    assert "存在问责情形的证据" in refused.value.message and refused.value.article == "第二十五条"
+    assert "存在问责情形的证据" in refused.value.message and refused.value.article == "第二十五条（二）"
     with pytest.raises(ProcedureRefused):
         ws.documents.preview(case_id, "decision")
     with ws.ctx.workspace.session() as s:

@@ -198,7 +198,7 @@ def test_decision_document_elements_must_be_present_before_service(ws, reported)
         data.pop(key)
     ws.procedure.perform(reported, "decide", on=D, **data)
     error = refused(ws, reported, "serve_decision")
-    assert error.article == "第二十五条"
+    assert error.article == "第二十五条（二）、第二十五条（三）、第二十五条（四）"  # each where listed
     for label in ("存在问责情形的证据", "责任的认定", "问责的依据"):
         assert label in error.message
     assert ws.procedure.missing_decision_elements(reported) == ["存在问责情形的证据", "责任的认定", "问责的依据"]

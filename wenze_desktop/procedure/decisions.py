@@ -10,7 +10,7 @@ from typing import Any
 from wenze_desktop.procedure import citations as c
 from wenze_desktop.procedure.citations import Refusal, Rule
 from wenze_desktop.procedure.view import CaseView, RespondentView
-from wenze_desktop.rules.profiles import Form, Profile
+from wenze_desktop.rules.profiles import DocumentElement, Form, Profile
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,8 @@ def not_a_form(profile: Profile, message: str) -> FormProblem:
 
 
 def forms_article(profile: Profile) -> str:
-    """The whole article that lists most of the forms: 第十四条（一） -> 第十四条, 第七条第二款（一） -> 第七条."""
-    articles = [m.group(0) for f in profile.forms if (m := _WHOLE_ARTICLE.match(f.article))]
-    return max(dict.fromkeys(articles), key=articles.count) if articles else ""
+    """Every whole article that lists forms, in the profile's order: 第九条（一）… 第十三条 -> 第九条、第十三条."""
+    return "、".join(dict.fromkeys(m.group(0) for f in profile.forms if (m := _WHOLE_ARTICLE.match(f.article))))
 
 
 _WHOLE_ARTICLE = re.compile(r"^.*?第[一二三四五六七八九十百零〇\d]+条")
@@ -50,7 +49,7 @@ _WHOLE_ARTICLE = re.compile(r"^.*?第[一二三四五六七八九十百零〇\d]
 def resolve_forms(profile: Profile, case: CaseView, value: Any) -> list[Held]:
     """``forms=["诫勉谈话"]`` (for every respondent) or ``[{"respondent": "张三", "form": "诫勉谈话"}, …]``."""
     if not value:
-        raise not_a_form(profile, "问责决定须写明问责方式。")
+        raise _fact("问责决定须写明问责方式。")
     if isinstance(value, (str, Mapping)):
         value = [value]
     if not isinstance(value, (list, tuple)):
@@ -85,7 +84,7 @@ def resolve_forms(profile: Profile, case: CaseView, value: Any) -> list[Held]:
 
 
 # What a text says to tie a form to persons or to units (the form's ``applies_article`` must say it).
-KIND_WORDS = {"unit": ("单位", "党组织", "组织", "班子", "部门"),
+KIND_WORDS = {"unit": ("单位", "党组织", "班子", "部门"),
               "person": ("干部", "人员", "领导", "个人", "同志", "成员", "当事人", "负责人")}
 
 
@@ -124,6 +123,23 @@ def _text(value: Any) -> bool:
 
 def missing_elements(profile: Profile, case: CaseView) -> list[str]:
     """The decision document's required elements that have no data yet (labels in the profile's words)."""
+    return [e.label for e in missing_element_specs(profile, case)]
+
+
+def elements_refusal(profile: Profile, missing: list[DocumentElement]) -> Refusal:
+    """The decision lacks elements: cites each missing element's own article, which names it."""
+    labels = "、".join(e.label for e in missing)
+    article = "、".join(dict.fromkeys(e.article for e in missing if e.article))
+    return Refusal(f"问责决定书缺少必备内容：{labels}。", article, c.DECISION_DOCUMENT,
+                   (tuple(_element_words(e) for e in missing),))
+
+
+def _element_words(element: DocumentElement) -> str:
+    """What the text calls the element, without the words the profile adds (（以书面形式作出）)."""
+    return re.sub(r"（[^）]*）$", "", element.label)
+
+
+def missing_element_specs(profile: Profile, case: CaseView) -> list[DocumentElement]:
     decision = case.last("decide")
     data: Mapping[str, Any] = decision.data if decision else {}
     present = {
@@ -142,4 +158,4 @@ def missing_elements(profile: Profile, case: CaseView) -> list[str]:
         "document_number": True,
         "seal": True,
     }
-    return [e.label for e in profile.decision_document.elements if not present.get(e.id, False)]
+    return [e for e in profile.decision_document.elements if not present.get(e.id, False)]

@@ -114,7 +114,10 @@ def refusal(profile: Profile, case: CaseView, kind: str) -> Refusal | None:
     lacking = missing(profile, case, kind, event)
     if lacking:
         if kind == "decision":
-            return Refusal(f"{label}缺少必备内容：{'、'.join(lacking)}。", profile.decision_document.article,
-                           c.DECISION_DOCUMENT)
+            return decisions.elements_refusal(profile, decisions.missing_element_specs(profile, case))
+        listed = {"investigation_report": (profile.procedure.report_article, c.REPORT_CONTENTS),
+                  "review_decision": (profile.appeal.outcomes_article, c.REVIEW_OUTCOMES)}.get(kind)
+        if listed and listed[0]:  # the text says what this document holds
+            return Refusal(f"{label}缺少必备内容：{'、'.join(lacking)}。", *listed)
         return Refusal(f"{label}缺少必备内容：{'、'.join(lacking)}。", "", c.DOCUMENT_CONTENTS)
     return None

@@ -58,8 +58,9 @@ def order_refusal(profile: Profile, case: CaseView, action: str, anywhere: list[
     before = {t.action for t in profile.transitions if t.to in first.sources}
     words = (ACTION_WORDS.get(action, ()), tuple(dict.fromkeys(w for a in sorted(before)
                                                                 for w in ACTION_WORDS.get(a, ()))))
+    named = first.label or label_of(action)
     return c.Refusal(
-        f"案件当前处于「{profile.step_label(case.step)}」环节，「{label_of(action)}」只能在「{where}」环节办理。",
+        f"案件当前处于「{profile.step_label(case.step)}」环节，「{named}」只能在「{where}」环节办理。",
         first.order_article, c.STEP_ORDER, words)
 
 

@@ -202,7 +202,7 @@ def reason_given(case: CaseView, p: Proposal) -> Refusal | None:
 @guard("direct_decision_reason", what="直接决定须写明理由", needs_data=True, reads=("direct_reason",))
 def direct_decision_reason(case: CaseView, p: Proposal) -> Refusal | None:
     if not p.text("direct_reason"):
-        return Refusal("不经调查直接作出决定的，须写明情况特殊或事实清楚的理由。", p.transition.article, c.DIRECT)
+        return Refusal("直接作出决定的，须写明属于所引条文允许直接决定之情形的理由。", p.transition.article, c.DIRECT)
     return None
 
 
@@ -286,18 +286,16 @@ def simplified_forms_only(case: CaseView, p: Proposal) -> Refusal | None:
     heavy = sorted({h.form.name for h in held if h.form.tier != "light"}, key=str)
     if heavy:
         light = "、".join(f.name for f in p.profile.forms if f.tier == "light")
-        return Refusal(f"简易程序只适用于较轻的问责方式（{light}）；「{'、'.join(heavy)}」须按一般程序办理。",
+        route = p.transition.label or "简易程序"
+        return Refusal(f"「{route}」只适用于较轻的问责方式（{light}）；「{'、'.join(heavy)}」须按一般程序办理。",
                        p.transition.article, c.SIMPLIFIED)
     return None
 
 
 @guard("decision_document_complete", what="决定书要素齐全")
 def decision_document_complete(case: CaseView, p: Proposal) -> Refusal | None:
-    missing = decisions.missing_elements(p.profile, case)
-    if missing:
-        return Refusal(f"问责决定书缺少必备内容：{'、'.join(missing)}。", p.profile.decision_document.article,
-                       c.DECISION_DOCUMENT)
-    return None
+    missing = decisions.missing_element_specs(p.profile, case)
+    return decisions.elements_refusal(p.profile, missing) if missing else None
 
 
 # -- appeal, execution, extension, archive -------------------------------------------------------------------------
@@ -326,7 +324,8 @@ def appeal_window(case: CaseView, p: Proposal) -> Refusal | None:
     if p.data is not None and rules.review_kinds:
         kind = p.text("review_kind")
         if kind and kind not in rules.review_kinds:
-            return Refusal(f"申诉的处理方式只能是{'或'.join(rules.review_kinds)}。", rules.article, c.APPEAL_KINDS)
+            return Refusal(f"申诉只能按规定所列的方式提出：{'、'.join(rules.review_kinds)}。", rules.article,
+                           c.APPEAL_KINDS)
     return None
 
 

@@ -74,12 +74,12 @@ def _harsher(profile: Profile, t: Transition) -> list[Scenario]:
     if light is None or heavy is None or light == heavy:
         return []
     events = (ev(1, "submit_report", accountable=True, recommended_forms=[light.name]), ev(2, "record_defence"))
-    return [(events, {"forms": [heavy.name]}, DAY)]
+    return [(events, {"forms": [{"respondent": PERSON_R.name, "form": heavy.name}]}, DAY)]
 
 
 def _simplified(profile: Profile, t: Transition) -> list[Scenario]:
     heavy = [f for f in profile.forms if f.tier != "light" and PERSON in f.applies_to]
-    return [((), {"forms": [heavy[-1].name]}, DAY)] if heavy else []
+    return [((), {"forms": [{"respondent": PERSON_R.name, "form": heavy[-1].name}]}, DAY)] if heavy else []
 
 
 def _appeal_window(profile: Profile, t: Transition) -> list[Scenario]:
@@ -118,7 +118,8 @@ SCENARIOS: dict[str, Callable[[Profile, Transition], list[Scenario]]] = {
         ((), {"meeting": _meeting(date=(DAY + timedelta(days=1)).isoformat())}, DAY)],
     "forms_of_profile": _forms,
     "dissenters_not_held": lambda p, t: [
-        ((), {"meeting": _meeting(dissenting=["张三"]), "forms": [lightest_person_form(p).name]}, DAY)]
+        ((), {"meeting": _meeting(dissenting=["张三"]),
+              "forms": [{"respondent": PERSON_R.name, "form": lightest_person_form(p).name}]}, DAY)]
     if lightest_person_form(p) else [],
     "harsher_needs_reason": _harsher,
     "simplified_forms_only": _simplified,

@@ -156,8 +156,7 @@ class RecordCorrections:
         if event is None or event.case_id != case.id:
             raise ValidationError(f"找不到要{verb}的办理记录。")
         if profile.is_terminal(case.step) and not (verb == "撤回" and event.step_after == case.step):
-            raise ProcedureRefused(f"案件已终结（{profile.step_label(case.step)}），记录不能再{verb}。",
-                                   profile.step(case.step).article)
+            raise ProcedureRefused(f"案件已终结（{profile.step_label(case.step)}），记录不能再{verb}。")
         issued = [number for number, kind, source in s.execute(
             select(IssuedDocument.number, IssuedDocument.kind, ProcedureEvent.seq)
             .outerjoin(ProcedureEvent, ProcedureEvent.id == IssuedDocument.event_id)
