@@ -112,7 +112,7 @@ def cmd_profile_show(args, secrets) -> int:
     print("\n程序：")
     for step in p.steps:
         actions = "、".join(dict.fromkeys(label_of(t.action) for t in p.transitions_from(step.id)))
-        print(f"  {step.label}（{step.article}）→ {actions or '终结'}")
+        print(f"  {step.label}（{step.article or '本规定未作规定：' + step.reading}）→ {actions or '终结'}")
     print("\n期限：")
     for rule in p.deadlines:
         print(f"  {rule.label}：{rule.describe_period()}（{rule.article}）")

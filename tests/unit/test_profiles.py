@@ -82,3 +82,21 @@ def test_form_names_are_the_texts_own_words(profile_id):
                if f.name.replace("、", "") not in "".join(p.text for p in text.find(f.article)).replace("、", "")]
     assert missing == []
     assert profile.document_number in "".join(preamble for _, preamble in text.preambles) + "".join(text.header)
+
+
+def test_a_step_the_text_lacks_has_a_reading_instead_of_an_article():
+    """bx2019 says nothing of archiving: its 归档 step gives a reading, not a borrowed article."""
+    import copy
+
+    from wenze_desktop.procedure.citations import SILENT, basis
+    from wenze_desktop.rules.profiles import parse_profile
+
+    bx = load_profile("bx2019")
+    archived = bx.step("archived")
+    assert archived.article == "" and "未规定归档" in archived.reading and basis(archived.article) == SILENT
+    both = copy.deepcopy(bx.raw)
+    next(s for s in both["steps"] if s["id"] == "archived")["article"] = "第五条"
+    assert any("not both" in p for p in problems(parse_profile(both)))
+    neither = copy.deepcopy(bx.raw)
+    next(s for s in neither["steps"] if s["id"] == "archived")["reading"] = ""
+    assert any("step archived" in p for p in problems(parse_profile(neither)))

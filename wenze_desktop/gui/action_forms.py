@@ -46,6 +46,7 @@ from wenze_desktop.gui.action_fields import (
 from wenze_desktop.gui.forms import dialog_buttons, error_label, show_message
 from wenze_desktop.gui.regulation_text import heading_link
 from wenze_desktop.procedure import guards
+from wenze_desktop.procedure.citations import SILENT
 from wenze_desktop.procedure.deadlines import Deadline
 from wenze_desktop.procedure.engine import ActionOption, open_transitions
 from wenze_desktop.procedure.fields import (
@@ -193,9 +194,12 @@ class ActionDialog(QDialog):
         option, correcting = context.option, context.correcting
         verb = "更正" if correcting else ""
         self.setWindowTitle(f"{verb}{option.label} — {context.view.number}")
-        heading = QLabel(f"<b>{verb}{option.label}</b>　依据：《{context.profile.short_title}》{option.article}")
+        where = f"依据：《{context.profile.short_title}》{option.article}" if option.article else SILENT
+        heading = QLabel(f"<b>{verb}{option.label}</b>　{where}")
         heading.setWordWrap(True)
         heading_link(heading, context.profile.id, option.article)
+        if not option.article:
+            heading.setToolTip(option.reading)
 
         self.on_field = DateField("on", "办理日期", correcting.on if correcting else context.today, True)
         self.fields: dict[str, Field] = {f.key: f for f in build_fields(context)}

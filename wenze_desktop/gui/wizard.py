@@ -42,6 +42,7 @@ from wenze_desktop.gui.timeline import AHEAD, CURRENT, DONE, SKIPPED, StepRow, d
 from wenze_desktop.gui.wizard_state import WizardState, load_state
 from wenze_desktop.procedure import engine
 from wenze_desktop.procedure.actions import label_of
+from wenze_desktop.procedure.citations import SILENT, basis
 from wenze_desktop.procedure.deadlines import Deadline
 from wenze_desktop.procedure.engine import ActionOption
 from wenze_desktop.procedure.view import CaseView, EventView
@@ -240,7 +241,8 @@ class CaseWizard(QWidget):
                 details.append(f"日期：{reached[step.id].isoformat()}")
             for deadline in by_step.get(step.id, []):
                 details += deadline_lines(deadline, self.today)
-            row = StepRow(step.id, f"{step.label}　{step.article}", state, details, words_tip(profile.id, step.article))
+            tip = words_tip(profile.id, step.article) if step.article else step.reading
+            row = StepRow(step.id, f"{step.label}　{basis(step.article)}", state, details, tip)
             self.timeline[step.id] = row
             self.timeline_layout.addWidget(row)
 
@@ -257,7 +259,7 @@ class CaseWizard(QWidget):
             button = QPushButton(option.label)
             button.setEnabled(option.enabled)
             where = f"　→ {profile.step_label(option.to)}" if option.to else ""
-            button.setToolTip(f"依据：{option.article}{where}")
+            button.setToolTip((f"依据：{option.article}" if option.article else f"{SILENT}：{option.reading}") + where)
             button.clicked.connect(lambda _=False, action=option.id: self.open_action(action))
             self.action_buttons[option.id] = button
             self.actions_layout.addWidget(button)

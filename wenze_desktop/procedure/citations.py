@@ -59,6 +59,14 @@ class Refusal:
         return ProcedureRefused(self.message, self.article, self.is_reading)
 
 
+SILENT = "本规定未作规定"
+
+
+def basis(article: str) -> str:
+    """A step's or an action's article as shown next to it; where the text is silent, that it is."""
+    return article or SILENT
+
+
 def cited(message: str, article: str, reading: bool) -> str:
     """The message as the user reads it: with its article, marked as the profile's reading, or as it is."""
     if article:

@@ -25,6 +25,7 @@ class ActionOption:
     article: str
     path: str
     to: str | None
+    reading: str = ""  # where the text is silent on this action: why the program offers it
 
 
 def open_transitions(profile: Profile, case: CaseView) -> list[Transition]:
@@ -75,7 +76,7 @@ def available(profile: Profile, case: CaseView, calendar: WorkCalendar, today: d
         refusal = guards.check(case, guards.Proposal(profile, transition, today, None, calendar))
         options[transition.action] = ActionOption(
             transition.action, transition.label or label_of(transition.action), refusal is None, refusal,
-            transition.article, transition.path, transition.to)
+            transition.article, transition.path, transition.to, transition.reading)
     return list(options.values())
 
 

@@ -66,6 +66,14 @@ def problems(profile: Profile) -> list[str]:
     return found
 
 
+def need_cited_or_read(where: str, article: str, reading: str, need_article, found: list[str]) -> None:
+    """An article, or — where the text is silent — a reading that says why the program has this, never both."""
+    if reading and article:
+        found.append(f"{where}: give an article or a reading, not both")
+    elif not reading:
+        need_article(where, article)
+
+
 def _check_citations(profile: Profile, found: list[str]) -> None:
     """Every citation names words of the regulation's shipped text."""
     try:
@@ -82,12 +90,12 @@ def _check_procedure(profile: Profile, found: list[str], need_article) -> None:
     if len(set(step_ids)) != len(step_ids):
         found.append("step ids not unique")
     for step in profile.steps:
-        need_article(f"step {step.id}", step.article)
+        need_cited_or_read(f"step {step.id}", step.article, step.reading, need_article, found)
     if profile.procedure.initial not in step_ids:
         found.append(f"initial step {profile.procedure.initial!r} is not a step")
     for transition in profile.transitions:
         where = f"transition {transition.action} from {list(transition.sources)}"
-        need_article(where, transition.article)
+        need_cited_or_read(where, transition.article, transition.reading, need_article, found)
         if transition.action not in ACTIONS:
             found.append(f"{where}: not a canonical action")
         for step in (*transition.sources, *([transition.to] if transition.to else [])):
@@ -154,7 +162,7 @@ def _check_rules(profile: Profile, found: list[str], need_article) -> None:
         elif appeal.execution_pauses != "silent":
             need_article("appeal execution", appeal.execution_article)
     document = profile.decision_document
-    need_article("decision_document", document.article)
+    need_cited_or_read("decision_document", document.article, document.reading, need_article, found)
     for element in document.elements:
         need_article(f"decision element {element.id}", element.article)
         if element.id not in ELEMENTS:

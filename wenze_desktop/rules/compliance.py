@@ -237,6 +237,11 @@ def readings(profile: Profile) -> list[str]:
         else:
             found.setdefault(refusal.rule.id, f"{refusal.rule.what}（例如：{refusal.message}）")
     lines = list(found.values())
+    lines += [f"环节「{step.label}」：{step.reading}" for step in profile.steps if step.reading]
+    lines += [f"办理事项「{t.label or ACTION_LABELS.get(t.action, t.action)}」：{t.reading}"
+              for t in profile.transitions if t.reading]
+    if profile.decision_document.reading:
+        lines.append(f"问责决定书：{profile.decision_document.reading}")
     if profile.procedure.no_harsher_article == "" and any("harsher_needs_reason" in t.guards
                                                           for t in profile.transitions):
         lines.append("决定重于调查报告的建议：条文未禁止，允许作出，并在记录中注明")

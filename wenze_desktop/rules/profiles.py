@@ -61,8 +61,9 @@ class Circumstance:
 class Step:
     id: str
     label: str
-    article: str
+    article: str = ""  # "" only with ``reading``: a step the text does not have (归档 where no article says so)
     terminal: bool = False
+    reading: str = ""  # why the program has the step though the text is silent
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Transition:
     label: str = ""
     continues: bool = False  # only for a case already on ``path`` (not a way into it)
     order_article: str = ""  # the article that puts this action after its ``from`` steps ("" where none does)
+    reading: str = ""  # instead of ``article``: why the program offers it though the text is silent
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ class DocumentElement:
 @dataclass(frozen=True)
 class DecisionDocument:
     article: str = ""
+    reading: str = ""  # instead of ``article`` where the text says nothing of the decision's form
     effective: str = ""
     elements: tuple[DocumentElement, ...] = ()
     # The text's own pattern for the decision's number, e.g. wf2011 "{organ}〔{year}〕决字第{seq}号"; "" = the usual
@@ -333,9 +336,9 @@ def parse_profile(data: dict) -> Profile:
         for i, f in enumerate(data.get("forms", [])))
     transitions = tuple(
         Transition(action=t["action"], sources=_tuple(t["from"]), to=t.get("to"), path=t.get("path", "main"),
-                   guards=_tuple(t.get("guards")), article=t["article"], documents=_tuple(t.get("documents")),
+                   guards=_tuple(t.get("guards")), article=t.get("article", ""), documents=_tuple(t.get("documents")),
                    label=t.get("label", ""), continues=bool(t.get("continues", False)),
-                   order_article=t.get("order_article", ""))
+                   order_article=t.get("order_article", ""), reading=t.get("reading", ""))
         for t in data.get("transitions", []))
     deadlines = tuple(
         _pick(DeadlineRule, d, when=tuple(sorted(d.get("when", {}).items())))
@@ -366,6 +369,7 @@ def parse_profile(data: dict) -> Profile:
         appeal=_pick(AppealRules, data.get("appeal", {})),
         decision_document=DecisionDocument(
             article=document.get("article", ""), effective=document.get("effective", ""),
+            reading=document.get("reading", ""),
             number_format=document.get("number_format", ""),
             elements=tuple(_pick(DocumentElement, e) for e in document.get("elements", []))),
         archive_article=archive.get("article", ""), archive_note=archive.get("note", ""),
