@@ -43,6 +43,24 @@ def test_every_refusal_cites_words_that_say_it(profile_id):
     assert wrong == [], "\n".join(wrong)
 
 
+def _silent_guard(profile, name: str) -> bool:
+    """A guard that can refuse nothing under this profile's data (nothing for it to check)."""
+    appeal = profile.appeal
+    return {"appeal_window": not (appeal.window_working_days or appeal.window_days or appeal.review_kinds),
+            "decision_document_complete": not profile.decision_document.elements,
+            "execution_not_paused": appeal.execution_pauses in ("no", "silent"),
+            "harsher_needs_reason": not profile.procedure.no_harsher_article}.get(name, False)
+
+
+@pytest.mark.parametrize("profile_id", PROFILES)
+def test_the_walk_drives_every_guard_of_the_profile(profile_id):
+    profile = load_profile(profile_id)
+    used = {g for t in profile.transitions for g in t.guards}
+    driven = {where.split("（")[1].rstrip("）") for where, _ in walk(profile) if "（" in where and "@" not in where}
+    assert sorted(g for g in used - driven if not _silent_guard(profile, g)) == []
+    assert all(not _silent_guard(profile, g) for g in driven & used)
+
+
 def test_the_walk_reaches_every_rule():
     seen = {r.rule.id for pid in PROFILES for _, r in walk(load_profile(pid))}
     assert set(c.RULES) - seen == set()

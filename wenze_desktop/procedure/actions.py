@@ -40,7 +40,8 @@ ACTION_WORDS: dict[str, tuple[str, ...]] = {
     "file_case": ("立项", "立案", "启动", "报批"),
     "close_without_filing": ("立项", "立案"),
     "withdraw": ("撤项", "撤销"),
-    "assign_investigators": ("调查",),
+    "assign_investigators": ("调查组", "调查人员", "调查工作", "进行调查", "调查核实", "调查结束", "问责调查",
+                             "组织调查"),
     "declare_interest": ("回避", "利害关系"),
     "apply_recusal": ("回避",),
     "decide_recusal": ("回避",),
@@ -56,7 +57,7 @@ ACTION_WORDS: dict[str, tuple[str, ...]] = {
     "decide_no_accountability": ("不予问责", "免予问责", "免于问责", "免责", "不需要问责", "不问责"),
     "serve_decision": ("送达", "送交", "告知", "宣布"),
     "lodge_appeal": ("申诉",),
-    "decide_appeal": ("复核", "复查", "申诉"),
+    "decide_appeal": ("复核", "复查", "处理决定"),
     "report_execution": ("执行", "办理完毕", "手续"),
     "archive": ("档案", "归档", "存档"),
 }
