@@ -50,6 +50,7 @@ def main() -> None:
     from wenze_desktop.gui.app import make_application
     from wenze_desktop.gui.login import LoginDialog
     from wenze_desktop.gui.main_window import MainWindow
+    from wenze_desktop.gui.regulation_text import show_citation
     from wenze_desktop.gui.settings import GuiSettings
     from wenze_desktop.security.kdf import FAST_TEST_PARAMS
     from wenze_desktop.services.demo import build_demo
@@ -83,6 +84,10 @@ def main() -> None:
         page.form.tabs.setCurrentIndex(2)  # respondents
         settle(app)
         shoot(window, "case-form.png")
+        text = show_citation(window, "wf2011", "第十一条")  # what 查看条文 beside a refusal opens
+        settle(app)
+        shoot(text, "regulation-text.png")
+        text.close()
         window.close()
         ws.close()
 
