@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from wenze_desktop.procedure import citations as c
@@ -11,6 +13,7 @@ from wenze_desktop.rules.profiles import load_profile, profile_ids
 from wenze_desktop.rules.texts import load_text
 
 PROFILES = profile_ids()
+REVIEWED = Path(__file__).with_name("citations_reviewed.tsv")
 
 
 def problem_of(profile_id: str, refusal: c.Refusal) -> str | None:
@@ -64,6 +67,15 @@ def test_the_walk_drives_every_guard_of_the_profile(profile_id):
 def test_the_walk_reaches_every_rule():
     seen = {r.rule.id for pid in PROFILES for _, r in walk(load_profile(pid))}
     assert set(c.RULES) - seen == set()
+
+
+def test_every_citation_was_reviewed():
+    """A change detector: a new or changed citation must be read against the text and added to the reviewed list."""
+    reviewed = {tuple(line.split("\t")) for line in REVIEWED.read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith("#")}
+    given = {(pid, r.rule.id, r.article) for pid in PROFILES for _, r in walk(load_profile(pid)) if r.article}
+    assert sorted(given - reviewed) == [], "new citations: read them, then add them to citations_reviewed.tsv"
+    assert sorted(reviewed - given) == [], "citations no longer given: remove them from citations_reviewed.tsv"
 
 
 def test_an_uncited_rule_reads_as_the_profiles_reading():

@@ -202,7 +202,8 @@ def reason_given(case: CaseView, p: Proposal) -> Refusal | None:
 @guard("direct_decision_reason", what="直接决定须写明理由", needs_data=True, reads=("direct_reason",))
 def direct_decision_reason(case: CaseView, p: Proposal) -> Refusal | None:
     if not p.text("direct_reason"):
-        return Refusal("直接作出决定的，须写明属于所引条文允许直接决定之情形的理由。", p.transition.article, c.DIRECT)
+        route = p.transition.label or "直接作出决定"
+        return Refusal(f"「{route}」须写明理由：为何属于所引条文允许的情形。", p.transition.article, c.DIRECT)
     return None
 
 
