@@ -146,6 +146,10 @@ def test_export_without_trusted_offices_offers_only_the_passphrase(qtbot, tmp_pa
         dialog = loaded_export(qtbot, lonely.ctx, [case_id])  # a window holding only the context may pass it
         assert dialog.by_passphrase.isChecked() and not dialog.to_office.isEnabled()
         assert not dialog.no_office.isHidden()
+        # the dialog says what the receiver then needs: this office's key among its trusted ones
+        own = lonely.keys.own().fingerprint
+        assert not dialog.passphrase_trust.isHidden() and own in dialog.passphrase_trust.text()
+        assert "拒绝导入" in dialog.passphrase_trust.text()
     finally:
         lonely.close()
 

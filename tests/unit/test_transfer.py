@@ -202,6 +202,22 @@ def test_passphrase_package_round_trip_and_wrong_passphrase(offices, tmp_path):
     assert record(b, cid) == record(a, cid)
 
 
+def test_a_passphrase_does_not_make_an_unknown_sender_trusted(tmp_path, clock):
+    """Sender and receiver agree: a passphrase only encrypts; the receiver still refuses a sender it does not trust,
+    and says what to do (docs/package-format.md, "Passphrase packages")."""
+    stranger, b = office(tmp_path, "某单位", clock), office(tmp_path, "乙市纪委", clock)
+    try:
+        path = stranger.transfer.export([rich_case(stranger)], tmp_path / "p.wzpkg", passphrase="交换口令-2026").path
+        before = dump(b)
+        with pytest.raises(IntegrityFailure, match="口令数据包也一样") as refused:
+            b.transfer.apply(path, passphrase="交换口令-2026")
+        assert stranger.keys.own().fingerprint in str(refused.value)
+        assert dump(b) == before
+    finally:
+        stranger.close()
+        b.close()
+
+
 def test_passphrase_packages_are_kept_to_what_fits_in_memory(offices, tmp_path, monkeypatch):
     import pyrage
 

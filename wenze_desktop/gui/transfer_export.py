@@ -95,6 +95,11 @@ class ExportDialog(RememberedDialog):
         hint = QLabel(f"口令请另行告知接收方（如电话），不要与数据包放在一起。口令数据包在内存中生成，"
                       f"不超过 {PASSPHRASE_MAX_BYTES >> 20} MB；更大的请发给对方单位的密钥。")
         hint.setWordWrap(True)
+        # A passphrase replaces only the receiver's key; the package is still signed by this office and the receiver
+        # refuses a sender it does not trust (docs/package-format.md, "Passphrase packages").
+        self.passphrase_trust = QLabel()
+        self.passphrase_trust.setWordWrap(True)
+        self.passphrase_trust.setVisible(False)
         self.recipient_box = recipient = QGroupBox("接收方")
         grid = QFormLayout(recipient)
         grid.addRow(self.to_office)
@@ -104,6 +109,7 @@ class ExportDialog(RememberedDialog):
         grid.addRow("口令：", self.passphrase)
         grid.addRow("确认口令：", self.passphrase_again)
         grid.addRow(hint)
+        grid.addRow(self.passphrase_trust)
 
         self.drives = QListWidget()
         self.drives.setMaximumHeight(100)
@@ -162,6 +168,11 @@ class ExportDialog(RememberedDialog):
         for info in offices:
             if not info.own:
                 self.office.addItem(f"{info.office_name}（指纹 {info.fingerprint}）", info.fingerprint)
+        own = next((info.fingerprint for info in offices if info.own), "")
+        self.passphrase_trust.setText(
+            "口令只代替对方单位的公钥来加密，不能证明数据包来自本单位：数据包仍以本单位密钥签名，接收方须事先把"
+            f"本单位公钥（指纹 {own or '尚未生成'}）列为可信单位，否则会拒绝导入。请先与对方核对指纹。"
+            "涉密工作区请只发给可信单位的公钥（只有指定单位能打开）。")
         self.no_office.setVisible(self.office.count() == 0)
         self.recipient_box.setEnabled(True)
         (self.to_office if self.office.count() else self.by_passphrase).setChecked(True)
@@ -182,6 +193,7 @@ class ExportDialog(RememberedDialog):
         self.office.setEnabled(office)
         self.passphrase.setEnabled(not office)
         self.passphrase_again.setEnabled(not office)
+        self.passphrase_trust.setVisible(not office)
 
     def refresh_drives(self) -> None:
         self.drives.clear()

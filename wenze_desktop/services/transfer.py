@@ -241,7 +241,8 @@ class TransferService(ConflictsMixin):
             row = trusted_row(s, sender.fingerprint)
             if row is None or row.signing_key != sender.signing_key:
                 raise IntegrityFailure(f"发送单位“{sender.office_name}”（公钥指纹 {sender.fingerprint}）不在本单位的"
-                                       "可信单位名单中，拒绝导入。请安全保密管理员核对指纹后导入其公钥。")
+                                       "可信单位名单中，拒绝导入。请安全保密管理员与对方核对指纹后导入其公钥。"
+                                       "口令数据包也一样：口令只用于加密，不能证明发送方是谁。")
 
         def manifest(cases: list[IncomingCase]) -> None:
             for case in cases:  # before anything is written
