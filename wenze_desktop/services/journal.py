@@ -49,7 +49,8 @@ from wenze_desktop.storage.keyring import Keyring
 STARTED, COMPLETED, FAILED = "started", "completed", "failed"
 LABELS = {"transfer.export": "导出数据包", "workspace.backup": "备份", "user.change_password": "修改密码",
           "user.create": "建立账户", "user.reset_password": "重设密码", "user.recover_password": "凭恢复密钥重设密码",
-          "user.deactivate": "停用账户", "config.login_policy": "修改登录策略", "document.export": "输出文书"}
+          "user.deactivate": "停用账户", "config.login_policy": "修改登录策略", "document.export": "输出文书",
+          "list.export": "导出列表"}
 
 
 def keyring_digest(ring: Keyring, part: str) -> str | None:
