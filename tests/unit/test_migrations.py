@@ -23,7 +23,7 @@ from wenze_desktop.storage import migrations
 from wenze_desktop.storage.backup import unpack_backup
 from wenze_desktop.storage.engine import make_engine
 from wenze_desktop.storage.keyring import Keyring
-from wenze_desktop.storage.search import is_search_table
+from wenze_desktop.storage.search import is_search_table, match_expression
 from wenze_desktop.storage.workspace import Workspace
 
 
@@ -259,3 +259,54 @@ def test_0009_names_the_recorder_and_turns_review_outcomes_into_codes(engine):
     migrations.downgrade(engine, "0008")
     with engine.connect() as conn:
         assert "维持" in conn.execute(text("SELECT data FROM procedure_event WHERE id = 'e1'")).scalar()
+
+
+def search_hits(engine, text_: str) -> set[str]:
+    """Case ids the registry's search finds (storage/search.py's expression against the index as it is)."""
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+
+        def terms(prefix):
+            return [t for (t,) in raw.execute("SELECT term FROM case_search_terms WHERE term >= ? AND term < ?",
+                                              (prefix, prefix + "\U0010ffff"))]
+
+        expression = match_expression(text_, terms)
+        if expression is None:
+            return set()
+        return {case_id for (case_id,) in raw.execute(
+            "SELECT c.id FROM case_search s JOIN case_file c ON c.rowid = s.rowid WHERE case_search MATCH ?",
+            (expression,))}
+
+
+def test_0011_indexes_what_0010_cases_already_hold_and_its_downgrade_restores_the_old_search(engine):
+    migrations.upgrade(engine, "0010")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO case_file (id, number, title, regulation_id, step, facts, created_at, "
+                          "updated_at, version) VALUES ('c1', 'gz2009-2026-0001', '关于孙某问责的案件', 'gz2009', "
+                          "'clue', '履职不力', '2026-01-01', '2026-01-01', 1)"))
+        conn.execute(text("INSERT INTO respondent (id, case_id, kind, name, updated_at, version) VALUES "
+                          "('r1', 'c1', 'person', '孙悟空', '2026-01-01', 1)"))
+        conn.execute(text("INSERT INTO evidence (id, case_id, seq, title, kind, source, note, updated_at, version) "
+                          "VALUES ('e1', 'c1', 1, '银行流水明细', '书证', '县农商银行', '', '2026-01-01', 1)"))
+        conn.execute(text("INSERT INTO clue (id, case_id, source, received_on, provider, content, updated_at, "
+                          "version) VALUES ('k1', 'c1', 'complaint', '2026-01-01', '钟无艳', '反映挪用扶贫资金', "
+                          "'2026-01-01', 1)"))
+        conn.execute(text("INSERT INTO attachment (id, case_id, filename, media_type, size, sha256, content, "
+                          "updated_at, version) VALUES ('a1', 'c1', '询问笔录.pdf', 'application/pdf', 1, 'x', "
+                          "X'00', '2026-01-01', 1)"))
+    assert search_hits(engine, "悟空") == {"c1"}  # 0010's index: names and facts …
+    assert search_hits(engine, "流水") == search_hits(engine, "询问笔录") == search_hits(engine, "扶贫") == set()
+
+    migrations.upgrade(engine)
+    assert migrations.current_revision(engine) == migrations.head_revision()
+    for words in ("悟空", "孙", "流水", "农商银行", "扶贫", "钟无艳", "询问笔录", "gz2009-2026", "履职 孙"):
+        assert search_hits(engine, words) == {"c1"}, words
+    with engine.begin() as conn:  # and the new triggers keep it current
+        conn.execute(text("UPDATE evidence SET title = '会计凭证' WHERE id = 'e1'"))
+    assert search_hits(engine, "流水") == set() and search_hits(engine, "会计凭证") == {"c1"}
+
+    migrations.downgrade(engine, "0010")
+    assert search_hits(engine, "悟空") == {"c1"} and search_hits(engine, "会计凭证") == set()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE respondent SET name = '猪八戒' WHERE id = 'r1'"))
+    assert search_hits(engine, "八戒") == {"c1"} and search_hits(engine, "悟空") == set()

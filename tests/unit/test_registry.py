@@ -1,4 +1,5 @@
-"""The case registry: trigram search (two-character Chinese words included), filters, sort, display rows."""
+"""The case registry: trigram search (one- and two-character Chinese words included; evidence, clues and
+attachment names too), filters, sort, display rows."""
 
 from datetime import date
 
@@ -41,7 +42,7 @@ def hit_strategy(request, monkeypatch):
     monkeypatch.setattr(registry_module, "FEW_HITS", request.param)
 
 
-def test_search_matches_chinese_substrings_of_two_or_more_characters(ws, registry, hit_strategy):
+def test_search_matches_chinese_substrings_of_any_length(ws, registry, hit_strategy):
     a = ws.cases.create(profile="gz2009", title="关于对住建局欧阳明问责的案件", clue_source="complaint",
                         received_on=TODAY, number="A-1", respondents=[{"kind": "person", "name": "欧阳明"}],
                         facts="在棚户区改造项目中履职不力")
@@ -56,7 +57,12 @@ def test_search_matches_chinese_substrings_of_two_or_more_characters(ws, registr
     assert find(registry, "B-2") == {"B-2"}  # the case number
     assert find(registry, "问责 收费") == {"B-2"}  # every word must occur
     assert find(registry, "张飞") == set()  # nowhere
-    assert find(registry, "欧") == set()  # one character is not a search
+    assert find(registry, "欧") == {"A-1"}  # one character: a surname
+    assert find(registry, "红") == {"B-2"}  # the last character of a field
+    assert find(registry, "费") == {"B-2"}  # the last character of the facts
+    assert find(registry, "a") == {"A-1"} and find(registry, "-") == {"A-1", "B-2"}  # any character, any case
+    assert find(registry, "孙") == set() and find(registry, "孙 欧") == set()
+    assert find(registry, "欧 明") == {"A-1"} and find(registry, "教 李") == {"B-2"}  # one-character words combine
     assert find(registry, '"欧阳" “棚户区”') == {"A-1"}  # quotes around words are not searched for
     assert find(registry, 'AND ( * -') == set()  # FTS syntax is text, never an error
 
@@ -106,7 +112,8 @@ def test_filters_by_regulation_step_handler_and_deadline(ws, registry, ctx, hit_
     assert ids(due_within=30) == set()  # overdue is not "due within"
     assert ids(handler_id=ctx.user.id) == {idle, walked, other}
     assert registry.handlers() == [(ctx.user.id, ctx.user.display_name)]
-    assert ids(regulation_id="gz2009", text="乙") == set()  # one character never matches
+    assert ids(regulation_id="gz2009", text="乙") == {walked}  # one character (the name), within the filter
+    assert ids(regulation_id="jt2019", text="乙") == set()
     assert ids(regulation_id="gz2009", text="关于乙") == {walked}
 
 
@@ -135,3 +142,43 @@ def test_reading_the_registry_needs_case_read(ctx):
     stranger = ServiceContext(ctx.workspace, CurrentUser(None, "guest", "访客", ()), ctx.clock)
     with pytest.raises(PermissionDenied):
         RegistryService(stranger).keys()
+
+
+def test_one_character_finds_a_surname_among_many(ws, registry):
+    sun = new_case(ws, name="孙")  # a one-character name is the last word of its field
+    sun_two = new_case(ws, name="孙悟空")
+    others = [new_case(ws, name=name) for name in ("王五", "赵六", "钱七")]
+    ids = {registry.rows([k])[k].case_id for k in registry.keys(RegistryFilter(text="孙"), today=TODAY)}
+    assert ids == {sun, sun_two}
+    assert len(registry.keys(today=TODAY)) == 2 + len(others)
+
+
+def test_evidence_clues_and_attachment_names_are_searched_and_follow_edits(ws, registry, ctx):
+    case_id = ws.cases.create(profile="gz2009", title="关于对某局问责的案件", clue_source="complaint",
+                              received_on=TODAY, number="C-3", respondents=[{"kind": "person", "name": "周某"}],
+                              provider="群众来信人钟无艳", clue_content="反映挪用扶贫专项资金")
+    other = new_case(ws, name="吴某")
+    assert find(registry, "扶贫专项") == {"C-3"} and find(registry, "钟无艳") == {"C-3"}  # the clue's text, provider
+    evidence = ws.cases.add_evidence(case_id, "银行流水明细", source="县农商银行", note="显示转入个人账户")
+    assert find(registry, "流水") == {"C-3"} and find(registry, "农商银行") == {"C-3"}
+    assert find(registry, "个人账户") == {"C-3"}
+    other_number = ws.cases.get_case(other).number
+    attachment = ws.cases.add_attachment(other, "询问笔录-吴某.pdf", b"%PDF-1.4")
+    assert find(registry, "询问笔录") == {other_number} and find(registry, ".pdf") == {other_number}
+
+    ws.cases.update_evidence(evidence, title="会计凭证", note="")
+    assert not find(registry, "流水") and not find(registry, "个人账户") and find(registry, "会计凭证") == {"C-3"}
+    ws.cases.remove_evidence(evidence)
+    assert not find(registry, "会计凭证") and find(registry, "扶贫专项") == {"C-3"}
+    clue_id = ws.cases.add_clue(case_id, "media", TODAY, content="媒体报道违规招标")
+    assert find(registry, "招标") == {"C-3"}
+    ws.cases.update_clue(clue_id, content="媒体报道违规采购")
+    assert not find(registry, "招标") and find(registry, "采购") == {"C-3"}
+    ws.cases.remove_attachment(attachment)
+    assert not find(registry, "询问笔录") and find(registry, "吴某")
+    with ctx.workspace.session() as s, s.begin():  # a clue moved to another case by any path moves in the index
+        s.connection().exec_driver_sql("UPDATE clue SET case_id = ? WHERE id = ?", (other, clue_id))
+    assert find(registry, "采购") == find(registry, "吴某") and "C-3" not in find(registry, "采购")
+    with ctx.workspace.session() as s, s.begin():
+        s.connection().exec_driver_sql("DELETE FROM case_file WHERE id = ?", (case_id,))
+    assert not find(registry, "扶贫专项")

@@ -2,7 +2,7 @@
 
 The GUI's table model holds only the keys (case rowids, stable while the workspace is open) and asks for rows a
 page at a time, so 100,000 cases cost a list of integers. Every filter and sort column has an index; the text
-search goes through the trigram index of storage/search.py.
+search goes through the trigram index of storage/search.py (words of any length, one character included).
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from wenze_desktop.storage.search import match_expression
 SORT_COLUMNS = {"number": "number", "title": "title", "regulation": "regulation_id", "step": "step",
                 "next_due": "next_due", "handler": "handler_id", "updated": "updated_at", "created": "created_at"}
 NULLABLE = {"next_due", "handler_id"}
-MIN_SEARCH_CHARS = 2
 FEW_HITS = 2000  # below this many search hits their rows are looked up; above, picked from the sorted index
 
 
 @dataclass(frozen=True)
 class RegistryFilter:
-    text: str = ""  # words, each a substring (≥ 2 characters) of number, title, respondent names or facts
+    # words, each a substring of number, title, respondent names, facts, evidence, clues or attachment names
+    text: str = ""
     regulation_id: str | None = None
     step: str | None = None
     handler_id: str | None = None
@@ -88,7 +88,7 @@ class RegistryService:
             where, params = self._where(flt, today)
             hits = None
             if flt.searching:
-                expression = match_expression(flt.text, lambda pair: self._terms(raw, pair))
+                expression = match_expression(flt.text, lambda prefix: self._terms(raw, prefix))
                 if expression is None:
                     return []
                 hits = [k for (k,) in raw.execute("SELECT rowid FROM case_search WHERE case_search MATCH ?",
@@ -131,9 +131,10 @@ class RegistryService:
         return " AND ".join(clauses), tuple(params)
 
     @staticmethod
-    def _terms(raw, pair: str) -> list[str]:
+    def _terms(raw, prefix: str) -> list[str]:
+        """The indexed trigrams that start with a one- or two-character word (a range scan of the vocabulary)."""
         return [t for (t,) in raw.execute(
-            "SELECT term FROM case_search_terms WHERE term >= ? AND term < ?", (pair, pair + "\U0010ffff"))]
+            "SELECT term FROM case_search_terms WHERE term >= ? AND term < ?", (prefix, prefix + "\U0010ffff"))]
 
     def rows(self, keys: list[int]) -> dict[int, RegistryRow]:
         """Display rows for some keys (one page); keys of cases that no longer exist are left out."""
