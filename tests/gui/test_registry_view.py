@@ -1,9 +1,11 @@
-"""The registry page: lazy rows, two-character Chinese search, filters, overdue rows standing out, sorting."""
+"""The registry page: lazy rows, short Chinese searches (one and two characters), filters, overdue rows standing
+out, sorting, the title column taking the spare width."""
 
 from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHeaderView
 
 from tests.unit.procedure_helpers import walk
 from wenze_desktop.gui.changes import ChangeHub, Changes
@@ -45,7 +47,7 @@ def rows_in(qtbot, view) -> None:
     qtbot.waitUntil(lambda: PLACEHOLDER not in column_texts(view, 0), timeout=5000)
 
 
-def test_registry_lists_cases_and_finds_one_by_two_chinese_characters(qtbot, ctx, ws, gui_settings):
+def test_registry_lists_cases_and_finds_one_by_one_or_two_chinese_characters(qtbot, ctx, ws, gui_settings):
     add_case(ws, "欧阳明", "关于对住建局欧阳明问责的案件")
     add_case(ws, "李小红", "关于对教育局李小红问责的案件", profile="jt2019")
     view = make_view(qtbot, ctx, gui_settings)
@@ -56,9 +58,13 @@ def test_registry_lists_cases_and_finds_one_by_two_chinese_characters(qtbot, ctx
     qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=3000)
     rows_in(qtbot, view)
     assert column_texts(view, 3) == ["李小红"] and "已筛选" in view.count_label.text()
-    view.search.setText("小")
-    qtbot.waitUntil(lambda: "至少 2 个字" in view.count_label.text(), timeout=3000)
-    assert view.model.rowCount() == 0
+    view.search.setText("欧")  # one character: a surname
+    qtbot.waitUntil(lambda: view.model.filter.text == "欧" and not view.model.loading, timeout=3000)
+    rows_in(qtbot, view)
+    assert column_texts(view, 3) == ["欧阳明"] and "共 1 件" in view.count_label.text()
+    view.search.setText("孙")
+    qtbot.waitUntil(lambda: view.model.filter.text == "孙" and not view.model.loading, timeout=3000)
+    assert view.model.rowCount() == 0 and "共 0 件" in view.count_label.text()
 
 
 def test_overdue_case_stands_out_and_filters(qtbot, ctx, ws, gui_settings):
@@ -115,12 +121,24 @@ def test_changes_refresh_rows_and_new_cases_appear(qtbot, ctx, ws, gui_settings)
     qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=3000)
 
 
-def test_column_layout_is_remembered(qtbot, ctx, ws, gui_settings):
+def test_the_title_takes_the_spare_width_and_the_column_order_is_remembered(qtbot, ctx, ws, gui_settings):
     add_case(ws, "孙悟空", "关于孙悟空的案件")
     view = make_view(qtbot, ctx, gui_settings)
-    view.table.setColumnWidth(1, 123)
-    view.table.horizontalHeader().moveSection(3, 0)
+    rows_in(qtbot, view)
+    header = view.table.horizontalHeader()
+    assert header.sectionResizeMode(1) == QHeaderView.ResizeMode.Stretch and not header.stretchLastSection()
+    number_width, days_width = view.table.columnWidth(0), view.table.columnWidth(6)
+    assert number_width >= view.table.fontMetrics().horizontalAdvance(column_texts(view, 0)[0])  # fitted, not cut
+    assert days_width < 120  # sized to its contents
+    title_width = view.table.columnWidth(1)
+    view.resize(1200, 500)  # a wider window: only the title grows
+    qtbot.waitUntil(lambda: view.table.columnWidth(1) > title_width + 300, timeout=3000)
+    assert (view.table.columnWidth(0), view.table.columnWidth(6)) == (number_width, days_width)
+    used = sum(view.table.columnWidth(c) for c in range(8))
+    assert abs(used - view.table.viewport().width()) <= 2  # no empty band at the right, no scroll bar
+
+    header.moveSection(3, 0)
     view.save_layout()
     again = make_view(qtbot, ctx, gui_settings)
-    assert again.table.columnWidth(1) == 123
     assert again.table.horizontalHeader().visualIndex(3) == 0
+    assert again.table.horizontalHeader().sectionResizeMode(1) == QHeaderView.ResizeMode.Stretch

@@ -27,6 +27,7 @@ CACHE_ROWS = 3000
 COLUMNS = [("案件编号", "number", 150), ("案件名称", "title", 360), ("适用规定", "regulation", 170),
            ("被问责对象", None, 120), ("当前环节", "step", 110), ("下一期限", "next_due", 190),
            ("剩余天数", "next_due", 90), ("承办人", "handler", 80)]
+TITLE_COLUMN, DAYS_LEFT_COLUMN = 1, 6  # 案件名称 takes the spare width; 剩余天数 orders a handler's own cases
 OVERDUE_BACKGROUND = QColor("#fde2e1")
 OVERDUE_TEXT = QColor("#b00020")
 SOON_TEXT = QColor("#a15c00")

@@ -1,13 +1,16 @@
-"""The registry page: filter bar (search, regulation, step, deadline, handler), the case table, the count.
+"""The registry page: filter bar (我的案件/全部案件, search, regulation, step, deadline, handler), the case table, the
+count.
 
-Keys, rows and the handler list are read on the database worker (see ``registry_model``).
+A handler opens on 我的案件 (the cases they handle), most urgent first; everyone else on all cases, most recently
+changed first. Keys, rows and the handler list are read on the database worker (see ``registry_model``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -16,21 +19,26 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSpinBox,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from wenze_desktop.domain.glossary import Role
 from wenze_desktop.gui.changes import ChangeHub, Changes
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
-from wenze_desktop.gui.registry_model import COLUMNS, RegistryModel
+from wenze_desktop.gui.registry_model import COLUMNS, DAYS_LEFT_COLUMN, TITLE_COLUMN, RegistryModel
 from wenze_desktop.gui.settings import GuiSettings
 from wenze_desktop.rules.profiles import all_profiles
 from wenze_desktop.services.context import ServiceContext
-from wenze_desktop.services.registry import MIN_SEARCH_CHARS, RegistryFilter, step_choices
+from wenze_desktop.services.registry import RegistryFilter, step_choices
 
 SEARCH_DELAY_MS = 250
 ALL_DEADLINES, OVERDUE, DUE_WITHIN = 0, 1, 2
+# Widest a column sized to its contents may get (the title takes the rest): a long list of respondents or a
+# provisional deadline's note must not squeeze the title.
+CONTENT_WIDTH_CAP = 240
 
 
 class RegistryView(QWidget):
@@ -41,6 +49,8 @@ class RegistryView(QWidget):
         super().__init__(parent)
         self.ctx, self.hub, self.settings = ctx, hub, settings
         self.first_page_shown = False
+        self._columns_fitted = False  # columns are fitted to the first rows shown, once
+        self._focus_results = False  # Enter/Down in the search box: move to the results once they are in
         self.model = RegistryModel(ctx, self)
         self._build_filters()
         self.table = QTableView()
@@ -56,8 +66,6 @@ class RegistryView(QWidget):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionsMovable(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
         for column, (_title, _sort, width) in enumerate(COLUMNS):
             self.table.setColumnWidth(column, width)
         # Sorting is the model's (a query), wired by hand: QTableView.setSortingEnabled would sort at once and
@@ -69,7 +77,10 @@ class RegistryView(QWidget):
         self.table.activated.connect(lambda index: self._activate(index.row()))  # Enter on a row
         state = settings.header_state("registry")
         if state is not None:
-            header.restoreState(state)
+            header.restoreState(state)  # the order of the columns (and, unless a handler, the sort)
+        self._set_resize_modes()  # after the restore, which brings back the modes it saved
+        if self.mine:  # a handler's cases, the most urgent first (overdue, then fewest days left; none last)
+            header.setSortIndicator(DAYS_LEFT_COLUMN, Qt.SortOrder.AscendingOrder)
         self._apply_sort_indicator(reload=False)
         header.sortIndicatorChanged.connect(lambda _section, _order: self._apply_sort_indicator())
 
@@ -92,21 +103,44 @@ class RegistryView(QWidget):
 
         self.model.loading_started.connect(self._loading)
         self.model.loaded.connect(self._loaded)
+        self.model.rows_arrived.connect(self._fit_columns)
         hub.changed.connect(self._on_changes)
         self.reload()
 
     # -- filter bar -------------------------------------------------------------------------------
     def _build_filters(self) -> None:
+        # 我的案件 / 全部案件: only for handlers (others handle no case of their own)
+        self.mine_button = QToolButton()
+        self.mine_button.setText("我的案件")
+        self.mine_button.setToolTip("只列出由您承办的案件，期限最紧的在前")
+        self.all_button = QToolButton()
+        self.all_button.setText("全部案件")
+        self.all_button.setToolTip("列出工作区内的全部案件")
+        self.scope = QButtonGroup(self)
+        for button in (self.mine_button, self.all_button):
+            button.setCheckable(True)
+            button.setAutoRaise(False)
+            self.scope.addButton(button)
+        handles_cases = Role.HANDLER.value in self.ctx.user.roles
+        (self.mine_button if handles_cases else self.all_button).setChecked(True)
+        for button in (self.mine_button, self.all_button):
+            button.setVisible(handles_cases)
+        self.scope.buttonToggled.connect(self._scope_changed)
+
         self.search = QLineEdit()
         self.search.setObjectName("registrySearch")
         self.search.setClearButtonEnabled(True)
-        self.search.setPlaceholderText("搜索：案件编号、名称、被问责对象、事实（至少两个字，空格分隔多个词）")
+        self.search.setPlaceholderText("搜索编号、名称、人名、事实、证据、线索、附件名")
+        self.search.setToolTip("可输入一个或多个词（空格分隔），单字亦可，如姓氏“孙”。\n"
+                               "查找范围：案件编号、名称、被问责对象、事实、证据、线索内容和附件文件名。\n"
+                               "按 Enter 或 ↓ 键转到搜索结果。")
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.reload)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
-        self.search.returnPressed.connect(self.reload)
+        self.search.returnPressed.connect(self._to_results)
+        self.search.installEventFilter(self)  # ↓ goes to the results too
 
         self.regulation = QComboBox()
         self.regulation.addItem("全部规定", None)
@@ -131,8 +165,13 @@ class RegistryView(QWidget):
         self.handler = QComboBox()
         self._fill_handlers()
         self.handler.currentIndexChanged.connect(lambda _i: self.reload())
+        self.handler.setEnabled(not self.mine)
 
         self.filter_bar = QHBoxLayout()
+        self.filter_bar.setSpacing(4)
+        self.filter_bar.addWidget(self.mine_button)
+        self.filter_bar.addWidget(self.all_button)
+        self.filter_bar.addSpacing(4)
         self.search.setMinimumWidth(120)
         self.filter_bar.addWidget(self.search, 3)
         for combo in (self.regulation, self.step, self.deadline, self.handler):
@@ -179,10 +218,26 @@ class RegistryView(QWidget):
         self.within.setEnabled(index == DUE_WITHIN)
         self.reload()
 
+    @property
+    def mine(self) -> bool:
+        """The table lists only the cases the signed-in user handles (我的案件)."""
+        return self.mine_button.isChecked()
+
+    def show_mine(self, mine: bool) -> None:
+        (self.mine_button if mine else self.all_button).setChecked(True)
+
+    def _scope_changed(self, button, checked: bool) -> None:
+        if not checked:
+            return  # the other button's toggle follows
+        # the handler filter means nothing while only one's own cases are listed
+        self.handler.setEnabled(not self.mine)
+        self.reload()
+
     def current_filter(self) -> RegistryFilter:
         choice = self.deadline.currentIndex()
+        handler = self.ctx.user.id if self.mine else self.handler.currentData()
         return RegistryFilter(text=self.search.text().strip(), regulation_id=self.regulation.currentData(),
-                              step=self.step.currentData(), handler_id=self.handler.currentData(),
+                              step=self.step.currentData(), handler_id=handler,
                               overdue=choice == OVERDUE,
                               due_within=self.within.value() if choice == DUE_WITHIN else None)
 
@@ -214,17 +269,73 @@ class RegistryView(QWidget):
 
     def _loaded(self, count: int) -> None:
         self.busy.hide()
-        words = self.model.filter.text.split()
-        if any(len(w) < MIN_SEARCH_CHARS for w in words):
-            self.count_label.setText(f"每个搜索词至少 {MIN_SEARCH_CHARS} 个字。")
+        mine = self.mine and self.model.filter.handler_id == self.ctx.user.id
+        if mine and count == 0 and not self._filtered(handler=False):
+            self.count_label.setText("您名下暂无案件。点“全部案件”查看工作区内的全部案件。")
         else:
-            self.count_label.setText(f"共 {count:,} 件" + ("（已筛选）" if self._filtered() else ""))
+            scope = "我的案件" if mine else "全部案件" if self.mine_button.isVisible() else ""
+            marks = "，".join(m for m in (scope, "已筛选" if self._filtered(handler=not mine) else "") if m)
+            self.count_label.setText(f"共 {count:,} 件" + (f"（{marks}）" if marks else ""))
         self.first_page_shown = True
+        if self._focus_results:
+            self._focus_results = False
+            self._focus_first_row()
 
-    def _filtered(self) -> bool:
+    def _filtered(self, handler: bool = True) -> bool:
         flt = self.model.filter
-        return bool(flt.text or flt.regulation_id or flt.step or flt.handler_id or flt.overdue
+        return bool(flt.text or flt.regulation_id or flt.step or (handler and flt.handler_id) or flt.overdue
                     or flt.due_within is not None)
+
+    # -- columns ----------------------------------------------------------------------------------
+    def _set_resize_modes(self) -> None:
+        """案件名称 takes the spare width; the other columns are fitted to their contents (``_fit_columns``) and
+        stay adjustable by hand."""
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column in range(len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == TITLE_COLUMN
+                                        else QHeaderView.ResizeMode.Interactive)
+
+    def _fit_columns(self) -> None:
+        """Once, when the first rows are painted: every column but the title as wide as its header and the rows
+        in view (capped), so the title gets what is left. (Not ResizeToContents: that would measure again on
+        every page that arrives, and make the columns jump while scrolling.)"""
+        if self._columns_fitted or not self.model.keys or not self.table.isVisible():
+            return
+        self._columns_fitted = True
+        for column in range(len(COLUMNS)):
+            if column != TITLE_COLUMN:
+                self.table.resizeColumnToContents(column)
+                self.table.setColumnWidth(column, min(self.table.columnWidth(column) + 8, CONTENT_WIDTH_CAP))
+
+    # -- search box → results ---------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+            self._to_results()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _to_results(self) -> None:
+        """Enter or ↓ in the search box: search now if the text changed, then the first result is selected and
+        has the focus (a search that finds nothing leaves the focus in the box)."""
+        if self._search_timer.isActive() or self.model.filter != self.current_filter():
+            self._focus_results = True
+            self.reload()
+        elif self.model.loading:
+            self._focus_results = True
+        else:
+            self._focus_first_row()
+
+    def _focus_first_row(self) -> None:
+        if self.model.rowCount() == 0:
+            return
+        header = self.table.horizontalHeader()
+        first = header.logicalIndex(0)  # the leftmost column as the clerk arranged them
+        self.table.selectionModel().setCurrentIndex(
+            self.model.index(0, first),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollToTop()
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.cases_added or changes.deadlines or changes.calendar:
