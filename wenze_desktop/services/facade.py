@@ -19,6 +19,7 @@ from wenze_desktop.services.calendar import CalendarService
 from wenze_desktop.services.cases import CaseService
 from wenze_desktop.services.context import Clock, ServiceContext
 from wenze_desktop.services.documents import DocumentService
+from wenze_desktop.services.due_soon import DueSoonService
 from wenze_desktop.services.lists import ListService
 from wenze_desktop.services.office_keys import OfficeKeyService
 from wenze_desktop.services.organ import OrganService
@@ -39,6 +40,7 @@ class Workspace:
         self.organ = OrganService(ctx)
         self.keys = OfficeKeyService(ctx)
         self.transfer = TransferService(ctx)
+        self.due_soon = DueSoonService(ctx)
         self.lists = ListService(ctx)
 
     @classmethod
