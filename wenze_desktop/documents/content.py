@@ -54,12 +54,26 @@ class DocumentFacts:
     number: str
     issued_on: date
     sealed: bool
-    related_number: str = ""   # the decision's number, for the receipt and the review decision
+    related_number: str = ""   # the decision's number (the review decision); the receipt's: what it accompanies
     handler: str = ""
+    service: EventView | None = None  # the notice's or the receipt's service record; None until it is recorded
+    served_title: str = ""     # the receipt: the title of the document it accompanies
+
+
+BLANK_DATE = "　　　　年　　月　　日"  # filled in by hand on the paper
+MADE_BEFORE_SERVICE = frozenset({"investigation_notice", "service_receipt"})
 
 
 def cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def dated(f: DocumentFacts) -> date:
+    """The document's own date: a document made before its service bears the day it is issued (the service's once
+    recorded); the others, the day of the record they rest on."""
+    if f.kind in MADE_BEFORE_SERVICE:
+        return f.service.on if f.service is not None else f.issued_on
+    return f.event.on
 
 
 def who(respondents: tuple[RespondentInfo, ...]) -> str:
@@ -244,12 +258,21 @@ def execution_body(f: DocumentFacts) -> list[Para]:
     return [Para(intro), *paragraphs(f.event.get("summary")), Para("特此报告。")]
 
 
-def receipt_table(f: DocumentFacts) -> FieldTable:
-    served = f"关于对{who(f.details.respondents)}问责的决定" + (f"（{f.related_number}）" if f.related_number else "")
-    recipients = "、".join(names(f.event.get("recipients"))) or "、".join(r.name for r in f.details.respondents)
-    return FieldTable((("送达文书", served), ("受送达人", recipients), ("送达地点", ""),
-                       ("送达方式", str(f.event.get("method") or "")), ("送达人", f.handler),
-                       ("受送达人签收", "（签名）　　　　　　　　年　　月　　日"), ("备注", "")))
+def receipt_tables(f: DocumentFacts) -> tuple[FieldTable, ...]:
+    """One form, drawn as consecutive tables: rows typed or ticked get one line, rows written by hand two (the
+    place; the signature). Before the service is recorded its manner and date are left for the pen."""
+    title = f.served_title or f"关于对{who(f.details.respondents)}问责的决定"
+    served = title + (f"（{f.related_number}）" if f.related_number else "")
+    service = f.service
+    recipients = names(service.get("recipients") or service.get("served_to")) if service else []
+    return (FieldTable((("送达文书", served),
+                        ("受送达人", "、".join(recipients) or "、".join(r.name for r in f.details.respondents))),
+                       min_lines=1),
+            FieldTable((("送达地点", ""),)),
+            FieldTable((("送达方式", str(service.get("method") or "") if service else ""),
+                        ("送达日期", cn_date(service.on) if service else BLANK_DATE), ("送达人", f.handler)),
+                       min_lines=1),
+            FieldTable((("受送达人签收", "（签名）　　　　　　　　年　　月　　日"), ("备注", ""))))
 
 
 def _article(f: DocumentFacts, action: str) -> str:
@@ -278,14 +301,14 @@ def build(f: DocumentFacts) -> DocumentSpec:
     lodged = f.case.last("lodge_appeal")
     review_kind = lodged.get("review_kind") if lodged else ""
     title = TITLES[f.kind](target, review_kind if review_kind in ("复核", "复查") else "处理")
-    blocks = (receipt_table(f),) if f.kind == "service_receipt" else tuple(BODIES[f.kind](f))
+    blocks = receipt_tables(f) if f.kind == "service_receipt" else tuple(BODIES[f.kind](f))
     addressee = {"investigation_notice": f"{target}：", "review_decision": f"{target}：",
                  "investigation_report": f"{f.letterhead.signer}：", "execution_report": f"{f.letterhead.signer}："}
     signer = f.event.get("organ") if f.kind == "decision" and f.event.get("organ") else f.letterhead.signer
     signature = None
     if style in ("official", "form", "report"):
         signer = "调查组" if f.kind == "investigation_report" else signer
-        signature = Signature(signer, cn_date(f.event.on), f.sealed)
+        signature = Signature(signer, cn_date(dated(f)), f.sealed)
     signing = ("陈述申辩人（签名）：　　　　　　　　　年　　月　　日",
                "记录人（签名）：　　　　　　　　　　　年　　月　　日") if style == "record" else ()
     colophon = Colophon(f.letterhead.printer or f.letterhead.signer, cn_date(f.issued_on), f.letterhead.cc) \

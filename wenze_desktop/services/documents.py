@@ -1,5 +1,7 @@
-"""Issuing official documents: preview, issue (number, seal, verification code), the register, reprint, void and
-verify. Issued PDFs are kept byte for byte in the encrypted database, so a reprint is the identical file.
+"""Issuing official documents: what a case can produce, preview, the plan shown before an issue (number, seal,
+signing organ), issue (number, seal, verification code). The register (reprint, export, void, verify) is
+``document_register.DocumentRegister``, which ``DocumentService`` extends: issued PDFs are kept byte for byte in the
+encrypted database, so a reprint is the identical file.
 
 Numbering and failure: an issue numbers, renders, stores the PDF and appends its audit entry in ONE transaction.
 The number is the series' highest number this year plus one, read under the write lock; an issue that fails or
@@ -11,13 +13,10 @@ it. A copy written to a file (``export``) is audited before it exists (``service
 from __future__ import annotations
 
 import hashlib
-import os
-import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,44 +26,26 @@ from wenze_desktop.documents import content, numbering
 from wenze_desktop.documents.fontset import FontSet
 from wenze_desktop.documents.layout import Layout
 from wenze_desktop.domain.models import Case, IssuedDocument, StaffUser, WorkspaceInfo
-from wenze_desktop.errors import IntegrityFailure, ValidationError
+from wenze_desktop.errors import ValidationError
 from wenze_desktop.procedure import documents as rules
 from wenze_desktop.procedure.actions import DOCUMENT_KINDS
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.security.permissions import Permission, permissions_of
-from wenze_desktop.services import journal
 from wenze_desktop.services.case_parts import case_details
 from wenze_desktop.services.case_state import case_view, check_version, touch_case
 from wenze_desktop.services.changes import Changes
 from wenze_desktop.services.context import ServiceContext
-from wenze_desktop.services.organ import active_seal, letterhead, seal_image
+from wenze_desktop.services.document_register import (  # noqa: F401  (re-exported: callers import them here)
+    CODE_PATTERN,
+    DocumentRegister,
+    IssuedInfo,
+    Verification,
+    _info,
+)
+from wenze_desktop.services.organ import SealInfo, active_seal, letterhead, seal_image
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
-CODE_PATTERN = re.compile(rb"wenze-verify:([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})")
 Progress = Callable[[int, int, str], bool | None]  # return False to cancel
-
-
-@dataclass(frozen=True)
-class IssuedInfo:
-    id: str
-    case_id: str
-    case_number: str
-    kind: str
-    number: str
-    title: str
-    sha256: str
-    size: int
-    sealed: bool
-    verification_code: str
-    fonts: tuple[str, ...]
-    issued_by: str
-    issued_at: datetime
-    voided_at: datetime | None = None
-    void_reason: str = ""
-
-    @property
-    def label(self) -> str:
-        return DOCUMENT_KINDS.get(self.kind, self.kind)
 
 
 @dataclass(frozen=True)
@@ -77,19 +58,49 @@ class DocumentChoice:
     sealed_by_default: bool
     issued: tuple[IssuedInfo, ...]
     version: int | None = None  # the case's version when listed: what an issue from this list expects
+    serves: IssuedInfo | None = None  # a receipt: the issued document it accompanies now
+    superseded: tuple[str, ...] = ()  # a receipt: live copies that accompanied an earlier document (the notice)
 
     @property
     def current(self) -> IssuedInfo | None:
-        """The latest issued copy that is not voided (what a reprint prints)."""
-        live = [d for d in self.issued if d.voided_at is None]
+        """The latest issued copy that is not voided and still serves (what a reprint prints)."""
+        live = [d for d in self.issued if d.voided_at is None and d.id not in self.superseded]
         return live[-1] if live else None
+
+    @property
+    def accompanied_by_receipt(self) -> bool:
+        """Whether this document is one a receipt accompanies (the clerk may issue both together)."""
+        return self.kind in rules.SERVED_BY
 
 
 @dataclass(frozen=True)
-class Verification:
-    ok: bool
-    message: str
-    document: IssuedInfo | None = None
+class IssuePlan:
+    """What an issue would use, shown before the clerk confirms. The number is the one the series gives now: an
+    issue passing it as ``expected_number`` is refused, nothing numbered, if another issue took it meanwhile."""
+
+    kind: str
+    label: str
+    number: str
+    seal: SealInfo | None  # the seal in use; None: none registered
+    seal_png: bytes | None  # its image, for those who may seal
+    may_seal: bool  # the user holds the sealing permission
+    signer: str  # the organ the document is signed by (the decision's 决定机关 where recorded)
+    letterhead_signer: str  # the letterhead's signing organ
+    receipt_number: str = ""  # the receipt issued together with it, where the profile has receipts
+    serves: str = ""  # a receipt: the document it accompanies ("问责决定书 测纪〔2026〕1号")
+
+    @property
+    def organ_differs(self) -> bool:
+        return _plain(self.signer) != _plain(self.letterhead_signer)
+
+    @property
+    def seal_differs(self) -> bool:
+        """The seal's name is neither the signing organ's nor contains it (a warning, not a refusal)."""
+        return self.seal is not None and _plain(self.signer) not in _plain(self.seal.name)
+
+
+def _plain(name: str) -> str:
+    return "".join(str(name or "").split())
 
 
 def new_code() -> str:
@@ -97,14 +108,8 @@ def new_code() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-def _info(d: IssuedDocument, case_number: str) -> IssuedInfo:
-    return IssuedInfo(d.id, d.case_id, case_number, d.kind, d.number, d.title, d.sha256, d.size, d.sealed,
-                      d.verification_code, tuple(d.fonts or ()), d.issued_by, d.issued_at, d.voided_at,
-                      d.void_reason or "")
-
-
 @dataclass
-class DocumentService:
+class DocumentService(DocumentRegister):
     ctx: ServiceContext
 
     def today(self) -> date:
@@ -117,14 +122,36 @@ class DocumentService:
             case = self._case(s, case_id)
             profile, view = load_profile(case.regulation_id), case_view(s, case)
             issued = self._issued(s, case)
+            live = [d.kind for d in issued if d.voided_at is None]
             result = []
             for source in rules.sources(profile):
-                refusal = rules.refusal(profile, view, source.kind)
+                refusal = rules.refusal(profile, view, source.kind, live)
+                copies = tuple(d for d in issued if d.kind == source.kind)
+                serves, superseded = (self._receipt_state(s, profile, view, issued) if source.kind == rules.RECEIPT
+                                      else (None, ()))
                 result.append(DocumentChoice(
                     source.kind, source.label, str(refusal) if refusal else None,
-                    source.kind in content.SEALED_BY_DEFAULT,
-                    tuple(d for d in issued if d.kind == source.kind), case.version))
+                    source.kind in content.SEALED_BY_DEFAULT, copies, case.version, serves, superseded))
             return result
+
+    @staticmethod
+    def _receipt_target(profile, issued: list[IssuedInfo]) -> IssuedInfo | None:
+        """The issued document a receipt made now accompanies (the decision over the notice)."""
+        target = rules.receipt_target(profile, [d.kind for d in issued if d.voided_at is None])
+        live = [d for d in issued if d.kind == target and d.voided_at is None]
+        return live[-1] if live else None
+
+    def _receipt_state(self, s: Session, profile, view, issued: list[IssuedInfo]):
+        """What a receipt accompanies now, and the live receipts that accompanied something else (an earlier
+        document, or an earlier copy of it): the kind from the record each rests on, the copy from the time."""
+        target = self._receipt_target(profile, issued)
+        actions = {e.id: e.action for e in view.events}
+        rested = dict(s.execute(select(IssuedDocument.id, IssuedDocument.event_id).where(
+            IssuedDocument.case_id == view.id, IssuedDocument.kind == rules.RECEIPT)).all())
+        superseded = tuple(d.id for d in issued if d.kind == rules.RECEIPT and d.voided_at is None and (
+            target is None or d.issued_at < target.issued_at
+            or rules.served_kind(profile, actions.get(rested.get(d.id), "")) != target.kind))
+        return target, superseded
 
     def issued(self, case_id: str) -> list[IssuedInfo]:
         with self.ctx.transaction(Permission.CASE_READ) as s:
@@ -139,17 +166,48 @@ class DocumentService:
         spec = replace(spec, watermark="预览稿")
         return Layout(spec, fonts).render()
 
+    def plan(self, case_id: str, kind: str, *, with_receipt: bool = False) -> IssuePlan:
+        """The number, seal and signing organ an issue of ``kind`` would use now (nothing is written); refused as
+        the issue would be if the document cannot be made."""
+        granted = permissions_of(self.ctx.user.roles)
+        with self.ctx.transaction(Permission.CASE_READ) as s:
+            case, head = self._case(s, case_id), letterhead(s)
+            spec, _, _ = self._spec(s, case_id, kind, sealed=False, seq=None)
+            seal = active_seal(s)
+            may_seal = Permission.DOCUMENT_SEAL in granted
+            number = self._next_number(s, case, kind)
+            receipt = ""
+            if with_receipt and kind in rules.SERVED_BY and rules.source_of(
+                    load_profile(case.regulation_id), rules.RECEIPT) is not None:
+                receipt = self._next_number(s, case, rules.RECEIPT, taken=(number,))
+            serves = ""
+            if kind == rules.RECEIPT:
+                target = self._receipt_target(load_profile(case.regulation_id), self._issued(s, case))
+                serves = f"{target.label} {target.number}" if target else ""
+            return IssuePlan(kind, DOCUMENT_KINDS[kind], number,
+                             None if seal is None else SealInfo(seal.id, seal.name, seal.sha256, seal.width,
+                                                                seal.height, seal.registered_by, seal.registered_at,
+                                                                seal.retired_at),
+                             seal_image(seal) if seal is not None and may_seal else None, may_seal,
+                             spec.signature.organ if spec.signature and content.STYLES[kind] in ("official", "form")
+                             else head.signer, head.signer, receipt, serves)
+
     def issue(self, case_id: str, kind: str, *, sealed: bool | None = None,
-              expected_version: int | None = None) -> IssuedInfo:
+              expected_version: int | None = None, expected_number: str | None = None,
+              with_receipt: bool = False) -> IssuedInfo:
         """Number, render, seal and register the document in one transaction (all or nothing).
         ``expected_version``: the case's version the clerk's list was built from (refused with ``CaseChanged``,
-        nothing numbered, if the case moved on)."""
+        nothing numbered, if the case moved on). ``expected_number``: the number the clerk was shown (refused if
+        another issue took it meanwhile). ``with_receipt``: the 送达回证 that accompanies it is issued in the same
+        transaction (sealed alike)."""
         sealed = kind in content.SEALED_BY_DEFAULT if sealed is None else sealed
         self.ctx.require(Permission.DOCUMENT_ISSUE, action="document.issue", object_type="case", object_id=case_id)
         if sealed:
             self.ctx.require(Permission.DOCUMENT_SEAL, action="document.seal", object_type="case", object_id=case_id)
         with self.ctx.transaction() as s:
-            info = self._issue(s, case_id, kind, sealed, expected_version)
+            info = self._issue(s, case_id, kind, sealed, expected_version, expected_number)
+            if with_receipt and kind in rules.SERVED_BY:
+                self._issue(s, case_id, rules.RECEIPT, sealed)
         crashpoints.step("document.issue/committed")
         self.ctx.changed(Changes.case(case_id, deadlines=False))  # once committed: the case's documents changed
         return info
@@ -167,8 +225,24 @@ class DocumentService:
             progress(len(done), len(requests), "完成")
         return done
 
+    def _next_number(self, s: Session, case: Case, kind: str, taken: tuple[str, ...] = ()) -> str:
+        """The number the series gives next this year (``taken``: numbers about to be given in the same issue)."""
+        seq = self._next_seq(s, case, kind)
+        head = letterhead(s)
+        pattern = numbering.pattern_for(kind, load_profile(case.regulation_id), head.organ_code, head.kind_codes)
+        while (number := numbering.render(pattern, self.today().year, seq)) in taken:
+            seq += 1
+        return number
+
+    def _next_seq(self, s: Session, case: Case, kind: str) -> int:
+        head = letterhead(s)
+        pattern = numbering.pattern_for(kind, load_profile(case.regulation_id), head.organ_code, head.kind_codes)
+        return (s.scalar(select(func.max(IssuedDocument.seq)).where(
+            IssuedDocument.series == numbering.series_of(pattern), IssuedDocument.year == self.today().year))
+            or 0) + 1
+
     def _issue(self, s: Session, case_id: str, kind: str, sealed: bool,
-               expected_version: int | None = None) -> IssuedInfo:
+               expected_version: int | None = None, expected_number: str | None = None) -> IssuedInfo:
         check_version(s, self._case(s, case_id), expected_version, "本案的文书列表", "签发")
         seal = active_seal(s) if sealed else None
         if sealed and seal is None:
@@ -176,10 +250,11 @@ class DocumentService:
         year = self.today().year
         case, head = self._case(s, case_id), letterhead(s)
         pattern = numbering.pattern_for(kind, load_profile(case.regulation_id), head.organ_code, head.kind_codes)
-        series = numbering.series_of(pattern)
-        seq = (s.scalar(select(func.max(IssuedDocument.seq)).where(IssuedDocument.series == series,
-                                                                   IssuedDocument.year == year)) or 0) + 1
+        series, seq = numbering.series_of(pattern), self._next_seq(s, case, kind)
         spec, fonts, event_id = self._spec(s, case_id, kind, sealed=sealed, seq=seq)
+        if expected_number is not None and spec.number != expected_number:
+            raise ValidationError(f"文号 {expected_number} 已被其他文书占用，本次没有签发，也没有占用文号。"
+                                  f"现在签发将编为 {spec.number}，请重新确认。")
         code = new_code()
         workspace_id = s.scalars(select(WorkspaceInfo.id)).one()
         spec = replace(spec, verification_code=code, qr_payload=f"WZDOC|{workspace_id}|{spec.number}|{code}")
@@ -204,122 +279,31 @@ class DocumentService:
             raise ValidationError(f"未知的文书种类「{kind}」。可选：{'、'.join(DOCUMENT_KINDS)}")
         case = self._case(s, case_id)
         profile, view = load_profile(case.regulation_id), case_view(s, case)
-        refusal = rules.refusal(profile, view, kind)
+        issued = self._issued(s, case)
+        refusal = rules.refusal(profile, view, kind, [d.kind for d in issued if d.voided_at is None])
         if refusal is not None:
             raise refusal.error()
-        event = rules.source_event(view, rules.source_of(profile, kind))
         head = letterhead(s)
         number = numbering.render(numbering.pattern_for(kind, profile, head.organ_code, head.kind_codes),
                                   self.today().year, seq)
-        related = s.scalars(select(IssuedDocument.number).where(
-            IssuedDocument.case_id == case_id, IssuedDocument.kind == "decision",
-            IssuedDocument.voided_at.is_(None)).order_by(IssuedDocument.issued_at.desc())).first() or ""
+        decisions = [d for d in issued if d.kind == "decision" and d.voided_at is None]
+        related, served_title, service = decisions[-1].number if decisions else "", "", None
+        if kind == rules.RECEIPT:  # what it accompanies: its number and title, and its service once recorded
+            target = self._receipt_target(profile, issued)
+            related, served_title = target.number, target.title
+            event, service = rules.basis(profile, view, kind, target.kind), rules.service_event(view, target.kind)
+        else:
+            event = rules.basis(profile, view, kind)
+            service = rules.service_event(view, kind) if kind in content.MADE_BEFORE_SERVICE else None
         handler = s.get(StaffUser, case.handler_id) if case.handler_id else None
         facts = content.DocumentFacts(kind, profile, view, event, case_details(s, case), head, number,
-                                      self.today(), sealed, related, handler.display_name if handler else "")
+                                      self.today(), sealed, related, handler.display_name if handler else "",
+                                      service, served_title)
         return content.build(facts), FontSet.find(), event.id
 
     # -- the register ------------------------------------------------------------------------------------------------
 
-    def read(self, document_id: str, *, purpose: str = "print") -> bytes:
-        """The issued file exactly as issued (hash-checked); printing and saving copies are audited."""
-        with self.ctx.transaction(Permission.CASE_READ) as s:
-            doc, data = self._stored(s, document_id)
-            self.ctx.audit(s, f"document.{purpose}", "issued_document", doc.id,
-                           new={"number": doc.number, "sha256": doc.sha256})
-            return data
-
-    def export(self, document_id: str, out: str | Path) -> Path:
-        """Write the issued file, exactly as issued, to ``out``: audited before the file exists (an intent, then
-        the file published by an atomic rename, then the completion with its SHA-256); a process killed between
-        leaves an intent the next sign-in settles, and no scratch."""
-        out = Path(out).absolute()
-        self.ctx.require(Permission.CASE_READ, action="document.export", object_type="issued_document",
-                         object_id=document_id)
-        with self.ctx.workspace.session() as s:
-            doc, data = self._stored(s, document_id)
-            number = doc.number
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with journal.intended(self.ctx, "document.export", "issued_document", document_id,
-                              {"number": number, "file": out.name}, product=out) as intent:
-            with open(intent.part, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            intent.publish()
-            intent.complete({"number": number, "file": out.name, "sha256": hashlib.sha256(data).hexdigest(),
-                             "size": len(data)})
-        return out
-
-    @staticmethod
-    def _stored(s: Session, document_id: str) -> tuple[IssuedDocument, bytes]:
-        doc = s.get(IssuedDocument, document_id)
-        if doc is None:
-            raise ValidationError("找不到该文书。")
-        data = doc.content
-        if hashlib.sha256(data).hexdigest() != doc.sha256:
-            raise IntegrityFailure(f"文书 {doc.number} 的存档与签发时的哈希不符，可能已被篡改。")
-        return doc, data
-
-    def void(self, document_id: str, reason: str) -> None:
-        """Void an issued document: its number stays in the register, never to be given again."""
-        reason = reason.strip()
-        if not reason:
-            raise ValidationError("请写明作废的理由。")
-        with self.ctx.workspace.session() as s:
-            doc = s.get(IssuedDocument, document_id)
-            if doc is None:
-                raise ValidationError("找不到该文书。")
-            needed = Permission.DOCUMENT_SEAL if doc.sealed else Permission.DOCUMENT_ISSUE
-        self.ctx.require(needed, action="document.void", object_type="issued_document", object_id=document_id)
-        with self.ctx.transaction() as s:
-            doc = s.get(IssuedDocument, document_id)
-            if doc.voided_at is not None:
-                raise ValidationError(f"文书 {doc.number} 已于 {doc.voided_at:%Y-%m-%d} 作废。")
-            doc.voided_at, doc.voided_by, doc.void_reason = self.ctx.clock(), self.ctx.user.username, reason
-            self.ctx.touch(doc)
-            touch_case(s, self._case(s, doc.case_id), self.ctx.clock())
-            self.ctx.audit(s, "document.void", "issued_document", doc.id,
-                           new={"number": doc.number, "sha256": doc.sha256, "reason": reason})
-            case_id = doc.case_id
-        self.ctx.changed(Changes.case(case_id, deadlines=False))
-
-    def verify(self, pdf: bytes) -> Verification:
-        """Whether ``pdf`` is, byte for byte, a document this workspace issued (and which)."""
-        granted = permissions_of(self.ctx.user.roles)
-        if not granted & {Permission.CASE_READ, Permission.VERIFY}:
-            self.ctx.require(Permission.CASE_READ, action="document.verify", object_type="issued_document")
-        digest = hashlib.sha256(pdf).hexdigest()
-        with self.ctx.transaction() as s:
-            doc = s.scalars(select(IssuedDocument).where(IssuedDocument.sha256 == digest)).first()
-            found = CODE_PATTERN.search(pdf)
-            claimed = None if doc or not found else s.scalars(select(IssuedDocument).where(
-                IssuedDocument.verification_code == found.group(1).decode())).first()
-            subject = doc or claimed
-            info = _info(subject, s.get(Case, subject.case_id).number) if subject else None
-            if doc is not None:
-                ok = doc.voided_at is None
-                message = (f"真实：本工作区签发的{info.label}，文号 {doc.number}，案件 {info.case_number}，"
-                           f"签发于 {doc.issued_at.astimezone():%Y-%m-%d %H:%M}，文件未被改动。")
-                if not ok:
-                    message += f"但该文书已于 {doc.voided_at.astimezone():%Y-%m-%d} 作废（{doc.void_reason}）。"
-            elif claimed is not None:
-                ok, message = False, (f"不一致：文件上的核验码属于 {claimed.number}（案件 {info.case_number}），"
-                                      "但文件内容与签发时不同，已被改动或不是原件。")
-            else:
-                ok, message = False, "未找到：本工作区没有签发过这个文件（核验码和哈希都不匹配）。"
-            self.ctx.audit(s, "document.verify", "issued_document", subject.id if subject else None,
-                           new={"sha256": digest, "ok": ok}, success=ok)
-            return Verification(ok, message, info)
-
     # -- helpers -----------------------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _case(s: Session, case_id: str) -> Case:
-        case = s.get(Case, case_id)
-        if case is None:
-            raise ValidationError(f"找不到案件 {case_id}。")
-        return case
 
     @staticmethod
     def _issued(s: Session, case: Case) -> list[IssuedInfo]:
