@@ -81,11 +81,14 @@ def test_others_open_on_all_cases_as_before(qtbot, ctx, desk, gui_settings):
     assert view.model.rowCount() == 4 and view.count_label.text() == "共 4 件"
 
 
-def test_a_handler_with_no_case_is_told_where_the_others_are(qtbot, ctx, desk, gui_settings):
+def test_a_handler_with_no_case_yet_opens_on_all_cases_and_is_told_why(qtbot, ctx, desk, gui_settings):
     other = ServiceContext(ctx.workspace, CurrentUser("nobody", "zhao", "赵办案", ("handler",)), ctx.clock)
     view = make_view(qtbot, other, gui_settings)
-    assert view.mine and view.model.rowCount() == 0 and "全部案件" in view.count_label.text()
-    assert "暂无" in view.count_label.text()
+    qtbot.waitUntil(lambda: not view.mine and view.model.rowCount() == 4, timeout=3000)
+    assert view.count_label.text() == "共 4 件（全部案件，您名下暂无案件）"
+    view.mine_button.click()
+    qtbot.waitUntil(lambda: view.model.filter.handler_id == "nobody" and not view.model.loading, timeout=3000)
+    assert view.model.rowCount() == 0 and "暂无" in view.count_label.text() and "全部案件" in view.count_label.text()
 
 
 @pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Down])

@@ -127,15 +127,31 @@ def test_the_title_takes_the_spare_width_and_the_column_order_is_remembered(qtbo
     rows_in(qtbot, view)
     header = view.table.horizontalHeader()
     assert header.sectionResizeMode(1) == QHeaderView.ResizeMode.Stretch and not header.stretchLastSection()
-    number_width, days_width = view.table.columnWidth(0), view.table.columnWidth(6)
-    assert number_width >= view.table.fontMetrics().horizontalAdvance(column_texts(view, 0)[0])  # fitted, not cut
-    assert days_width < 120  # sized to its contents
-    title_width = view.table.columnWidth(1)
-    view.resize(1200, 500)  # a wider window: only the title grows
+    number = view.table.fontMetrics().horizontalAdvance(column_texts(view, 0)[0])
+    view.resize(1300, 500)  # room for everything: the other columns as wide as their contents
+    qtbot.waitUntil(lambda: view.table.columnWidth(0) >= number, timeout=3000)
+    number_width, days_width, title_width = (view.table.columnWidth(c) for c in (0, 6, 1))
+    assert days_width < 120  # sized to its contents, not to the 90 px of old nor stretched
+
+    def used() -> int:
+        return sum(view.table.columnWidth(c) for c in range(8))
+
+    view.resize(1700, 500)  # a wider window: only the title grows
     qtbot.waitUntil(lambda: view.table.columnWidth(1) > title_width + 300, timeout=3000)
     assert (view.table.columnWidth(0), view.table.columnWidth(6)) == (number_width, days_width)
-    used = sum(view.table.columnWidth(c) for c in range(8))
-    assert abs(used - view.table.viewport().width()) <= 2  # no empty band at the right, no scroll bar
+    assert abs(used() - view.table.viewport().width()) <= 2  # no empty band at the right, no scroll bar
+
+    view.resize(760, 500)  # a narrow one: the other columns give way, the title keeps its share
+    qtbot.waitUntil(lambda: view.table.columnWidth(0) < number_width, timeout=3000)
+    assert view.table.columnWidth(1) >= 0.3 * view.table.viewport().width() - 2
+    assert view.model.data(view.model.index(0, 1), Qt.ItemDataRole.ToolTipRole) == "关于孙悟空的案件"  # cut: tooltip
+    view.resize(1300, 500)  # and back
+    qtbot.waitUntil(lambda: view.table.columnWidth(0) == number_width, timeout=3000)
+
+    view.table.setColumnWidth(2, 333)  # the clerk's own width stands
+    view.resize(1400, 500)
+    qtbot.wait(50)
+    assert view.table.columnWidth(2) == 333
 
     header.moveSection(3, 0)
     view.save_layout()

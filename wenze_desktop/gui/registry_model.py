@@ -197,6 +197,8 @@ class RegistryModel(QAbstractTableModel):
             return QBrush(OVERDUE_BACKGROUND)
         if role == Qt.ItemDataRole.ForegroundRole and days is not None and index.column() in (5, 6):
             return QBrush(OVERDUE_TEXT if days < 0 else SOON_TEXT if days <= 3 else QColor("#1b5e20"))
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (1, 3):  # may be cut short on screen
+            return self._text(row, index.column(), days) or None
         if role == Qt.ItemDataRole.ToolTipRole and row.next_due is not None:
             mark = "（暂定：该年度节假日安排尚未录入，按周末推算）" if row.provisional else ""
             return f"{row.next_label}：{row.next_due:%Y-%m-%d}，{days_left_text(days)}{mark}"
@@ -204,8 +206,8 @@ class RegistryModel(QAbstractTableModel):
 
     @staticmethod
     def _text(row: RegistryRow, column: int, days: int | None) -> str:
-        if column == 5:
-            return f"{row.next_label} {row.next_due:%Y-%m-%d}{'（暂定）' if row.provisional else ''}" \
+        if column == 5:  # the date first: it stays readable when a narrow column cuts the label short
+            return f"{row.next_due:%Y-%m-%d}{'（暂定）' if row.provisional else ''} {row.next_label}" \
                 if row.next_due else ""
         return (row.number, row.title, row.regulation, row.respondents, row.step_label, "", days_left_text(days),
                 row.handler)[column]

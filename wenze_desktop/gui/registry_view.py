@@ -39,6 +39,9 @@ ALL_DEADLINES, OVERDUE, DUE_WITHIN = 0, 1, 2
 # Widest a column sized to its contents may get (the title takes the rest): a long list of respondents or a
 # provisional deadline's note must not squeeze the title.
 CONTENT_WIDTH_CAP = 240
+# The title keeps at least this share of the table's width (and this many pixels): on a narrow screen the other
+# columns give way first (their full text is in the tooltip).
+TITLE_SHARE, TITLE_MIN = 0.3, 220
 
 
 class RegistryView(QWidget):
@@ -50,6 +53,9 @@ class RegistryView(QWidget):
         self.ctx, self.hub, self.settings = ctx, hub, settings
         self.first_page_shown = False
         self._columns_fitted = False  # columns are fitted to the first rows shown, once
+        self._content_widths: dict[int, int] = {}  # what each column but the title wants (fitted, capped)
+        self._balancing = False
+        self._user_sized = False  # the clerk dragged a column: their widths stand
         self._focus_results = False  # Enter/Down in the search box: move to the results once they are in
         self.model = RegistryModel(ctx, self)
         self._build_filters()
@@ -79,6 +85,8 @@ class RegistryView(QWidget):
         if state is not None:
             header.restoreState(state)  # the order of the columns (and, unless a handler, the sort)
         self._set_resize_modes()  # after the restore, which brings back the modes it saved
+        header.sectionResized.connect(self._section_resized)
+        self.table.viewport().installEventFilter(self)
         if self.mine:  # a handler's cases, the most urgent first (overdue, then fewest days left; none last)
             header.setSortIndicator(DAYS_LEFT_COLUMN, Qt.SortOrder.AscendingOrder)
         self._apply_sort_indicator(reload=False)
@@ -121,10 +129,12 @@ class RegistryView(QWidget):
             button.setCheckable(True)
             button.setAutoRaise(False)
             self.scope.addButton(button)
-        handles_cases = Role.HANDLER.value in self.ctx.user.roles
-        (self.mine_button if handles_cases else self.all_button).setChecked(True)
+        self.handles_cases = Role.HANDLER.value in self.ctx.user.roles
+        self._opening = self.handles_cases  # the first answer tells whether 我的案件 has anything to show
+        self._none_of_mine = False
+        (self.mine_button if self.handles_cases else self.all_button).setChecked(True)
         for button in (self.mine_button, self.all_button):
-            button.setVisible(handles_cases)
+            button.setVisible(self.handles_cases)
         self.scope.buttonToggled.connect(self._scope_changed)
 
         self.search = QLineEdit()
@@ -178,6 +188,7 @@ class RegistryView(QWidget):
             # long regulation titles must not force a wide window; the list itself still shows them whole
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(5)
+        self.handler.setMinimumContentsLength(6)  # 全部承办人 whole
         for widget in (self.regulation, self.step, self.deadline, self.within, self.handler):
             self.filter_bar.addWidget(widget)
 
@@ -268,13 +279,21 @@ class RegistryView(QWidget):
         self.count_label.setText("正在载入…")
 
     def _loaded(self, count: int) -> None:
-        self.busy.hide()
         mine = self.mine and self.model.filter.handler_id == self.ctx.user.id
-        if mine and count == 0 and not self._filtered(handler=False):
+        none_of_mine = mine and count == 0 and not self._filtered(handler=False)
+        if self._opening:
+            self._opening = False
+            if none_of_mine:  # a handler with no case yet (the first administrator): all cases, not an empty page
+                self._none_of_mine = True
+                self.show_mine(False)  # loads again
+                return
+        self.busy.hide()
+        if none_of_mine:
             self.count_label.setText("您名下暂无案件。点“全部案件”查看工作区内的全部案件。")
         else:
-            scope = "我的案件" if mine else "全部案件" if self.mine_button.isVisible() else ""
-            marks = "，".join(m for m in (scope, "已筛选" if self._filtered(handler=not mine) else "") if m)
+            scope = "我的案件" if mine else "全部案件" if self.handles_cases else ""
+            marks = "，".join(m for m in (scope, "已筛选" if self._filtered(handler=not mine) else "",
+                                          "您名下暂无案件" if self._none_of_mine and not mine else "") if m)
             self.count_label.setText(f"共 {count:,} 件" + (f"（{marks}）" if marks else ""))
         self.first_page_shown = True
         if self._focus_results:
@@ -303,16 +322,50 @@ class RegistryView(QWidget):
         if self._columns_fitted or not self.model.keys or not self.table.isVisible():
             return
         self._columns_fitted = True
+        header = self.table.horizontalHeader()
         for column in range(len(COLUMNS)):
             if column != TITLE_COLUMN:
-                self.table.resizeColumnToContents(column)
-                self.table.setColumnWidth(column, min(self.table.columnWidth(column) + 8, CONTENT_WIDTH_CAP))
+                wanted = max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column)) + 8
+                self._content_widths[column] = min(wanted, CONTENT_WIDTH_CAP)
+        self._balance()
+
+    def _balance(self) -> None:
+        """The fitted widths, narrowed (widest first) where the title would get less than its share."""
+        if not self._content_widths or self._user_sized:
+            return
+        available = self.table.viewport().width()
+        budget = available - max(TITLE_MIN, int(available * TITLE_SHARE))
+        header = self.table.horizontalHeader()
+        floors = {c: header.sectionSizeHint(c) for c in self._content_widths}  # the header stays readable
+        wanted = self._content_widths
+
+        def capped(cap: int) -> dict[int, int]:
+            return {c: max(min(w, cap), floors[c]) for c, w in wanted.items()}
+
+        low, high = 0, max(wanted.values())  # the largest cap on the widest columns that fits the budget
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if sum(capped(middle).values()) <= budget else (low, middle - 1)
+        widths = capped(low)
+        self._balancing = True
+        try:
+            for column, width in widths.items():
+                self.table.setColumnWidth(column, width)
+        finally:
+            self._balancing = False
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if not self._balancing and self._columns_fitted and column != TITLE_COLUMN:
+            self._user_sized = True
+
 
     # -- search box → results ---------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
             self._to_results()
             return True
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._balance()  # a narrower window: the other columns give way before the title does
         return super().eventFilter(watched, event)
 
     def _to_results(self) -> None:
