@@ -181,7 +181,7 @@ class ManualWindow(QWidget):
         screen = self.screen().availableGeometry()  # never larger than the screen (1366×768 PCs)
         width, height = min(1120, screen.width() - 40), min(720, screen.height() - 60)
         self.resize(width, height)
-        split.setSizes([min(270, width // 4), width - min(270, width // 4)])
+        split.setSizes([min(240, width // 4), width - min(240, width // 4)])
 
     def _fill_tree(self) -> None:
         for group, entries in manual.contents():
