@@ -9,11 +9,10 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
 from wenze_desktop.domain.models import Case
-from wenze_desktop.gui import documents_panel
+from wenze_desktop.gui import document_copies
 from wenze_desktop.gui.changes import ChangeHub, Changes
 from wenze_desktop.gui.documents_panel import NO_SEAL, PREVIEW_NOTE, DocumentsPanel, IssueDialog, issued_on
 from wenze_desktop.gui.pdf_view import PdfPreviewDialog, load_pdf
@@ -23,7 +22,7 @@ from wenze_desktop.services.demo import DEMO_CLERK_USERNAME, DEMO_PASSWORD, DEMO
 
 TODAY = date(2026, 11, 23)  # the FakeClock's day
 NUMBER = "示纪问〔2026〕1号"  # the demo organ's first decision of the year
-RECEIPT_REFUSAL = "尚未记录“送达问责决定”，还不能制作送达回证。"  # a fact of the case: nothing to cite
+RECEIPT_REFUSAL = "请先签发调查通知书或问责决定书（送达回证随所送达的文书制作）。"  # a fact: nothing to cite
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +49,7 @@ def open_demo(demo_source, tmp_path, clock):
 
 
 def decided_case(ws: Workspace) -> str:
-    """A gz2009 case at 决定: its decision can be issued, its service receipt not yet."""
+    """A gz2009 case at 决定: its decision can be issued, its service receipt once that is issued."""
     with ws.ctx.workspace.session() as s:
         return s.scalars(select(Case.id).where(Case.regulation_id == "gz2009", Case.step == "decided")).first()
 
@@ -80,13 +79,15 @@ def row(panel: DocumentsPanel, kind: str):
                 if panel.tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) == (kind, None))
 
 
-def accept_issue(seen: list, *, seal: bool | None = None):
-    """A stand-in for the confirm dialog's exec: records the dialog, optionally sets the checkbox, presses 签发."""
+def accept_issue(seen: list, *, seal: bool | None = None, receipt: bool = False):
+    """A stand-in for the confirm dialog's exec: records the dialog, optionally sets the checkboxes (the receipt
+    issued together is left out unless asked for), presses 签发."""
     def exec_dialog(dialog) -> bool:
         assert isinstance(dialog, IssueDialog)
         seen.append((dialog.seal_box.isEnabled(), dialog.seal_box.isChecked(), dialog.seal_box.toolTip()))
         if seal is not None:
             dialog.seal_box.setChecked(seal)
+        dialog.receipt_box.setChecked(receipt)
         return True
     return exec_dialog
 
@@ -110,7 +111,7 @@ def test_lists_the_cases_documents_with_the_refusals(qtbot, open_demo, hub):
     decision, receipt = row(panel, "decision"), row(panel, "service_receipt")
     assert decision.text(1) == "可制作" and decision.text(2) == "默认盖章"
     assert row(panel, "defence_record").text(2) == "不盖章"
-    assert receipt.text(1) == "尚未记录“送达问责决定”" and receipt.toolTip(1) == RECEIPT_REFUSAL
+    assert receipt.text(1) == "请先签发调查通知书或问责决定书" and receipt.toolTip(1) == RECEIPT_REFUSAL
 
     panel.select("service_receipt")
     assert not panel.issue_button.isEnabled() and panel.issue_button.toolTip() == RECEIPT_REFUSAL
@@ -157,12 +158,14 @@ def test_demo_issues_a_sealed_decision_and_the_row_shows_its_number(qtbot, open_
         assert decision.childCount() == 1 and decision.child(0).text(0) == NUMBER
     assert panel.print_button.isEnabled() and panel.save_button.isEnabled() and panel.void_button.isEnabled()
 
-    # Issuing again warns that a live copy exists (another number would be given).
+    # Issued: the button offers 重印 (the stored file, printed), never a second number.
+    panel.select("decision")
+    assert panel.issue_button.text() == "重印…" and panel.issue_button.isEnabled()
     shown = []
-    panel.exec_dialog = lambda d: shown.append([label.text() for label in d.findChildren(QLabel)]) or False
+    panel.exec_dialog = lambda d: shown.append(d) or False  # the print dialog, cancelled
     panel.issue()
-    qtbot.waitUntil(lambda: bool(shown), timeout=15000)  # after the seal check on the worker
-    assert any("仍有效" in text for text in shown[0])
+    qtbot.waitUntil(lambda: bool(shown), timeout=15000)  # after the file was read on the worker
+    assert isinstance(shown[0], QPrintDialog) and shown[0].windowTitle() == f"打印 {NUMBER}"
     assert len(ws.documents.issued(case_id)) == 1
 
 
@@ -207,8 +210,8 @@ def test_printing_prints_the_stored_file(qtbot, open_demo, hub, tmp_path, monkey
         printed_bytes.append(pdf)
         return real_print(printer, pdf)
 
-    real_print = documents_panel.print_pdf
-    monkeypatch.setattr(documents_panel, "print_pdf", spy)
+    real_print = document_copies.print_pdf
+    monkeypatch.setattr(document_copies, "print_pdf", spy)
     panel.exec_dialog = to_file
     panel.select("decision", info.id)
     with qtbot.waitSignal(panel.printed, timeout=15000) as printed:

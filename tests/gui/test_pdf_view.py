@@ -83,6 +83,7 @@ def test_dialog_shows_every_page_the_note_and_the_page_indicator(dialog, qtbot):
 
 
 def test_zoom_renders_larger_pages_and_stays_within_bounds(dialog, qtbot):
+    dialog.set_zoom(1.0)  # opened scaled to the screen's width (at most 100 %)
     before = dialog.page_widgets[0].pixmap().deviceIndependentSize()
     assert dialog.zoom() == 1.0 and before.width() == pytest.approx(A4_PT[0] / 72 * 96, abs=2)  # 100 % = print size
     dialog.zoom_in_action.trigger()
@@ -100,6 +101,7 @@ def test_zoom_renders_larger_pages_and_stays_within_bounds(dialog, qtbot):
 def test_zoom_shortcuts(dialog, qtbot):
     dialog.activateWindow()
     qtbot.waitActive(dialog)
+    dialog.set_zoom(1.0)
     qtbot.keyClick(dialog, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
     assert dialog.zoom() == pytest.approx(1.25)
     qtbot.keyClick(dialog, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)

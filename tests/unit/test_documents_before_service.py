@@ -96,7 +96,7 @@ def test_a_notice_issued_before_service_rests_on_the_team_record(ws):
     with pytest.raises(ValidationError, match=notice.number):
         ws.procedure.amend(case_id, team.id, reason="组长录错", data={"leader": "调查员乙"})
     served = serve_notice(ws, case_id)
-    ws.procedure.amend(case_id, served, reason="送达方式录错", data={"method": "邮寄送达"})  # the notice does not print it
+    ws.procedure.amend(case_id, served, reason="送达方式录错", data={"method": "邮寄送达"})  # not printed on the notice
 
 
 def test_a_case_withdrawn_before_service_makes_no_notice(ws):
@@ -104,7 +104,7 @@ def test_a_case_withdrawn_before_service_makes_no_notice(ws):
     ws.procedure.perform(case_id, "withdraw", on=next_day(ws, case_id), reason="被调查对象已去世，无需继续调查",
                          decided_by="书记", paper_ref="呈批〔2026〕4号")
     refused = choice(ws, case_id, "investigation_notice").refusal
-    assert refused == "本案未记录“送达调查通知”，现处于“撤项”环节，不能再制作调查通知书。"
+    assert refused == "案件已转入“撤项”环节，未记录“送达调查通知”，不能再制作调查通知书。"
     assert choice(ws, case_id, "service_receipt").refusal == refused.replace("调查通知书", "送达回证")
     with pytest.raises(ProcedureRefused, match="不能再制作调查通知书"):
         ws.documents.issue(case_id, "investigation_notice")
@@ -112,7 +112,7 @@ def test_a_case_withdrawn_before_service_makes_no_notice(ws):
 
 def test_the_receipt_goes_with_the_notice_and_leaves_the_service_to_be_filled_in(ws):
     case_id = investigating(ws)
-    assert choice(ws, case_id, "service_receipt").refusal == "送达回证随所送达的文书制作，请先签发调查通知书。"
+    assert choice(ws, case_id, "service_receipt").refusal == "请先签发调查通知书（送达回证随所送达的文书制作）。"
     with pytest.raises(ProcedureRefused, match="请先签发调查通知书"):
         ws.documents.preview(case_id, "service_receipt")
     notice = ws.documents.issue(case_id, "investigation_notice")
@@ -159,7 +159,7 @@ def test_the_receipt_follows_the_decision_once_that_is_issued(ws):
 def test_each_profile_with_a_receipt_makes_it_with_the_decision_before_service(ws, profile_id):
     case_id = new_case(ws, profile_id, received=START)
     walk(ws, case_id, start=START, until="decided")
-    assert choice(ws, case_id, "service_receipt").refusal == "送达回证随所送达的文书制作，请先签发问责决定书。"
+    assert choice(ws, case_id, "service_receipt").refusal == "请先签发问责决定书（送达回证随所送达的文书制作）。"
     decision = ws.documents.issue(case_id, "decision", sealed=False)
     receipt = ws.documents.issue(case_id, "service_receipt", sealed=False)
     assert decision.number in text(ws.documents.read(receipt.id))
@@ -195,7 +195,7 @@ def test_an_issue_whose_number_was_taken_meanwhile_is_refused_unnumbered(ws):
         walk(ws, case_id, start=START, until="decided")
     shown = ws.documents.plan(first, "decision").number
     ws.documents.issue(second, "decision")  # another clerk takes it first
-    with pytest.raises(ValidationError, match="已被其他文书占用.*测纪问〔2026〕2号"):
+    with pytest.raises(ValidationError, match=r"已被其他文书占用.*测纪问〔2026〕2号"):
         ws.documents.issue(first, "decision", expected_number=shown)
     assert ws.documents.issued(first) == []
     assert ws.documents.issue(first, "decision", expected_number="测纪问〔2026〕2号").number == "测纪问〔2026〕2号"

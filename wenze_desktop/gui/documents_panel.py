@@ -1,11 +1,11 @@
 """The documents of one case: what its procedure produces, what can be issued now (else why), the issued copies.
 
-Every database call runs on the database worker: listing the documents, the seal check before issuing, previews,
-issuing, voiding and reading stored files. What issuing and voiding changed is published by ``run_op`` (the
-services note it), never here. Printing and saving use the stored bytes exactly as issued (hash-checked by the
-services), never a fresh rendering, so every copy is the same file. An issue expects the case's version the list
-was read at: if someone else changed the case meanwhile, nothing is numbered, the panel says so and lists the case
-as it is now.
+Every database call runs on the database worker: listing the documents, the plan shown before issuing (number,
+seal, signing organ), previews, issuing, voiding and reading stored files. What issuing and voiding changed is
+published by ``run_op`` (the services note it), never here. A document already issued offers 重印 (its stored
+file, printed and audited as a print: ``document_copies``), not a second issue. An issue expects the case's
+version the list was read at and the number it showed: if someone else changed the case or took the number
+meanwhile, nothing is numbered, the panel says so and lists the case as it is now.
 """
 
 from __future__ import annotations
@@ -14,25 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QFileDialog,
-    QInputDialog,
-    QMessageBox,
-    QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFileDialog, QPushButton, QTreeWidget, QVBoxLayout, QWidget
 
 from wenze_desktop.errors import CaseChanged, WenzeError
 from wenze_desktop.gui.case_parts_widgets import button_row
 from wenze_desktop.gui.changes import ChangeHub, Changes
-from wenze_desktop.gui.issue_dialog import (
+from wenze_desktop.gui.document_copies import IssuedCopyActions
+from wenze_desktop.gui.document_rows import COLUMNS, KEY, choice_item
+from wenze_desktop.gui.issue_dialog import (  # noqa: F401  (re-exported: callers and tests import them here)
     NO_ISSUE,
     NO_SEAL,
     NO_SEAL_REGISTERED,
@@ -47,35 +36,17 @@ from wenze_desktop.gui.issue_dialog import (
 )
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
-from wenze_desktop.gui.pdf_view import (
-    PdfPreviewDialog,
-    load_pdf,
-    match_paper,
-    print_pdf,
-    save_error_reason,
-    write_atomically,
-)
+from wenze_desktop.gui.pdf_view import PdfPreviewDialog
 from wenze_desktop.gui.settings import GuiSettings
+from wenze_desktop.procedure.documents import RECEIPT
 from wenze_desktop.security.permissions import Permission, permissions_of
 from wenze_desktop.services.context import ServiceContext
-from wenze_desktop.services.documents import DocumentChoice, DocumentService, IssuedInfo
-from wenze_desktop.services.organ import OrganService
+from wenze_desktop.services.documents import DocumentChoice, DocumentService, IssuedInfo, IssuePlan
 
-COLUMNS = ["文书", "状态", "盖章"]
-RED, GREEN, GREY = QColor("#b00020"), QColor("#2e7d32"), QColor("#777")
-KEY = Qt.ItemDataRole.UserRole  # (kind, document id or None) on every row
 LOADING = "正在读取本案的文书…"
 
 
-def seal_refusal(ctx: ServiceContext) -> str | None:
-    """Why a document cannot be sealed now (the checkbox is then off and disabled), or None. Reads the database:
-    run it on the worker."""
-    if Permission.DOCUMENT_SEAL not in permissions_of(ctx.user.roles):
-        return NO_SEAL
-    return None if any(seal.active for seal in OrganService(ctx).seals()) else NO_SEAL_REGISTERED
-
-
-class DocumentsPanel(QWidget):
+class DocumentsPanel(IssuedCopyActions, QWidget):
     """The documents of one case: ``show_case(case_id)``; refreshes on the hub's changes of that case."""
 
     document_issued = Signal(object)  # IssuedInfo, after the services registered it
@@ -189,44 +160,11 @@ class DocumentsPanel(QWidget):
         self.note.setText(note)
         for choice in choices:
             self.choices[choice.kind] = choice
-            self.tree.addTopLevelItem(self._choice_item(choice))
+            self.tree.addTopLevelItem(choice_item(choice))
         self.tree.expandAll()
         if keep is not None:
             self.select(*keep)
         self._update_buttons()
-
-    def _choice_item(self, choice: DocumentChoice) -> QTreeWidgetItem:
-        live, issued = choice.current, choice.issued
-        if live is not None:
-            status, colour = f"已签发 {live.number}（{issued_on(live)}）", GREEN
-            seal = "已盖章" if live.sealed else "未盖章"
-        else:
-            seal = "默认盖章" if choice.sealed_by_default else "不盖章"
-            if issued:
-                status, colour = f"已作废（{issued[-1].number}）", GREY
-                status += "，可重新签发" if choice.refusal is None else "；" + short_refusal(choice.refusal)
-            elif choice.refusal:
-                status, colour = short_refusal(choice.refusal), RED
-            else:
-                status, colour = "可制作", None
-        item = QTreeWidgetItem([choice.label, status, seal])
-        item.setData(0, KEY, (choice.kind, None))
-        shown_whole = not choice.refusal or status == short_refusal(choice.refusal)  # else both: status and why
-        item.setToolTip(1, choice.refusal or status if shown_whole else f"{status}\n{choice.refusal}")
-        if colour is not None:
-            item.setForeground(1, QBrush(colour))
-        for info in issued:
-            if info.voided_at is not None:
-                state = f"已作废（{info.voided_at.astimezone():%Y-%m-%d}：{info.void_reason}）"
-            else:
-                state = f"签发于 {issued_on(info)}（{info.issued_by}）"
-            child = QTreeWidgetItem([info.number, state, "已盖章" if info.sealed else "未盖章"])
-            child.setData(0, KEY, (choice.kind, info.id))
-            child.setToolTip(1, issued_note(info))
-            if info.voided_at is not None:
-                child.setForeground(1, QBrush(GREY))
-            item.addChild(child)
-        return item
 
     # -- selection ------------------------------------------------------------------------------------------------
 
@@ -257,9 +195,17 @@ class DocumentsPanel(QWidget):
         choice, doc = self.selected()
         granted = permissions_of(self.ctx.user.roles)
         refusal = choice.refusal if choice else None
-        self.issue_button.setEnabled(choice is not None and refusal is None and Permission.DOCUMENT_ISSUE in granted)
-        self.issue_button.setToolTip(refusal or ("" if Permission.DOCUMENT_ISSUE in granted else NO_ISSUE)
-                                     or "编定文号、按选择加盖印章并存档")
+        reprint = choice.current if choice is not None else None
+        self.issue_button.setText("重印…" if reprint is not None else "签发…")
+        if reprint is not None:  # issued: print the stored file again, never a second number
+            self.issue_button.setEnabled(True)
+            self.issue_button.setToolTip(f"打印已签发的{reprint.label} {reprint.number}（存档原件，不另编文号，"
+                                         "记入审计日志）。如原文书有误，请先作废再重新签发。")
+        else:
+            self.issue_button.setEnabled(choice is not None and refusal is None
+                                         and Permission.DOCUMENT_ISSUE in granted)
+            self.issue_button.setToolTip(refusal or ("" if Permission.DOCUMENT_ISSUE in granted else NO_ISSUE)
+                                         or "核对文号、印章后编定文号、按选择加盖印章并存档")
         self.preview_button.setEnabled(doc is not None or (choice is not None and refusal is None))
         self.preview_button.setToolTip(refusal if doc is None and refusal else "")
         live = doc is not None and doc.voided_at is None
@@ -269,8 +215,9 @@ class DocumentsPanel(QWidget):
         self.void_button.setEnabled(live and needed in granted)
         self.void_button.setToolTip("" if not live or needed in granted else
                                     ("您没有“加盖印章”的权限，不能作废已盖章的文书。" if doc.sealed else NO_ISSUE))
-        self.refusal_label.setText(refusal or "")
-        self.refusal_label.setVisible(bool(refusal))
+        shown = refusal if reprint is None else None  # an issued document's row says nothing is missing
+        self.refusal_label.setText(shown or "")
+        self.refusal_label.setVisible(bool(shown))
 
     # -- preview and issue ----------------------------------------------------------------------------------------
 
@@ -300,36 +247,45 @@ class DocumentsPanel(QWidget):
         self.preview_opened.emit(dialog)
 
     def issue(self) -> None:
-        """签发: check the seal on the worker, confirm, then issue on the worker."""
+        """签发: read what the issue will use on the worker, confirm, then issue on the worker. On a document
+        already issued, 重印: its stored copy is printed (audited as a print), never issued again."""
         choice, _doc = self.selected()
-        if choice is None or choice.refusal is not None or self.case_id is None or self._confirming:
+        if choice is None or self.case_id is None or self._confirming:
+            return
+        if choice.current is not None:
+            self.select(choice.kind)  # the document's row: its live copy
+            self.print_selected()
+            return
+        if choice.refusal is not None:
             return
         self._confirming = True  # a second click before the confirmation opens does nothing
-        case_id, ctx = self.case_id, self.ctx
+        case_id, kind, service = self.case_id, choice.kind, self.service
+        offer = choice.accompanied_by_receipt and RECEIPT in self.choices
 
         def failed(error: BaseException) -> None:
             self._confirming = False
             show_error(self, error)
 
-        run_op(self, "", lambda: seal_refusal(ctx), lambda refusal: self._confirm_issue(case_id, choice, refusal),
-               on_failure=failed, busy_dialog=False)
+        run_op(self, "", lambda: service.plan(case_id, kind, with_receipt=offer),
+               lambda plan: self._confirm_issue(case_id, choice, plan, offer), on_failure=failed, busy_dialog=False)
 
-    def _confirm_issue(self, case_id: str, choice: DocumentChoice, refusal: str | None) -> None:
+    def _confirm_issue(self, case_id: str, choice: DocumentChoice, plan: IssuePlan, offer: bool) -> None:
         try:
             if case_id != self.case_id:
                 return  # the clerk moved to another case meanwhile
-            dialog = IssueDialog(choice, refusal, self)
-            accepted, sealed = self.exec_dialog(dialog), dialog.sealed()
+            dialog = IssueDialog(choice, plan, self, offer_receipt=offer)
+            accepted, sealed, receipt = self.exec_dialog(dialog), dialog.sealed(), dialog.with_receipt()
             dialog.deleteLater()
         finally:
             self._confirming = False
         if not accepted:
             return
-        kind, service, version = choice.kind, self.service, choice.version
+        kind, service, version, number = choice.kind, self.service, choice.version, plan.number
         self.changed_note.hide()
         run_op(self, f"正在签发{choice.label}…",
-               lambda: service.issue(case_id, kind, sealed=sealed, expected_version=version), self._issued,
-               on_failure=self._issue_failed, hub=self.hub)
+               lambda: service.issue(case_id, kind, sealed=sealed, expected_version=version, expected_number=number,
+                                     with_receipt=receipt),
+               self._issued, on_failure=self._issue_failed, hub=self.hub)
 
     def _issue_failed(self, error: BaseException) -> None:
         if isinstance(error, CaseChanged):
@@ -338,82 +294,10 @@ class DocumentsPanel(QWidget):
             self.refresh()
         else:
             show_error(self, error)
+            self.refresh()  # e.g. the number was taken meanwhile: the list as it is now
 
     def _issued(self, info: IssuedInfo) -> None:
         if info.case_id == self.case_id:  # the clerk may have moved to another case meanwhile
             self.select(info.kind)
         self.document_issued.emit(info)
         self.show_issued(info)
-
-    # -- print, save, void ----------------------------------------------------------------------------------------
-
-    def _live_copy(self) -> IssuedInfo | None:
-        _choice, doc = self.selected()
-        return doc if doc is not None and doc.voided_at is None else None
-
-    def print_selected(self) -> None:
-        if (info := self._live_copy()) is not None:
-            service = self.service
-            run_op(self, f"正在读取 {info.number}…", lambda: service.read(info.id, purpose="print"),
-                   lambda pdf: self.print_stored(info, pdf))
-
-    def print_stored(self, info: IssuedInfo, pdf: bytes) -> int:
-        """The print dialog on the document's own paper, then the stored file's pages; returns the pages printed."""
-        try:
-            doc = load_pdf(pdf)
-            try:
-                pages, first_size = len(doc), doc[0].get_size()
-            finally:
-                doc.close()
-        except WenzeError as error:
-            show_error(self, error)
-            return 0
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setDocName(file_name(info))
-        match_paper(printer, *first_size)
-        dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle(f"打印 {info.number}")
-        dialog.setMinMax(1, pages)
-        if not self.exec_dialog(dialog):
-            return 0
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            count = print_pdf(printer, pdf)
-        except OSError as error:
-            QMessageBox.warning(self, "打印失败", f"文书 {info.number} 未能打印。\n原因：{error}")
-            return 0
-        finally:
-            QApplication.restoreOverrideCursor()
-        self.printed.emit(info.id, count)
-        return count
-
-    def save_selected(self) -> None:
-        if (info := self._live_copy()) is None or not (chosen := self.choose_save_path(file_name(info))):
-            return
-        path = Path(chosen)
-        if path.suffix.lower() != ".pdf":
-            path = path.with_name(path.name + ".pdf")
-        service = self.service
-
-        def failed(error: BaseException) -> None:
-            if isinstance(error, OSError):
-                QMessageBox.critical(self, "另存失败", f"文书未能保存到：\n{path}\n\n原因：{save_error_reason(error)}"
-                                                       "。\n同名的原有文件（如有）未被改动。请换一个位置再试。")
-            else:
-                show_error(self, error)
-
-        run_op(self, f"正在保存 {info.number}…",
-               lambda: write_atomically(path, service.read(info.id, purpose="export")), on_failure=failed)
-
-    def _ask_reason(self, info: IssuedInfo) -> str | None:
-        text, ok = QInputDialog.getMultiLineText(
-            self, "作废文书", f"作废{info.label} {info.number}。文号保留在登记簿中，不再使用；作废后不能再打印。\n"
-                              "请写明作废的理由：")
-        return text if ok else None
-
-    def void_selected(self) -> None:
-        if (info := self._live_copy()) is None or (reason := self.ask_reason(info)) is None:
-            return
-        service = self.service
-        run_op(self, f"正在作废 {info.number}…", lambda: service.void(info.id, reason),
-               lambda _result: self.document_voided.emit(info.id), hub=self.hub)

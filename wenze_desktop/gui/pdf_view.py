@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import errno
 import os
 from collections import OrderedDict
 from collections.abc import Callable
@@ -12,8 +11,8 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PySide6.QtCore import QEvent, QMarginsF, QObject, QRectF, QSizeF, QStandardPaths, Qt, QTimer
-from PySide6.QtGui import QAction, QImage, QKeySequence, QPageLayout, QPageSize, QPainter, QPixmap
+from PySide6.QtCore import QEvent, QObject, QRectF, QSizeF, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QAction, QImage, QKeySequence, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,7 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from wenze_desktop.errors import WenzeError
+from wenze_desktop.gui.pdf_support import (  # noqa: F401  (re-exported: callers import them here)
+    PdfUnreadable,
+    load_pdf,
+    match_paper,
+    save_error_reason,
+    screen_area,
+)
 from wenze_desktop.gui.settings import GuiSettings
 
 SCREEN_DPI = 96.0  # 100 % = the printed size on a standard screen
@@ -37,22 +42,9 @@ MAX_PRINT_DPI = 600.0  # enough for text and seals; 1200 dpi would be a 400 MB b
 ZOOM_MIN, ZOOM_MAX, ZOOM_STEP = 0.25, 4.0, 1.25
 CACHE_BYTES = 256 * 1024 * 1024  # rendered zoom levels kept for going back and forth
 PAGE_GAP = 16
-
-
-class PdfUnreadable(WenzeError, ValueError):
-    """A ValueError for callers; a WenzeError so that ``show_error`` shows the message, not "internal error"."""
-
-
-def load_pdf(pdf: bytes) -> pdfium.PdfDocument:
-    try:
-        doc = pdfium.PdfDocument(pdf)
-    except pdfium.PdfiumError as error:
-        raise PdfUnreadable("文书 PDF 无法打开：内容已损坏或不是 PDF 文件。"
-                            "请重新生成该文书；若反复出现，请联系技术支持。") from error
-    if len(doc) == 0:
-        doc.close()
-        raise PdfUnreadable("文书 PDF 没有任何页面，无法预览或打印。")
-    return doc
+PREFERRED_WIDTH = 900  # an A4 page at about 100 % beside the scroll bar
+SCREEN_MARGIN = 16  # kept free around the window
+FRAME_ALLOWANCE = 40  # the title bar and borders, before the window manager has framed the window
 
 
 def render_page(page: pdfium.PdfPage, dpi: float) -> QImage:
@@ -77,17 +69,6 @@ def render_page_images(pdf: bytes, dpi: float) -> list[QImage]:
         return [render_page(doc[index], dpi) for index in range(len(doc))]
     finally:
         doc.close()
-
-
-def match_paper(printer: QPrinter, width_pt: float, height_pt: float) -> None:
-    """Paper of the page's own size (A4 stays A4, the id drivers know), no margins: printing is 1:1 in millimetres."""
-    size = QPageSize(QSizeF(min(width_pt, height_pt), max(width_pt, height_pt)), QPageSize.Unit.Point, "",
-                     QPageSize.SizeMatchPolicy.FuzzyMatch)
-    orientation = QPageLayout.Orientation.Landscape if width_pt > height_pt else QPageLayout.Orientation.Portrait
-    printer.setFullPage(True)
-    if not printer.setPageLayout(QPageLayout(size, orientation, QMarginsF())):
-        printer.setPageSize(size)  # a driver with minimum margins refuses zero ones; full-page mode ignores them
-        printer.setPageOrientation(orientation)
 
 
 def print_pdf(printer: QPrinter, pdf: bytes) -> int:
@@ -154,13 +135,6 @@ def write_atomically(path: Path, data: bytes) -> None:
                 os.close(folder)
 
 
-def save_error_reason(error: OSError) -> str:
-    locked = "没有写入权限，或同名文件正被其他程序（如 PDF 阅读器）打开"
-    reasons = {errno.ENOSPC: "磁盘空间不足", getattr(errno, "EDQUOT", -1): "磁盘配额已用完", errno.EACCES: locked,
-               errno.EPERM: locked, errno.ENOENT: "所选文件夹不存在", errno.EROFS: "该位置只读（如写保护的 U 盘）"}
-    return reasons.get(error.errno, error.strerror or str(error))
-
-
 class PdfPreviewDialog(QDialog):
     """Pages stacked on grey, with zoom, print and save as. Raises ``PdfUnreadable`` (a ValueError) for a bad PDF."""
 
@@ -176,6 +150,7 @@ class PdfPreviewDialog(QDialog):
         self._zoom = 1.0
         self._cache: OrderedDict[float, list[QPixmap]] = OrderedDict()
         self._keep_fraction: float | None = None
+        self._fitted = False  # the first show scales the page to the window's width
         # Seams for tests (and hosts with their own prompts).
         self.exec_dialog: Callable[[QDialog], bool] = lambda dialog: dialog.exec() == QDialog.DialogCode.Accepted
         default = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation))
@@ -183,17 +158,35 @@ class PdfPreviewDialog(QDialog):
             widget, "另存为", str(default / suggested_name), "PDF 文件 (*.pdf)")[0]
         self.setWindowTitle(title)
         self._build(note)
-        if settings and (geometry := settings.window_state("pdf_preview")[0]) is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(900, 960)
+        geometry = settings.window_state("pdf_preview")[0] if settings is not None else None
+        self.fit_to_screen(keep=geometry is not None and self.restoreGeometry(geometry))
         self.set_zoom(1.0)
+
+    def fit_to_screen(self, *, keep: bool = False) -> None:
+        """The screen's free height (one reads a page downwards) and 900 wide, both within the screen: a 1366×768
+        PC gets a window it can see whole. ``keep``: a size restored from last time, only cut down to this screen
+        (it may have been saved on a bigger one)."""
+        area = screen_area(self)
+        frame = self.frameGeometry().height() - self.height() if self.isVisible() else FRAME_ALLOWANCE
+        room = QSizeF(area.width() - 2 * SCREEN_MARGIN, area.height() - 2 * SCREEN_MARGIN - frame).toSize()
+        wanted = self.size() if keep else QSizeF(PREFERRED_WIDTH, room.height()).toSize()
+        self.resize(min(wanted.width(), room.width()), min(wanted.height(), room.height()))
+        if keep and not area.contains(self.frameGeometry()):  # restored onto a screen that is not there now
+            self.move(area.left() + SCREEN_MARGIN, area.top() + SCREEN_MARGIN)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._fitted:  # the viewport's width is known once shown: the page fits it (at most print size)
+            self._fitted = True
+            self.layout().activate()
+            self.set_zoom(min(1.0, self.width_zoom()))
 
     def _build(self, note: str) -> None:
         toolbar = QToolBar()
         self.zoom_in_action = self._action(toolbar, "放大", self.zoom_in, "Ctrl++", "Ctrl+=")
         self.zoom_out_action = self._action(toolbar, "缩小", self.zoom_out, "Ctrl+-")
         self.fit_width_action = self._action(toolbar, "适合宽度", self.fit_width)
+        self.fit_page_action = self._action(toolbar, "整页", self.fit_page)
         self.zoom_label = QLabel()
         toolbar.addWidget(self.zoom_label)
         toolbar.addSeparator()
@@ -275,10 +268,22 @@ class PdfPreviewDialog(QDialog):
         self.set_zoom(self._zoom / ZOOM_STEP)
 
     def fit_width(self) -> None:
+        self.set_zoom(self.width_zoom())
+
+    def width_zoom(self) -> float:
+        """The zoom at which the widest page fills the view's width (the vertical bar may appear)."""
         bar = self.scroll.verticalScrollBar()
-        border = 2 * PAGE_GAP + 2 + (0 if bar.isVisible() else bar.sizeHint().width())  # the bar may appear
+        border = 2 * PAGE_GAP + 2 + (0 if bar.isVisible() else bar.sizeHint().width())
         widest = max(width for width, _ in self.page_sizes) / 72 * SCREEN_DPI
-        self.set_zoom((self.scroll.viewport().width() - border) / widest)
+        return (self.scroll.viewport().width() - border) / widest
+
+    def fit_page(self) -> None:
+        """The whole page in view (for a look at the layout and the seal), whatever the window's height."""
+        view = self.scroll.viewport()
+        border = 2 * PAGE_GAP + 2
+        width = max(w for w, _ in self.page_sizes) / 72 * SCREEN_DPI
+        height = max(h for _, h in self.page_sizes) / 72 * SCREEN_DPI
+        self.set_zoom(min((view.width() - border) / width, (view.height() - border) / height))
 
     def current_page(self) -> int:
         """1-based: the last page whose top is above the upper third of the view.

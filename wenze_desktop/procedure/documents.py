@@ -165,7 +165,7 @@ def _ready(profile: Profile, case: CaseView, source: DocumentSource, label: str 
     where = {s for t in profile.transitions if t.action in source.actions for s in t.sources}
     if case.step not in where:  # moved on without the service (撤项): there is nothing left to serve
         service = "或".join(f"“{label_of(a)}”" for a in source.actions)
-        return Refusal(f"本案未记录{service}，现处于“{profile.step_label(case.step)}”环节，不能再制作{label}。", "",
+        return Refusal(f"案件已转入“{profile.step_label(case.step)}”环节，未记录{service}，不能再制作{label}。", "",
                        c.FACT)
     return before
 
@@ -232,7 +232,7 @@ def _receipt(profile: Profile, case: CaseView, source: DocumentSource,
         return ready[made[-1]]
     target = receipt_target(profile, issued)
     if target is None:
-        return Refusal(f"送达回证随所送达的文书制作，请先签发{'或'.join(DOCUMENT_KINDS[k] for k in made)}。", "",
+        return Refusal(f"请先签发{'或'.join(DOCUMENT_KINDS[k] for k in made)}（送达回证随所送达的文书制作）。", "",
                        c.FACT)
     found = ready[target]
     return (service_event(case, target) or found) if isinstance(found, EventView) else found
