@@ -179,9 +179,10 @@ class ManualWindow(QWidget):
         self.items: dict[str, QTreeWidgetItem] = {}
         self._fill_tree()
         screen = self.screen().availableGeometry()  # never larger than the screen (1366×768 PCs)
-        width, height = min(1120, screen.width() - 40), min(720, screen.height() - 60)
+        width, height = min(1200, screen.width() - 40), min(860, screen.height() - 60)
         self.resize(width, height)
-        split.setSizes([min(240, width // 4), width - min(240, width // 4)])
+        contents = min(self.tree.sizeHintForColumn(0) + 28, width // 3)  # the longest title, whole
+        split.setSizes([contents, width - contents])
 
     def _fill_tree(self) -> None:
         for group, entries in manual.contents():
