@@ -110,10 +110,11 @@ def demo_case(window, wanted, regulation: str = "gz2009") -> str:
     ``regulation`` if there is one (the manual's examples speak of 《广州问责暂行办法》)."""
     from wenze_desktop.gui.ops import on_worker
     from wenze_desktop.rules.profiles import load_profile
+    from wenze_desktop.services.registry import RegistryService
 
-    model = window.registry.model
-    rows = [model.row_at(row) for row in range(model.rowCount())]
-    rows = sorted((r for r in rows if r is not None and not load_profile(r.regulation_id).is_terminal(r.step)),
+    registry = RegistryService(window.ctx)
+    rows = on_worker(lambda: list(registry.rows(registry.keys()).values()))  # every case, not the rows on screen
+    rows = sorted((r for r in rows if not load_profile(r.regulation_id).is_terminal(r.step)),
                   key=lambda r: r.regulation_id != regulation)  # open cases: an ended one is read-only
     for found in rows:
         if on_worker(lambda case_id=found.case_id: wanted(case_id)):
