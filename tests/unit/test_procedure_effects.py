@@ -103,7 +103,7 @@ def test_overdue_and_due_soon_across_the_workspace(ws):
     assert {(d.case_id, d.rule_id) for d in due_soon} == {(soon, "notice")}
     ws.procedure.perform(late, "assign_investigators", on=today, staff=["甲员", "乙员"])
     ws.procedure.perform(late, "declare_interest", on=today, staff=["甲员", "乙员"], interest=False)
-    ws.procedure.perform(late, "serve_notice", on=today)
+    ws.procedure.perform(late, "serve_notice", on=today, delay_reason="被调查人外出学习")  # overdue: says why
     assert "notice" not in {d.rule_id for d in ws.procedure.overdue(today=today) if d.case_id == late}
 
 

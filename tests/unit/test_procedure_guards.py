@@ -81,7 +81,7 @@ def test_no_investigation_until_everyone_declared_and_recusals_decided(ws):
     p.perform(case_id, "apply_recusal", on=D, staff="调查员甲", reason="曾与被调查人共事")
     assert "尚未作出决定" in refused(ws, case_id, "serve_notice").message
     p.perform(case_id, "decide_recusal", on=D, staff="调查员甲", granted=False, reason="共事不构成利害关系", **SIGNED)
-    p.perform(case_id, "serve_notice", on=D)
+    p.perform(case_id, "serve_notice", on=D, delay_reason="回避事项未决")  # D is long after the notice was due
     assert ws.cases.get_case(case_id).step == "notified"
 
 
@@ -126,7 +126,7 @@ def test_report_needs_conclusion_and_recommendation(ws):
     assert "不是本规定" in refused(ws, case_id, "submit_report", conclusion="属实", accountable=True,
                                    recommended_forms=["开除党籍"]).message
     ws.procedure.perform(case_id, "submit_report", on=D, conclusion="属实", accountable=True,
-                         recommended_forms=["通报批评"])
+                         recommended_forms=["通报批评"], delay_reason="调查取证耗时较长")  # D is past the due date
 
 
 @pytest.fixture

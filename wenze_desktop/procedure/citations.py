@@ -107,3 +107,5 @@ EXTENSION_APPROVAL = rule("extension_approval", "延长|延期", "批准|同意|
 EXTENSION_CAP = rule("extension_cap", "延长|延期", "最长|不得超过|不超过|累计|整个", what="延长期限的上限")
 ARCHIVE = rule("archive", "归档|档案|存档|立卷", what="归档")
 DOCUMENT_CONTENTS = rule("document_contents", what="文书的必备内容")  # no text lists them: always a reading
+# The texts set deadlines; none says what a late step must record. Asking why it is late is the program's reading.
+LATE_REASON = rule("late_reason", what="逾期办理须写明原因")

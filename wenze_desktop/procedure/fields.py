@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from wenze_desktop.domain.glossary import ReviewOutcome, term
@@ -135,6 +136,11 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "archive": (_f("archive_no", "档案号"), _f("location", "存放位置")),
 }
 
+# Recorded by every action that meets a deadline of some profile (a rule names the action that meets it): recorded
+# after the deadline fell due, the engine asks why (guards.late_reason). Required only then, so OPTIONAL here; the
+# form shows it only then.
+DELAY_REASON = _f("delay_reason", "逾期原因", L, hint="写明未能在期限内办理的原因，如：被调查人住院，无法按期送达")
+
 # What the service adds to a record, shown like the rest (never typed into a form).
 DERIVED: dict[str, FieldSpec] = {
     "held": _f("held", "问责方式（按被问责对象）", Kind.FORMS),
@@ -143,8 +149,17 @@ DERIVED: dict[str, FieldSpec] = {
 }
 
 
+@cache
+def deadline_actions() -> frozenset[str]:
+    """The actions that meet a deadline under some profile (those that may be late)."""
+    from wenze_desktop.rules.profiles import all_profiles  # data read once; the profiles' module imports procedure
+
+    return frozenset(rule.action for profile in all_profiles() for rule in profile.deadlines)
+
+
 def fields_of(action: str) -> tuple[FieldSpec, ...]:
-    return FIELDS.get(action, ())
+    own = FIELDS.get(action, ())
+    return (*own, DELAY_REASON) if action in deadline_actions() else own
 
 
 def spec(action: str, key: str) -> FieldSpec | None:

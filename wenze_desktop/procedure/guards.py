@@ -5,18 +5,20 @@ decision in guards_after_decision.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from wenze_desktop.procedure import citations as c
 from wenze_desktop.procedure import decisions
 from wenze_desktop.procedure.citations import Refusal
+from wenze_desktop.procedure.deadlines import Deadline, compute
 from wenze_desktop.procedure.guard_registry import GUARDS, Proposal, cite, fact, guard, reads_of
 from wenze_desktop.procedure.guards_after_decision import appeal_window_due
 from wenze_desktop.procedure.view import CaseView, names, team_of
 from wenze_desktop.rules.profiles import Profile
 
-__all__ = ["GUARDS", "Proposal", "Refusal", "appeal_window_due", "check", "ended", "fact", "reads_of"]
+__all__ = ["GUARDS", "Proposal", "Refusal", "appeal_window_due", "check", "ended", "fact", "late_reason", "missed",
+           "reads_of"]
 
 
 def ended(profile: Profile, case: CaseView) -> Refusal:
@@ -26,6 +28,27 @@ def ended(profile: Profile, case: CaseView) -> Refusal:
 def case_open(case: CaseView, p: Proposal) -> Refusal | None:
     """Implicit for every action: a withdrawn or archived case accepts nothing more."""
     return ended(p.profile, case) if p.profile.is_terminal(case.step) else None
+
+
+def missed(deadlines: Iterable[Deadline], action: str, on: date) -> list[Deadline]:
+    """The open deadlines ``action`` would meet on ``on`` after they fell due."""
+    return [d for d in deadlines if d.open and d.action == action and on > d.due]
+
+
+def late_text(late: Iterable[Deadline], on: date) -> str:
+    """「调查报告」的期限（2026-04-14 到期），逾期 5 天 — what the form and the refusal say was missed."""
+    return "、".join(f"「{d.label}」的期限（{d.due.isoformat()} 到期），逾期 {(on - d.due).days} 天" for d in late)
+
+
+def late_reason(case: CaseView, p: Proposal) -> Refusal | None:
+    """Implicit for every action recorded with its data: a step that meets a deadline after it fell due says why
+    (``delay_reason``). The texts set the deadlines, none says what a late step records: a reading, no article."""
+    if p.data is None or p.text("delay_reason"):
+        return None
+    late = missed(compute(p.profile, case, p.calendar), p.transition.action, p.on)
+    if not late:
+        return None
+    return Refusal(f"本次办理已超过{late_text(late, p.on)}：请写明逾期原因。", "", c.LATE_REASON)
 
 
 # -- investigation team and recusal --------------------------------------------------------------------------------
@@ -242,7 +265,8 @@ def decision_document_complete(case: CaseView, p: Proposal) -> Refusal | None:
 
 
 def check(case: CaseView, proposal: Proposal) -> Refusal | None:
-    """The first refusal among ``case_open`` and the transition's guards (data guards only with data)."""
+    """The first refusal among ``case_open``, the transition's guards (data guards only with data) and, once the
+    regulation's rules are met, ``late_reason`` (with data)."""
     refusal = case_open(case, proposal)
     if refusal:
         return refusal
@@ -253,4 +277,4 @@ def check(case: CaseView, proposal: Proposal) -> Refusal | None:
         refusal = spec.check(case, proposal)
         if refusal:
             return refusal
-    return None
+    return late_reason(case, proposal)

@@ -3,7 +3,8 @@ step it cannot be taken from, each document before it can be made. Pure: made-up
 
 ``walk(profile)`` yields (where, Refusal). tests/unit/test_citations.py checks every citation it yields against the
 shipped text; the compliance matrix lists the readings (refusals the text gives no article for). ``SCENARIOS`` has
-one entry per guard (a test checks none is missing).
+one entry per guard (a test checks none is missing); ``late_reason``, which every action gets, is walked per
+deadline rule.
 """
 
 from __future__ import annotations
@@ -138,6 +139,19 @@ def case_at(profile: Profile, step: str, events: tuple[EventView, ...] = ()) -> 
     return CaseView("c1", "测试〔2026〕1号", profile.id, step, facts="", respondents=respondents, events=events)
 
 
+def _late(profile: Profile) -> Iterator[tuple[str, Refusal]]:
+    """``late_reason``, which every action gets: each deadline's action recorded long after its trigger, no reason."""
+    for rule in profile.deadlines:
+        held = {"held": [{"form_id": f} for f in rule.when_forms]} if rule.when_forms else {}
+        trigger = ev(1, rule.trigger, **dict(rule.when), **held)
+        for t in (t for t in profile.transitions if t.action == rule.action):
+            case = case_at(profile, t.sources[0], (trigger,))
+            refusal = guards.late_reason(case, guards.Proposal(profile, t, DAY + timedelta(days=200), {}, CALENDAR))
+            if refusal is not None:
+                yield f"{t.action}（late_reason）", refusal
+                break
+
+
 def walk(profile: Profile) -> Iterator[tuple[str, Refusal]]:
     """Every refusal the engine gives for this profile in the scenarios above, with where it came from."""
     for t in profile.transitions:
@@ -148,6 +162,7 @@ def walk(profile: Profile) -> Iterator[tuple[str, Refusal]]:
                 refusal = guards.GUARDS[name].check(case, proposal)
                 if refusal is not None:
                     yield f"{t.action}（{name}）", refusal
+    yield from _late(profile)
     steps = [s.id for s in profile.steps]
     actions = set(profile.actions())
     for step in steps:

@@ -18,6 +18,7 @@ from wenze_desktop.rules.profiles import Profile, Transition, load_profile
 
 ATTENDEES = ["书记甲", "副书记乙", "委员丙"]
 STAFF = ["调查员甲", "调查员乙"]
+DELAY_REASON = "被调查人出差，未能按期办理"
 
 MAIN_PATH = ["preliminary_check", "file_case", "assign_investigators", "serve_notice", "receive_explanation",
              "inform_findings", "record_defence", "submit_report", "decide", "serve_decision", "report_execution",
@@ -95,6 +96,8 @@ def walk(procedure, case_id: str, *, until: str = "archived", start: date = date
             raise RuntimeError(f"stuck at {view.step} after {[d[0] for d in done]}: {refusals}")
         transition = next(t for t in open_transitions(profile, view) if t.action == chosen)
         data = data_for(profile, transition, on, kind)
+        if guards.missed(procedure.deadlines(case_id), chosen, on):  # a late step says why (guards.late_reason)
+            data["delay_reason"] = DELAY_REASON
         procedure.perform(case_id, chosen, on=on, **data)
         done.append((chosen, on, data))
         if on_step:
