@@ -11,11 +11,13 @@ import re
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from wenze_desktop.gui.date_input import DateInput
 from wenze_desktop.gui.forms import error_label, show_message
 from wenze_desktop.procedure.fields import EXTENSION_UNITS, meeting_name
 from wenze_desktop.procedure.view import RespondentView
@@ -43,15 +46,37 @@ def parse_names(text: str) -> list[str]:
     return list(dict.fromkeys(n.strip() for n in _SEPARATORS.split(text) if n.strip()))
 
 
-def to_qdate(value: date) -> QDate:
-    return QDate(value.year, value.month, value.day)
+def date_edit(value: date | None, *, optional: bool = False) -> DateInput:
+    """A date typed or picked (gui/date_input.py); its calendar opens on the date, else on today."""
+    return DateInput(value, optional=optional)
 
 
-def date_edit(value: date) -> QDateEdit:
-    edit = QDateEdit(to_qdate(value))
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    return edit
+class _WheelToPage(QObject):
+    """A combo box or spin box the pointer merely passes over does not take the wheel: the page scrolls."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.Wheel or not isinstance(watched, QWidget) or watched.hasFocus():
+            return super().eventFilter(watched, event)
+        page = watched.parentWidget()
+        while page is not None and not isinstance(page, QAbstractScrollArea):
+            page = page.parentWidget()
+        if page is not None:  # handed to the page's scroll bar itself (Qt does not pass a filtered wheel on)
+            vertical = abs(event.angleDelta().y()) >= abs(event.angleDelta().x())
+            QApplication.sendEvent(page.verticalScrollBar() if vertical else page.horizontalScrollBar(), event)
+        return True
+
+
+_WHEEL_TO_PAGE = _WheelToPage()
+
+
+def wheel_scrolls_page(root: QWidget) -> None:
+    """Every combo box and spin box under ``root`` changes by the wheel only once focused (clicked or tabbed to);
+    over a date field the wheel scrolls the page too."""
+    for widget in [*root.findChildren(QComboBox), *root.findChildren(QAbstractSpinBox)]:
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel alone does not focus it
+        widget.installEventFilter(_WHEEL_TO_PAGE)
+    for date_input in root.findChildren(DateInput):
+        date_input.edit.installEventFilter(_WHEEL_TO_PAGE)
 
 
 class Field:
@@ -190,14 +215,27 @@ class ChoiceField(Field):
 
 
 class DateField(Field):
-    def __init__(self, key: str, label: str, default: date, required: bool = False) -> None:
-        super().__init__(key, label, date_edit(default), required)
+    """A date; an optional one may stay empty. What is typed but is not a date is shown under the field by the
+    date input itself (the field's own error line stays for the form's messages)."""
 
-    def value(self) -> date:
-        return self.widget.date().toPython()
+    def __init__(self, key: str, label: str, default: date | None, required: bool = False) -> None:
+        super().__init__(key, label, date_edit(default, optional=not required), required)
+
+    def value(self) -> date | None:
+        return self.widget.value()
 
     def set_value(self, value: Any) -> None:
-        self.widget.setDate(to_qdate(value if isinstance(value, date) else date.fromisoformat(str(value))))
+        self.widget.set_value(value if isinstance(value, date) or value is None else str(value))
+
+    def empty(self) -> bool:
+        return self.widget.is_empty()
+
+    def problem(self) -> str:
+        return self.widget.problem()
+
+    def check(self) -> bool:
+        show_message(self.error, "")
+        return self.widget.check()
 
 
 class FormsField(Field):
@@ -288,7 +326,8 @@ class MeetingField(Field):
     def value(self) -> dict | None:
         if self.widget.isCheckable() and not self.widget.isChecked():
             return None
-        return {"date": self.date.date().toPython().isoformat(), "body": self.body.text().strip(),
+        held_on = self.date.value()
+        return {"date": held_on.isoformat() if held_on else "", "body": self.body.text().strip(),
                 "attendees": parse_names(self.attendees.toPlainText()),
                 "dissenting": parse_names(self.dissenting.toPlainText())}
 
@@ -296,8 +335,8 @@ class MeetingField(Field):
         if self.widget.isCheckable():
             self.widget.setChecked(value is not None)
         if value:
-            on = value["date"]
-            self.date.setDate(to_qdate(on if isinstance(on, date) else date.fromisoformat(str(on))))
+            on = value.get("date")
+            self.date.set_value(on if isinstance(on, date) or not on else str(on))
             self.body.setText(str(value.get("body", "")))
             self.attendees.setPlainText("\n".join(value.get("attendees", [])))
             self.dissenting.setPlainText("\n".join(value.get("dissenting", [])))
@@ -309,6 +348,8 @@ class MeetingField(Field):
         meeting = self.value()
         if meeting is None:
             return "请登记集体讨论会议。" if self.required else ""
+        if not self.date.check():
+            return "请填写正确的会议日期。"
         return "" if meeting["attendees"] else "请登记出席会议的人员。"
 
 

@@ -7,6 +7,10 @@ the regulation is decided by the services: a refusal is shown in the form, which
 The form records against the case's version it was opened on (``ActionContext.version``); when someone else
 changed the case meanwhile it says so, keeps what was typed and offers 载入最新内容 (``reload_requested``: the
 wizard reopens the form on the case as it is now, with the same entries).
+
+A date past a deadline the action meets shows the deadline missed and asks for 逾期原因 (the engine refuses a late
+step without it: guards.late_reason). The form is a page within the screen (1366×768 included) that scrolls; the
+wheel scrolls the page, and changes a choice or number only once that field is focused.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -42,6 +47,7 @@ from wenze_desktop.gui.action_fields import (
     TextField,
     field_row,
     note_label,
+    wheel_scrolls_page,
 )
 from wenze_desktop.gui.forms import dialog_buttons, error_label, show_message
 from wenze_desktop.gui.regulation_text import heading_link
@@ -164,6 +170,17 @@ def build_field(spec: FieldSpec, context: ActionContext, must: bool) -> Field:
     return field
 
 
+def missed_deadlines(context: ActionContext, on: date | None) -> list[Deadline]:
+    """The deadlines this action, recorded on ``on``, meets after they fell due (the engine then asks why:
+    guards.late_reason). A correction: the deadline the record met, against its corrected date."""
+    if on is None:
+        return []
+    if context.correcting is None:
+        return guards.missed(context.deadlines, context.option.id, on)
+    met = [d for d in context.deadlines if d.action == context.option.id and d.met_on == context.correcting.on]
+    return [d for d in met if on > d.due]
+
+
 def build_fields(context: ActionContext) -> list[Field]:
     required = form_required(context)
     return [build_field(spec, context, spec.key in required)
@@ -202,7 +219,9 @@ class ActionDialog(QDialog):
             heading.setToolTip(option.reading)
 
         self.on_field = DateField("on", "办理日期", correcting.on if correcting else context.today, True)
+        self.on_field.widget.today = lambda: context.today
         self.fields: dict[str, Field] = {f.key: f for f in build_fields(context)}
+        self.delay_field = self.fields.pop("delay_reason", None)  # shown, and required, only when late
         self.reason_field = TextField("reason", "更正理由", True, long=True,
                                       placeholder="例如：会议日期录错，应为……") if correcting else None
         self.signed = is_signed(option.id)
@@ -214,18 +233,27 @@ class ActionDialog(QDialog):
             form.addRow(note_label("承办人登记领导批准或会议决定的事项：请写明由谁决定，并填写已签批的呈批表编号或选择其扫描件。"
                                    "录入人（您）由系统自动记录。"))
         form.addRow(*field_row(self.on_field))
+        self.late_note = note_label("")
+        self.late_note.setStyleSheet("color: #8a4b00;")
+        if self.delay_field is not None:
+            self.delay_field.required = True
+            form.addRow(self.late_note)
+            label, self.delay_holder = field_row(self.delay_field)
+            form.addRow(label, self.delay_holder)
         for field in self.fields.values():
             label, holder = field_row(field)
             if label:
                 form.addRow(label, holder)
             else:
                 form.addRow(holder)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(form_holder)
-
         if self.reason_field is not None:
             form.addRow(*field_row(self.reason_field))
+        self.form, self.form_holder = form, form_holder
+        # A long form (the decision) is a page that scrolls; the wheel scrolls the page, not a field it passes.
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(form_holder)
+        wheel_scrolls_page(form_holder)
         self.error = error_label()
         self.buttons = dialog_buttons("保存更正" if correcting else "登记", "取消", self.submit, self.reject)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -239,23 +267,52 @@ class ActionDialog(QDialog):
         layout.addWidget(heading)
         for note in context.notes:
             layout.addWidget(note_label(note))
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.resize(560, 520 if len(self.fields) > 3 else 300)
+        self.on_field.widget.changed.connect(self._show_late)
+        self._show_late()
+        self._fit_to_screen()
         self._initial = self._snapshot()
         self._initial_entries = self.entries()
 
+    def _fit_to_screen(self) -> None:
+        """As tall as the form needs, never taller or wider than the screen (1366×768: the page scrolls)."""
+        screen = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+        chrome = self.sizeHint().height() - self.scroll.sizeHint().height()
+        wanted = chrome + self.form_holder.sizeHint().height() + 2 * self.scroll.frameWidth() + 8
+        self.resize(min(640, screen.width() - 40), max(260, min(wanted, screen.height() - 60)))
+
+    def late(self) -> list[Deadline]:
+        """The deadlines missed at the date now in the form."""
+        return missed_deadlines(self.context, self.on_field.value()) if self.delay_field is not None else []
+
+    def _show_late(self) -> None:
+        """The reason for the delay, asked for only while the date is past a deadline this action meets."""
+        if self.delay_field is None:
+            return
+        late = self.late()
+        if late:
+            self.late_note.setText(f"办理日期已超过{guards.late_text(late, self.on_field.value())}。"
+                                   "请在下面写明逾期原因。")
+        else:
+            show_message(self.delay_field.error, "")
+        for widget in (self.late_note, self.delay_holder):
+            self.form.setRowVisible(widget, bool(late))
+
     # -- data ---------------------------------------------------------------------------------------
-    def collect(self) -> tuple[date, dict[str, Any]]:
+    def collect(self) -> tuple[date | None, dict[str, Any]]:
         data: dict[str, Any] = {}
         for field in self.fields.values():
             field.put(data)
+        if self.delay_field is not None and self.late():
+            self.delay_field.put(data)
         return self.on_field.value(), data
 
     def load(self, data: Any) -> None:
         """Fill the form with a recorded action's values (for a correction)."""
-        for key, field in self.fields.items():
+        fields = {**self.fields, **({"delay_reason": self.delay_field} if self.delay_field is not None else {})}
+        for key, field in fields.items():
             if isinstance(field, ExtensionField):
                 field.load(data)
             elif key in data and data[key] is not None:
@@ -269,7 +326,8 @@ class ActionDialog(QDialog):
         on, data = self.collect()
         old = self.context.correcting.data if self.context.correcting else {}
         action = self.context.option.id
-        stored = {k for key in self.fields for k in (spec(action, key) or FieldSpec(key, "")).stored_keys}
+        keys = [*self.fields, *(["delay_reason"] if self.delay_field is not None else [])]
+        stored = {k for key in keys for k in (spec(action, key) or FieldSpec(key, "")).stored_keys}
         cleared = {key: None for key in stored if key in old and key not in data}  # e.g. 个工作日 → 日
         return on, self.reason_field.value() if self.reason_field else "", {**cleared, **data}
 
@@ -304,8 +362,9 @@ class ActionDialog(QDialog):
         _on, data = self.collect()
         conditional = required_keys(self.context.option.id, set(), data) - {f.key for f in self.fields.values()
                                                                             if f.required}
-        results = []
-        for field in [*self.fields.values(), *([self.reason_field] if self.reason_field else [])]:
+        results = [self.on_field.check()]
+        late = [self.delay_field] if self.delay_field is not None and self.late() else []
+        for field in [*late, *self.fields.values(), *([self.reason_field] if self.reason_field else [])]:
             if field.key in conditional and field.empty():
                 show_message(field.error, "此项必填。")
                 results.append(False)

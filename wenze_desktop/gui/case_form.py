@@ -18,11 +18,10 @@ import copy
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QFileDialog,
     QLabel,
@@ -41,6 +40,7 @@ from wenze_desktop.gui.case_draft import CaseDraft, apply_saved, load_draft, res
 from wenze_desktop.gui.case_form_conflict import CaseChangedHandling
 from wenze_desktop.gui.case_form_parts import CasePartsEditing
 from wenze_desktop.gui.changes import ChangeHub
+from wenze_desktop.gui.date_input import DateInput
 from wenze_desktop.gui.forms import error_label, show_message
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
@@ -106,19 +106,18 @@ class CaseForm(CasePartsEditing, CaseChangedHandling, QWidget):
         self.clue_source = QComboBox()
         for source in ClueSource:
             self.clue_source.addItem(term(source), str(source))
-        self.received_on = QDateEdit()
-        self.received_on.setCalendarPopup(True)
-        self.received_on.setDisplayFormat("yyyy-MM-dd")
+        self.received_on = DateInput()  # required: typed or picked; the calendar opens on the date shown
+        self.received_on.today = self._today
         self.provider = QLineEdit()
         self.provider.setPlaceholderText("提供线索的单位或个人（可不填）")
         self.clue_content = QPlainTextEdit()
         self.error = error_label()
-        self.errors: dict[str, QLabel] = {}
+        self.errors: dict[str, QLabel] = {"received_on": self.received_on.message}  # its own line, under it
 
         basic = parts.form_of([("案件编号：", self.number), ("适用规定：", self.regulation),
                                ("案件名称：", self._checked("title", self.title)), ("案件事实：", self.facts)])
         clue = parts.form_of([("线索来源：", self.clue_source),
-                              ("收到日期：", self._checked("received_on", self.received_on)),
+                              ("收到日期：", self.received_on),
                               ("线索提供人：", self.provider), ("线索内容：", self.clue_content)])
 
         people, proof = self._build_parts()
@@ -183,8 +182,7 @@ class CaseForm(CasePartsEditing, CaseChangedHandling, QWidget):
         self.title.setText(draft.title)
         self.facts.setPlainText(draft.facts)
         self.clue_source.setCurrentIndex(max(0, self.clue_source.findData(draft.clue.get("source"))))
-        received = draft.clue.get("received_on") or self._today()
-        self.received_on.setDate(QDate(received.year, received.month, received.day))
+        self.received_on.set_value(draft.clue.get("received_on") or self._today())
         self.provider.setText(draft.clue.get("provider", ""))
         self.clue_content.setPlainText(draft.clue.get("content", ""))
         self._show_parts()
@@ -211,7 +209,7 @@ class CaseForm(CasePartsEditing, CaseChangedHandling, QWidget):
         draft.regulation_id = self.regulation.currentData()
         draft.number, draft.title = self.number.text().strip(), self.title.text().strip()
         draft.facts = self.facts.toPlainText()
-        draft.clue = {"source": self.clue_source.currentData(), "received_on": self.received_on.date().toPython(),
+        draft.clue = {"source": self.clue_source.currentData(), "received_on": self.received_on.value(),
                       "provider": self.provider.text().strip(), "content": self.clue_content.toPlainText()}
         return draft
 
@@ -233,7 +231,9 @@ class CaseForm(CasePartsEditing, CaseChangedHandling, QWidget):
         draft, profile, problems = self._collect(), self.profile(), {}
         if not draft.title:
             problems["title"] = "请填写案件名称。"
-        if draft.clue["received_on"] > self._today():
+        if wrong_date := self.received_on.problem():  # empty, or typed but not a date (said under the field too)
+            problems["received_on"] = wrong_date
+        elif draft.clue["received_on"] > self._today():
             problems["received_on"] = "收到日期不能晚于今天。"
         if wrong := respondent_problems(draft, profile):
             problems["respondents"] = "；".join(wrong) + "。请修改或删除。"

@@ -1,4 +1,4 @@
-"""Pieces of the case form: a date box that may stay empty, a field with its error line, the evidence dialog."""
+"""Pieces of the case form: a date that may stay empty, a field with its error line, the evidence dialog."""
 
 from __future__ import annotations
 
@@ -8,14 +8,11 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -34,31 +31,23 @@ from PySide6.QtWidgets import (
 from wenze_desktop.domain.glossary import term
 from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.case_draft import AttachmentRow, CaseDraft
+from wenze_desktop.gui.date_input import DateInput
 from wenze_desktop.gui.forms import dialog_buttons, error_label, show_message
 from wenze_desktop.rules.profiles import load_profile
 from wenze_desktop.services.case_attachments import MAX_ATTACHMENT_BYTES
 from wenze_desktop.services.case_parts import EVIDENCE_KINDS
 
-_EMPTY_DATE = QDate(1900, 1, 1)
 
+class OptionalDateEdit(DateInput):
+    """A date that may be "not recorded" (empty: ``value()`` None), typed or picked (gui/date_input.py).
 
-class OptionalDateEdit(QDateEdit):
-    """A date that may be "not recorded": the lowest date stands for empty and reads 未填写."""
+    Mostly birth dates: on an empty field the calendar opens ``years_back`` years before today (40, a plausible
+    birth year; 0 for dates such as when evidence was collected). What is typed but is not a date is shown under
+    the field, and ``problem()`` says it for the dialog's check.
+    """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
-        self.setMinimumDate(_EMPTY_DATE)
-        self.setSpecialValueText("未填写")
-        self.set_value(None)
-
-    def value(self) -> date | None:
-        current = self.date()
-        return None if current == _EMPTY_DATE else current.toPython()
-
-    def set_value(self, value: date | None) -> None:
-        self.setDate(_EMPTY_DATE if value is None else QDate(value.year, value.month, value.day))
+    def __init__(self, parent: QWidget | None = None, *, years_back: int = 40) -> None:
+        super().__init__(None, optional=True, years_back=years_back, parent=parent)
 
 
 def with_error(widget: QWidget) -> tuple[QWidget, QLabel]:
@@ -249,7 +238,7 @@ class EvidenceDialog(QDialog):
         self.kind.addItems(EVIDENCE_KINDS)
         self.kind.setCurrentText(values.get("kind") or EVIDENCE_KINDS[0])
         self.source = QLineEdit(values.get("source", ""))
-        self.collected_on = OptionalDateEdit()
+        self.collected_on = OptionalDateEdit(years_back=0)
         self.collected_on.set_value(values.get("collected_on"))
         self.note = QPlainTextEdit(values.get("note", ""))
         self.note.setFixedHeight(70)
@@ -283,5 +272,6 @@ class EvidenceDialog(QDialog):
         values = self.values()
         show_message(self.title_error, "" if values["title"] else "请填写证据名称。")
         show_message(self.kind_error, "" if values["kind"] else "请选择或填写证据种类。")
-        if values["title"] and values["kind"]:
+        dated = self.collected_on.check()  # a typed non-date is said under the field, never dropped silently
+        if values["title"] and values["kind"] and dated:
             self.accept()
