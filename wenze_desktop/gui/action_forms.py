@@ -228,7 +228,10 @@ class ActionDialog(QDialog):
         if correcting is not None:
             self.load(correcting.data)
         form_holder = QWidget()
-        form = QFormLayout(form_holder)
+        form = QFormLayout()
+        page = QVBoxLayout(form_holder)
+        page.addLayout(form)
+        page.addStretch(1)  # spare height below the last field, not between the fields
         if self.signed:
             form.addRow(note_label("承办人登记领导批准或会议决定的事项：请写明由谁决定，并填写已签批的呈批表编号或选择其扫描件。"
                                    "录入人（您）由系统自动记录。"))

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 EXAMPLE = "2026-11-27、20261127 或 2026年11月27日"
+SHORT_EXAMPLE = "2026-11-27 或 2026年11月27日"
 
 _SEPARATED = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$")
 _DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -46,7 +47,8 @@ def parse_date(text: str) -> tuple[date | None, str]:
         return None, ""
     found = _SEPARATED.match(typed) or _DIGITS.match(typed) or _WRITTEN.match(typed)
     if found is None:
-        return None, f"「{text.strip()}」不是日期，请按 {EXAMPLE} 的格式填写。"
+        shown = text.strip() if len(text.strip()) <= 12 else text.strip()[:11] + "…"
+        return None, f"「{shown}」不是日期，请写成 {SHORT_EXAMPLE}。"
     year, month, day = (int(g) for g in found.groups())
     if not EARLIEST.year <= year <= LATEST.year:
         return None, f"年份 {year} 不对，应在 {EARLIEST.year} 至 {LATEST.year} 之间。"
@@ -149,7 +151,8 @@ class DateInput(QWidget):
         self.button.clicked.connect(lambda _=False: self.open_calendar())
         self.message = QLabel()
         self.message.setObjectName("errorLabel")
-        self.message.setWordWrap(True)
+        # One line: a wrapped label under a narrow field was cut off in dialogs that do not grow in height.
+        self.message.setWordWrap(False)
         self.message.setStyleSheet("color: #b00020;")
         self.message.hide()
         self.popup: CalendarPopup | None = None
