@@ -49,7 +49,6 @@ def test_a_late_step_asks_for_the_reason_and_names_the_deadline_it_missed(qtbot,
     assert "「送达调查通知」的期限（2026-10-13 到期），逾期 41 天" in dialog.late_note.text()
 
     dialog.on_field.set_value(date(2026, 10, 12))  # within the deadline: nothing to explain
-    dialog.on_field.widget.changed.emit()
     assert not dialog.late_note.isVisible() and not delay.widget.isVisible()
     assert "delay_reason" not in dialog.collect()[1]
 
@@ -117,3 +116,18 @@ def test_a_focused_choice_takes_the_wheel(qtbot, wizard, ctx):
     qtbot.waitUntil(method.hasFocus, timeout=2000)
     wheel(method)
     assert method.currentIndex() == 1  # clicked or tabbed to: the wheel is the user's to turn the choice
+
+
+def test_correcting_a_late_record_shows_its_reason_and_a_date_moved_in_time_drops_it(qtbot, wizard, ctx):
+    case_id = late_case(ctx)
+    procedure = ProcedureService(ctx)
+    procedure.perform(case_id, "serve_notice", on=date(2026, 10, 20), delay_reason="被调查人出差")
+    show(qtbot, wizard, case_id)
+    wizard.history.setCurrentRow(0)  # the newest first: 送达调查通知
+    dialog = wizard.correct_record()
+    assert dialog.delay_field.value() == "被调查人出差" and dialog.delay_field.widget.isVisible()
+    assert "逾期 7 天" in dialog.late_note.text()  # the deadline the record met, against its date
+    dialog.on_field.set_value(date(2026, 10, 13))
+    assert not dialog.delay_field.widget.isVisible()
+    on, _reason, data = dialog.correction()
+    assert on == date(2026, 10, 13) and data["delay_reason"] is None  # on time now: the reason goes
