@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from wenze_desktop.gui.changes import ChangeHub, Changes
 from wenze_desktop.gui.forms import days_left_text
+from wenze_desktop.gui.list_output import ListOutput, table_of
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.rules.profiles import load_profile
@@ -247,6 +248,7 @@ class DeadlineBoard(QWidget):
         self.summary.setObjectName("deadlineSummary")
         self.refresh_button = QPushButton("刷新")
         self.refresh_button.clicked.connect(self.refresh)
+        self.output = ListOutput(self, ctx, lambda: table_of(self.table, "deadlines", self.filter_text()))
 
         bar = QHBoxLayout()
         bar.addWidget(QLabel("显示："))
@@ -255,6 +257,8 @@ class DeadlineBoard(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.summary)
         bar.addWidget(self.refresh_button)
+        bar.addWidget(self.output.print_button)
+        bar.addWidget(self.output.export_button)
 
         self.provisional_banner = QFrame()
         self.provisional_banner.setObjectName("provisionalBanner")
@@ -272,6 +276,12 @@ class DeadlineBoard(QWidget):
 
         hub.changed.connect(self._on_changed)
         self.refresh()
+
+    def filter_text(self) -> str:
+        """The chosen filter in words (printed and saved with the list)."""
+        if self.filter_box.currentData() == FILTER_DUE_WITHIN:
+            return f"{self.days_box.value()}天内到期"
+        return self.filter_box.currentText()
 
     # -- loading ------------------------------------------------------------------------------------------------
 
