@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.gui.test_case_form import fill_respondent
 from tests.unit.procedure_helpers import walk
@@ -79,10 +79,10 @@ def test_closing_with_unsaved_edits_asks_and_can_stay(qtbot, ctx, gui_settings):
     page = window.new_case()
     page.form.title.setText("尚未保存的案件")
     asked = []
-    page.form.ask_discard = lambda _parent: asked.append(True) or False
+    window.ask_unsaved = lambda *args: asked.append(args) or QMessageBox.StandardButton.Cancel
     window.close()
     assert asked and window.isVisible() and window.desk.count() == 2
-    page.form.ask_discard = lambda _parent: True
+    window.ask_unsaved = lambda *_args: QMessageBox.StandardButton.Discard
     window.close()
     assert not window.isVisible()
 
@@ -91,11 +91,11 @@ def test_deadline_dock_and_column_layout_are_remembered(qtbot, ctx, gui_settings
     window = make_window(qtbot, ctx, gui_settings)
     assert window.board_dock.isVisible()
     window.board_dock.hide()
-    window.registry.table.setColumnWidth(1, 211)
+    window.registry.table.setColumnWidth(2, 211)  # (案件名称, column 1, takes the spare width)
     window.close()
     again = make_window(qtbot, ctx, gui_settings)
     assert not again.board_dock.isVisible()
-    assert again.registry.table.columnWidth(1) == 211
+    assert again.registry.table.columnWidth(2) == 211
 
 
 def test_locking_hides_case_data_and_unlocking_refreshes_roles_everywhere(qtbot, ctx, gui_settings, ws):
@@ -112,7 +112,9 @@ def test_locking_hides_case_data_and_unlocking_refreshes_roles_everywhere(qtbot,
     window.lock_dialog.password.setText(ADMIN_PASSWORD)
     with qtbot.waitSignal(window.session_unlocked, timeout=3000):
         window.lock_dialog.attempt()
-    assert window.board_dock.isVisible() and not window.is_locked
+    assert not window.is_locked and not window.board_dock.isVisible()  # on the case's tab the board gives way
+    window.desk.setCurrentIndex(0)
+    assert window.board_dock.isVisible()
     assert "leader" not in page.wizard.ctx.user.roles and page.wizard.ctx.user is window.ctx.user
 
 
@@ -120,8 +122,9 @@ def test_quitting_from_the_lock_screen_with_unsaved_edits_stays_locked(qtbot, ct
     window = make_window(qtbot, ctx, gui_settings)
     page = window.new_case()
     page.form.title.setText("尚未保存的案件")
-    page.form.ask_discard = lambda _parent: False  # keep the edits
+    window.ask_unsaved = lambda *_args: QMessageBox.StandardButton.Discard  # (closing at the end of the test)
     window.lock()
+    window.lock_dialog.confirm_quit = lambda _parent, _count: False  # keep the edits
     window.lock_dialog.quit_program()  # 退出程序: the clerk is asked and keeps the edits
     assert window.isVisible() and window.is_locked and window.lock_dialog.isVisible()
 

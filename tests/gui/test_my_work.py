@@ -59,24 +59,25 @@ def desk(ws, ctx):
 
 def test_a_handler_opens_on_own_cases_most_urgent_first_and_can_switch_to_all(qtbot, ctx, desk, gui_settings):
     view = make_view(qtbot, ctx, gui_settings)
-    assert view.mine and view.mine_button.isVisible() and not view.handler.isEnabled()
+    assert view.mine and view.scope.isVisible() and view.scope.currentText() == "我的案件"
+    assert not view.handler.isEnabled()
     assert shown_ids(qtbot, view) == [desk["overdue"], desk["later"], desk["idle"]]  # by days left, none last
     assert view.table.horizontalHeader().sortIndicatorSection() == 6  # 剩余天数, ascending
     assert view.table.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
     assert "我的案件" in view.count_label.text() and "共 3 件" in view.count_label.text()
 
-    view.all_button.click()
+    view.scope.setCurrentIndex(1)  # 全部案件
     qtbot.waitUntil(lambda: view.model.rowCount() == 4, timeout=3000)
     assert set(shown_ids(qtbot, view)) == {desk["overdue"], desk["later"], desk["idle"], desk["theirs"]}
     assert view.handler.isEnabled() and "全部案件" in view.count_label.text()
-    view.mine_button.click()
+    view.scope.setCurrentIndex(0)  # 我的案件
     qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=3000)
 
 
 def test_others_open_on_all_cases_as_before(qtbot, ctx, desk, gui_settings):
     leader = ServiceContext(ctx.workspace, CurrentUser(desk["wang"], "li", "李领导", ("leader",)), ctx.clock)
     view = make_view(qtbot, leader, gui_settings)
-    assert not view.mine and not view.mine_button.isVisibleTo(view) and view.handler.isEnabled()
+    assert not view.mine and not view.scope.isVisibleTo(view) and view.handler.isEnabled()
     assert view.model.sort_key == "updated" and view.model.descending  # most recently changed first
     assert view.model.rowCount() == 4 and view.count_label.text() == "共 4 件"
 
@@ -86,7 +87,7 @@ def test_a_handler_with_no_case_yet_opens_on_all_cases_and_is_told_why(qtbot, ct
     view = make_view(qtbot, other, gui_settings)
     qtbot.waitUntil(lambda: not view.mine and view.model.rowCount() == 4, timeout=3000)
     assert view.count_label.text() == "共 4 件（全部案件，您名下暂无案件）"
-    view.mine_button.click()
+    view.scope.setCurrentIndex(0)  # 我的案件
     qtbot.waitUntil(lambda: view.model.filter.handler_id == "nobody" and not view.model.loading, timeout=3000)
     assert view.model.rowCount() == 0 and "暂无" in view.count_label.text() and "全部案件" in view.count_label.text()
 
@@ -94,7 +95,7 @@ def test_a_handler_with_no_case_yet_opens_on_all_cases_and_is_told_why(qtbot, ct
 @pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Down])
 def test_enter_or_down_in_the_search_box_moves_to_the_first_result(qtbot, ctx, desk, gui_settings, key):
     view = make_view(qtbot, ctx, gui_settings)
-    view.all_button.click()
+    view.scope.setCurrentIndex(1)  # 全部案件
     qtbot.waitUntil(lambda: view.model.rowCount() == 4, timeout=3000)
     view.focus_search()
     view.search.setText("悟")  # one character; Enter comes before the typing pause has run the search

@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSpinBox,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -83,7 +81,12 @@ class RegistryView(QWidget):
         self.table.activated.connect(lambda index: self._activate(index.row()))  # Enter on a row
         state = settings.header_state("registry")
         if state is not None:
-            header.restoreState(state)  # the order of the columns (and, unless a handler, the sort)
+            header.restoreState(state)  # order, widths and (unless a handler) the sort
+            if header.sectionResizeMode(TITLE_COLUMN) == QHeaderView.ResizeMode.Stretch:
+                # saved by this layout: the widths fitted (or dragged) before stand; an older layout is refitted
+                self._content_widths = {c: self.table.columnWidth(c) for c in range(len(COLUMNS))
+                                        if c != TITLE_COLUMN}
+                self._columns_fitted = True
         self._set_resize_modes()  # after the restore, which brings back the modes it saved
         header.sectionResized.connect(self._section_resized)
         self.table.viewport().installEventFilter(self)
@@ -118,24 +121,19 @@ class RegistryView(QWidget):
     # -- filter bar -------------------------------------------------------------------------------
     def _build_filters(self) -> None:
         # 我的案件 / 全部案件: only for handlers (others handle no case of their own)
-        self.mine_button = QToolButton()
-        self.mine_button.setText("我的案件")
-        self.mine_button.setToolTip("只列出由您承办的案件，期限最紧的在前")
-        self.all_button = QToolButton()
-        self.all_button.setText("全部案件")
-        self.all_button.setToolTip("列出工作区内的全部案件")
-        self.scope = QButtonGroup(self)
-        for button in (self.mine_button, self.all_button):
-            button.setCheckable(True)
-            button.setAutoRaise(False)
-            self.scope.addButton(button)
+        self.scope = QComboBox()
+        self.scope.setObjectName("registryScope")
+        self.scope.addItem("我的案件", True)
+        self.scope.setItemData(0, "只列出由您承办的案件，期限最紧的在前", Qt.ItemDataRole.ToolTipRole)
+        self.scope.addItem("全部案件", False)
+        self.scope.setItemData(1, "列出工作区内的全部案件", Qt.ItemDataRole.ToolTipRole)
+        self.scope.setToolTip("我的案件：由您承办的案件，期限最紧的在前；全部案件：工作区内的全部案件")
         self.handles_cases = Role.HANDLER.value in self.ctx.user.roles
         self._opening = self.handles_cases  # the first answer tells whether 我的案件 has anything to show
         self._none_of_mine = False
-        (self.mine_button if self.handles_cases else self.all_button).setChecked(True)
-        for button in (self.mine_button, self.all_button):
-            button.setVisible(self.handles_cases)
-        self.scope.buttonToggled.connect(self._scope_changed)
+        self.scope.setCurrentIndex(0 if self.handles_cases else 1)
+        self.scope.setVisible(self.handles_cases)
+        self.scope.currentIndexChanged.connect(self._scope_changed)
 
         self.search = QLineEdit()
         self.search.setObjectName("registrySearch")
@@ -179,16 +177,17 @@ class RegistryView(QWidget):
 
         self.filter_bar = QHBoxLayout()
         self.filter_bar.setSpacing(4)
-        self.filter_bar.addWidget(self.mine_button)
-        self.filter_bar.addWidget(self.all_button)
-        self.filter_bar.addSpacing(4)
-        self.search.setMinimumWidth(120)
+        self.filter_bar.addWidget(self.scope)
+        self.search.setMinimumWidth(100)
         self.filter_bar.addWidget(self.search, 3)
         for combo in (self.regulation, self.step, self.deadline, self.handler):
             # long regulation titles must not force a wide window; the list itself still shows them whole
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(5)
-        self.handler.setMinimumContentsLength(6)  # 全部承办人 whole
+        # Wide enough for 全部承办人 where there is room; the window's minimum width stays small.
+        self.handler.setMinimumContentsLength(6)
+        self.handler.setMinimumWidth(self.handler.minimumSizeHint().width() - 20)
+        self.scope.setMinimumContentsLength(4)
         for widget in (self.regulation, self.step, self.deadline, self.within, self.handler):
             self.filter_bar.addWidget(widget)
 
@@ -232,14 +231,12 @@ class RegistryView(QWidget):
     @property
     def mine(self) -> bool:
         """The table lists only the cases the signed-in user handles (我的案件)."""
-        return self.mine_button.isChecked()
+        return self.handles_cases and bool(self.scope.currentData())
 
     def show_mine(self, mine: bool) -> None:
-        (self.mine_button if mine else self.all_button).setChecked(True)
+        self.scope.setCurrentIndex(0 if mine else 1)
 
-    def _scope_changed(self, button, checked: bool) -> None:
-        if not checked:
-            return  # the other button's toggle follows
+    def _scope_changed(self, _index: int) -> None:
         # the handler filter means nothing while only one's own cases are listed
         self.handler.setEnabled(not self.mine)
         self.reload()
@@ -346,7 +343,9 @@ class RegistryView(QWidget):
         while low < high:
             middle = (low + high + 1) // 2
             low, high = (middle, high) if sum(capped(middle).values()) <= budget else (low, middle - 1)
-        widths = capped(low)
+        self._set_widths(capped(low))
+
+    def _set_widths(self, widths: dict[int, int]) -> None:
         self._balancing = True
         try:
             for column, width in widths.items():
@@ -420,5 +419,12 @@ class RegistryView(QWidget):
         return ids or ([current] if current else [])
 
     def save_layout(self) -> None:
+        """Order, widths, sort. The widths saved are the ones wanted (fitted or dragged), not those a narrow
+        window squeezed them to for now."""
+        narrowed = bool(self._content_widths) and not self._user_sized
+        if narrowed:
+            self._set_widths(self._content_widths)
         self.settings.save_header_state("registry", self.table.horizontalHeader().saveState())
+        if narrowed:
+            self._balance()
 
