@@ -25,6 +25,8 @@ def test_bundle_builds_and_selftest_passes(tmp_path):
     exe = bundle / ("wenze.exe" if sys.platform == "win32" else "wenze")
     assert (bundle / "_internal" / "db" / "migrations" / "versions").is_dir()
     assert list((bundle / "_internal" / "resources" / "fonts").glob("*.tt[fc]")), "no CJK font bundled"
+    # Qt's own dialogs in Chinese (gui/app.py loads it): exactly this translation file, no other.
+    assert sorted(p.name for p in (bundle / "_internal").rglob("*.qm")) == ["qtbase_zh_CN.qm"]
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["QT_QPA_PLATFORM"] = "offscreen"

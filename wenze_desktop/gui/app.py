@@ -8,8 +8,9 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QLibraryInfo, QLocale, QObject, Qt, QTimer, QTranslator, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from wenze_desktop import APP_NAME, APP_TITLE
@@ -27,12 +28,68 @@ from wenze_desktop.services.context import ServiceContext
 from wenze_desktop.storage import recovery
 from wenze_desktop.storage.workspace import Workspace, remains_message
 
+QT_TRANSLATION = "qtbase_zh_CN"  # Qt's own words: message box buttons, file/print/colour dialogs, context menus
+_qt_translators: list[QTranslator] | None = None
+
+
+class QtGaps(QTranslator):
+    """Qt's own words that ``qtbase_zh_CN.qm`` lacks: their source text changed in Qt 6 and the Chinese file still
+    has the old one (the non-native file dialog's "&Look in:", "Files of &type:", the "Folder" type column)."""
+
+    WORDS: ClassVar[dict[tuple[str, str], str]] = {
+        ("QFileDialog", "&Look in:"): "查找范围(&L)：",
+        ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
+        ("QAbstractFileIconProvider", "Folder"): "文件夹",
+        ("QAbstractFileIconProvider", "File Folder"): "文件夹",
+        ("QAbstractFileIconProvider", "Drive"): "驱动器",
+        ("QAbstractFileIconProvider", "File"): "文件",
+    }
+
+    def translate(self, context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str | None:
+        return self.WORDS.get((context, source))  # None (a null string): not its word, Qt asks the next one
+
+    def isEmpty(self) -> bool:
+        return False
+
+
+def translation_dirs() -> list[Path]:
+    """Where ``qtbase_zh_CN.qm`` may be: Qt's own idea first, then where PySide6 wheels and the bundle keep it."""
+    dirs = [Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))]
+    import PySide6
+
+    package = Path(PySide6.__file__).resolve().parent
+    dirs += [package / "Qt" / "translations", package / "translations"]  # Linux / Windows wheel layouts
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:  # PyInstaller: PySide6/Qt/translations (Linux), PySide6/translations (Windows)
+        dirs += [Path(frozen_root) / "PySide6" / "Qt" / "translations", Path(frozen_root) / "PySide6" / "translations"]
+    return dirs
+
+
+def install_chinese(app: QApplication) -> list[QTranslator]:
+    """Qt's own texts in Chinese (确定/取消/保存, QFileDialog, QPrintDialog…) and Chinese/China as the default locale
+    (calendar popups, weekday names, weeks from Monday). Returns the translators installed — none when the file is
+    missing: the program still runs, with Qt's own texts in English."""
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    for folder in translation_dirs():
+        translator = QTranslator(app)
+        # The (name, directory) overload: the (QLocale, "qt", "_", dir) one returned False here (STACK.md).
+        if translator.load(QT_TRANSLATION, str(folder)) and app.installTranslator(translator):
+            gaps = QtGaps(app)
+            app.installTranslator(gaps)  # installed last, so asked first
+            return [translator, gaps]
+        translator.deleteLater()
+    logging.getLogger("wenze").warning("%s.qm not found: Qt's own dialogs stay in English", QT_TRANSLATION)
+    return []
+
 
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_TITLE)
     app.setOrganizationName(APP_NAME)
+    global _qt_translators
+    if _qt_translators is None:  # once, however often the application is made (tests, screenshot scripts)
+        _qt_translators = install_chinese(app)
     register_cjk_font(app)
     style = ui_dir() / "wenze.qss"
     if style.exists():
