@@ -2,7 +2,7 @@
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from tests.conftest import ADMIN_PASSWORD
 from wenze_desktop.gui.fonts import register_cjk_font
@@ -51,12 +51,15 @@ def test_input_postpones_the_idle_lock(qtbot, ctx, gui_settings):
     qtbot.waitUntil(lambda: window.is_locked, timeout=3000)
 
 
-def test_ctrl_l_locks_at_once(qtbot, ctx, gui_settings):
+def test_ctrl_l_locks_at_once_and_says_the_user_locked_it(qtbot, ctx, gui_settings):
     window = make_window(qtbot, ctx, gui_settings)
-    window.lock_action.trigger()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # the key itself, not the action
     assert window.is_locked and window.lock_dialog.isVisible()
     text = window.lock_dialog.info.text()
-    assert "会话已锁定；请输入密码继续" in text and "长时间未操作" not in text  # the clerk locked it, not the timer
+    assert text.startswith("您已锁定会话") and "请输入密码继续" in text
+    assert "未操作" not in text and "自动" not in text  # the clerk locked it, not the timer
     assert "管理员（admin）" in text
 
 
@@ -124,8 +127,12 @@ def test_quit_button_on_the_lock_screen_keeps_unsaved_edits_when_asked(qtbot, ct
     window = make_window(qtbot, ctx, gui_settings)
     page = window.new_case()
     page.form.title.setText("尚未保存的案件")
-    page.form.ask_discard = lambda _parent: False  # keep the edits
+    window.ask_unsaved = lambda *_args: QMessageBox.StandardButton.Discard  # (closing at the end of the test)
     window.lock()
+    asked = []
+    window.lock_dialog.confirm_quit = lambda _parent, count: asked.append(count) or False  # keep the edits
     quit_button = window.lock_dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel)
     qtbot.mouseClick(quit_button, Qt.MouseButton.LeftButton)
+    assert asked == [1]
     assert window.isVisible() and window.is_locked and window.lock_dialog.isVisible()
+    assert window.lock_dialog.focusWidget() is window.lock_dialog.password  # back to typing the password

@@ -2,7 +2,7 @@
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from shiboken6 import isValid
 
 from tests.conftest import ADMIN, ADMIN_PASSWORD
@@ -84,12 +84,13 @@ def test_switching_is_refused_while_a_case_has_unsaved_edits(qtbot, session, mon
     page = window.new_case()
     page.form.title.setText("尚未保存的案件")
     asked = []
-    page.form.ask_discard = lambda _parent: asked.append(True) or False  # the clerk keeps the edits
+    window.ask_unsaved = lambda *args: asked.append(args) or QMessageBox.StandardButton.Cancel  # keeps the edits
     window.switch_user_action.trigger()
     qtbot.wait(50)
-    assert asked and window.isVisible() and session.window is window and window.desk.count() == 2
+    assert asked and asked[0][1] == "切换用户" and "新建案件" in asked[0][2]
+    assert window.isVisible() and session.window is window and window.desk.count() == 2
     assert session.dialog is None and not closed and session.exits == []
-    page.form.ask_discard = lambda _parent: True  # now the clerk lets them go
+    window.ask_unsaved = lambda *_args: QMessageBox.StandardButton.Discard  # now the clerk lets them go
     window.switch_user_action.trigger()
     qtbot.waitUntil(lambda: isinstance(session.dialog, LoginDialog) and bool(closed), timeout=5000)
 

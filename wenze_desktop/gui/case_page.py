@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from wenze_desktop.gui.case_form import CaseForm
 from wenze_desktop.gui.changes import ChangeHub
+from wenze_desktop.gui.ops import run_op
 from wenze_desktop.gui.wizard import CaseWizard
 from wenze_desktop.services.context import ServiceContext
 
@@ -58,6 +61,32 @@ class CasePage(QWidget):
     def save(self) -> None:
         self.form.save()  # on the database worker: ``saved`` tells when it is stored
 
-    def may_close(self) -> bool:
-        """False when the clerk chose to keep editing unsaved changes."""
-        return self.form.confirm_discard()
+    def has_unsaved(self) -> bool:
+        """The case form holds edits not yet stored."""
+        return self.form.is_dirty()
+
+    def has_unsaved_action(self) -> bool:
+        """An action form of the wizard is open with entries not yet recorded."""
+        dialog = self.wizard.active_dialog if self.wizard is not None else None
+        # ActionDialog has no public test for this yet: the comparison its own reject() makes before it asks.
+        return dialog is not None and dialog._snapshot() != dialog._initial
+
+    def save_then(self, done: Callable[[bool], None]) -> None:
+        """Save the case form on the database worker; ``done(True)`` once it is stored and nothing is left unsaved,
+        ``done(False)`` when the save was refused (the form says why under its fields and keeps the edits)."""
+        if not self.form.save():  # refused at once: a field's message, or 保存 not possible now
+            done(False)
+            return
+        stored: list[str] = []
+
+        def note(case_id: str) -> None:
+            stored.append(case_id)
+
+        self.form.saved.connect(note)
+
+        def answered(_result: object = None) -> None:
+            # The single worker answers in order: the save's own answer has been handled by the time this one comes.
+            self.form.saved.disconnect(note)
+            done(bool(stored) and not self.form.is_dirty())
+
+        run_op(self, "", lambda: None, answered, busy_dialog=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from wenze_desktop.domain.base import utcnow
 from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.forms import dialog_buttons, error_label, password_field, show_message
-from wenze_desktop.gui.messages import show_error
+from wenze_desktop.gui.messages import confirm_quit, show_error
 from wenze_desktop.gui.ops import run_op
 from wenze_desktop.services.auth import login, recheck_password
 from wenze_desktop.services.context import Clock, ServiceContext
@@ -62,7 +62,14 @@ class WorkingDialog(QDialog):
 
     Meanwhile it says what it is doing, its inputs and buttons are disabled (a second click cannot start a second
     attempt) and it cannot be closed — so the answer always finds the dialog that asked. The window repaints.
+
+    ``fits_to_contents``: the dialog takes the height its word-wrapped messages need whenever they change (a top-level
+    dialog does not do that by itself: a long refusal would be cut to one line), widening when the screen is short.
     """
+
+    fits_to_contents = False
+    FIT_MAX_WIDTH = 640  # wider than this a message is hard to read; it wraps onto more lines instead
+    SCREEN_MARGIN = 48  # room for the window frame and title bar
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -70,6 +77,38 @@ class WorkingDialog(QDialog):
         self.busy = False
         self.work_relay = None
         self._locked_widgets: list[tuple[QWidget, bool]] = []
+
+    def fit_to_contents(self) -> None:
+        """Resize so that every message shows whole: the height the layout needs at the current width, widened
+        step by step when that would not fit the screen; never larger than the screen's free area."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        screen = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+        room_w, room_h = screen.width() - self.SCREEN_MARGIN, screen.height() - self.SCREEN_MARGIN
+        width = min(max(self.width(), self.minimumWidth(), layout.minimumSize().width()), room_w)
+
+        def needed(w: int) -> int:
+            return layout.totalHeightForWidth(w) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+
+        while needed(width) > room_h and width < min(self.FIT_MAX_WIDTH, room_w):
+            width = min(width + 80, self.FIT_MAX_WIDTH, room_w)
+        height = min(max(needed(width), self.minimumHeight()), room_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        # A message shown or cleared invalidates the layout, which asks the dialog to lay itself out again.
+        if event.type() == QEvent.Type.LayoutRequest and self.fits_to_contents and self.isVisible():
+            self.fit_to_contents()
+        return handled
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.fits_to_contents:
+            self.fit_to_contents()
 
     def set_busy(self, text: str, widgets: Iterable[QWidget]) -> None:
         """Disable ``widgets`` (remembering which were enabled) and show ``text`` with a moving bar."""
@@ -122,6 +161,8 @@ class WorkingDialog(QDialog):
 
 
 class LoginDialog(WorkingDialog):
+    fits_to_contents = True
+
     def __init__(self, data_dir: Path, parent=None, *, username: str = "", clock: Clock = utcnow):
         super().__init__(parent)
         self.data_dir, self._clock = Path(data_dir), clock
@@ -165,24 +206,31 @@ class LoginDialog(WorkingDialog):
 class LockDialog(WorkingDialog):
     """Shown over a hidden main window: only the signed-in user's password reopens the session.
 
-    Esc and the window's close button do nothing here; only 退出程序 leaves (``quit_requested``, and ``rejected``).
+    Esc and the window's close button do nothing here; only 退出程序 leaves (``quit_requested``, and ``rejected``),
+    and it asks first when ``unsaved()`` counts forms holding unsaved edits (they would be lost). The question names
+    no case: nothing of a case shows on a locked screen.
     """
 
+    fits_to_contents = True
     quit_requested = Signal()
 
-    def __init__(self, ctx: ServiceContext, parent=None, *, idle: bool = True):
+    def __init__(self, ctx: ServiceContext, parent=None, *, idle_minutes: float | None = None,
+                 unsaved: Callable[[], int] = lambda: 0):
+        """``idle_minutes``: the idle timer locked the session after that long; None: the user locked it."""
         super().__init__(parent)
-        self.ctx = ctx
+        self.ctx, self.unsaved = ctx, unsaved
+        self.confirm_quit: Callable[[QWidget, int], bool] = confirm_quit  # a seam for tests
         self.setWindowTitle("会话已锁定")
         self.setMinimumWidth(360)
         self.setModal(True)
         who = f"{ctx.user.display_name}（{ctx.user.username}）"
-        why = "长时间未操作，会话已锁定" if idle else "会话已锁定"
-        self.info = QLabel(f"{why}；请输入密码继续。\n用户：{who}")
+        self.info = QLabel(f"{lock_reason(idle_minutes)}请输入密码继续。\n用户：{who}")
         self.info.setWordWrap(True)
-        self.password = password_field()
+        self.password = password_field("密码")
         self.error = error_label()
         buttons = dialog_buttons("解锁", "退出程序", self.attempt, self.quit_program)
+        self.quit_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.quit_button.setAutoDefault(False)  # Enter in the password field unlocks, never quits
         layout = QVBoxLayout(self)
         for widget in (self.info, self.password, self.working, self.error, buttons):
             layout.addWidget(widget)
@@ -208,8 +256,20 @@ class LockDialog(WorkingDialog):
     def quit_program(self) -> None:
         if self.busy:
             return
+        count = self.unsaved()
+        if count and not self.confirm_quit(self, count):
+            self.password.setFocus()
+            return
         self.quit_requested.emit()
         self.done(QDialog.DialogCode.Rejected)
+
+
+def lock_reason(idle_minutes: float | None) -> str:
+    """Why the session is locked, in the words of whoever locked it."""
+    if idle_minutes is None:
+        return "您已锁定会话（文件 → 锁定，Ctrl+L）。"
+    over = f"（超过 {idle_minutes:g} 分钟）" if idle_minutes >= 1 else ""
+    return f"长时间未操作{over}，会话已自动锁定。"
 
 
 class IdleWatcher(QObject):

@@ -1,11 +1,15 @@
 """The main window: the case desk (registry tab + one tab per open case), the deadline board dock, menus with the
-common shortcuts, status bar (user, workspace), remembered layout, idle lock."""
+common shortcuts, status bar (user, workspace), remembered layout, idle lock.
+
+Unsaved case forms are never lost without asking: closing a tab, the window or switching user offers 保存 / 放弃 /
+取消; 退出程序 on the lock screen asks 确认退出？ (it cannot save: the session is locked). The deadline board gives
+way on case tabs (the case's timeline has its deadlines) unless the user pinned it (视图 → 固定期限看板)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,6 +30,7 @@ from wenze_desktop.gui.changes import ChangeHub
 from wenze_desktop.gui.deadline_board import DeadlineBoard
 from wenze_desktop.gui.document_dialogs import LetterheadDialog, SealDialog, VerifyDocumentDialog
 from wenze_desktop.gui.login import IdleWatcher, LockDialog
+from wenze_desktop.gui.messages import ask_save_discard_cancel
 from wenze_desktop.gui.office_keys_dialog import OfficeKeysDialog
 from wenze_desktop.gui.ops import on_worker, run_op
 from wenze_desktop.gui.registry_view import RegistryView
@@ -59,6 +64,11 @@ class MainWindow(QMainWindow):
 
         self.hub = ChangeHub(self)
         self._hidden_while_locked: list = []
+        # Seam for tests: (parent, title, text, detail) -> QMessageBox.StandardButton (Save, Discard or Cancel).
+        self.ask_unsaved = ask_save_discard_cancel
+        self._discard_edits = False  # 退出程序 on the lock screen: the clerk has already agreed to lose them
+        self._board_wanted = True  # the user's choice: the deadline board shown (on the registry, or everywhere)
+        self._placing_board = False  # the window itself shows or hides the board: not the user's choice
         self.registry = RegistryView(ctx, self.hub, self.settings)
         self.registry.case_activated.connect(self.open_case)
         self.desk = QTabWidget()
@@ -68,6 +78,7 @@ class MainWindow(QMainWindow):
         self.desk.addTab(self.registry, "案件登记")
         self.desk.tabBar().setTabButton(0, self.desk.tabBar().ButtonPosition.RightSide, None)  # always there
         self.desk.tabCloseRequested.connect(self.close_tab)
+        self.desk.currentChanged.connect(lambda _index: self._place_board())
         self.pages = QStackedWidget()
         self.pages.addWidget(self.desk)
         locked = QLabel("会话已锁定")
@@ -81,6 +92,7 @@ class MainWindow(QMainWindow):
         self.board_dock.setObjectName("deadlineDock")  # saveState() finds docks by name
         self.board_dock.setWidget(self.board)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.board_dock)
+        self.board_dock.installEventFilter(self)  # the user's show/hide (menu, Ctrl+D, its close button)
 
         self._build_menus()
         self.user_label = QLabel(f"用户：{ctx.user.display_name}（{ctx.user.username}，{role_names(ctx.user.roles)}）")
@@ -89,11 +101,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.workspace_label)
 
         minutes = idle_minutes if idle_minutes is not None else ctx.workspace.keyring.policy.idle_minutes
+        self.idle_minutes = minutes
         self.idle = IdleWatcher(minutes, self)
         self.idle.idle_timed_out.connect(self._lock_idle)
         self._switching = False
         self.idle.start()
         self._restore_layout()
+        self._board_wanted = not self.board_dock.isHidden()  # as the user left it last time
+        self._place_board()
 
     # -- building ---------------------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut: str | QKeySequence | None = None) -> QAction:
@@ -133,7 +148,14 @@ class MainWindow(QMainWindow):
         board_toggle = self.board_dock.toggleViewAction()
         board_toggle.setText("期限看板(&D)")
         board_toggle.setShortcut(QKeySequence("Ctrl+D"))
+        board_toggle.setToolTip("期限看板：在案件登记页显示；打开案件时让位，除非已固定")
         view_menu.addAction(board_toggle)
+        self.pin_board_action = QAction("固定期限看板(&P)", self)
+        self.pin_board_action.setCheckable(True)
+        self.pin_board_action.setChecked(self.settings.board_pinned())
+        self.pin_board_action.setToolTip("勾选后，打开案件时期限看板仍然显示（默认让位给案件页）")
+        self.pin_board_action.toggled.connect(self._pin_board)
+        view_menu.addAction(self.pin_board_action)
         view_menu.addAction(self._action("案件登记(&G)", lambda: self.desk.setCurrentIndex(0), "Ctrl+1"))
         admin_menu = bar.addMenu("管理(&A)")
         admin_menu.addAction(self._action("修改密码(&P)…", self.change_password))
@@ -213,12 +235,40 @@ class MainWindow(QMainWindow):
         self.registry.focus_search()
 
     def close_tab(self, index: int) -> bool:
+        """Close a case's tab; with unsaved edits ask 保存 / 放弃 / 取消. True when it closed now; after 保存 it
+        closes once the save is stored (a refused save keeps it open, the refusal shown under the form)."""
         page = self.desk.widget(index)
-        if not isinstance(page, CasePage) or not page.may_close():
+        if not isinstance(page, CasePage):
             return False
-        self.desk.removeTab(index)
-        page.deleteLater()
+        if page.has_unsaved():
+            self.desk.setCurrentWidget(page)  # the question is about the form in front of the clerk
+            title = page.tab_title()
+            answer = self.ask_unsaved(self, "关闭案件", f"“{title}”有尚未保存的修改。",
+                                      "保存：保存后关闭；放弃：不保存，直接关闭；取消：继续编辑。")
+            if answer == QMessageBox.StandardButton.Save:
+                page.save_then(lambda stored: stored and self._remove_page(page))
+                return False
+            if answer != QMessageBox.StandardButton.Discard:
+                return False
+        self._remove_page(page)
         return True
+
+    def _remove_page(self, page: CasePage) -> None:
+        index = self.desk.indexOf(page)
+        if index > 0:
+            self.desk.removeTab(index)
+            page.deleteLater()
+
+    def unsaved_titles(self) -> list[str]:
+        """What would be lost if the window closed now: each case tab whose form holds unsaved edits, and each open
+        action form (办理表单) with entries not yet recorded."""
+        titles = []
+        for page in self.case_pages():
+            if page.has_unsaved():
+                titles.append(page.tab_title())
+            if page.has_unsaved_action():
+                titles.append(f"{page.tab_title()}（未登记的办理表单）")
+        return titles
 
     # -- layout memory ----------------------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -233,10 +283,13 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.board_dock], [240], Qt.Orientation.Vertical)
 
     def closeEvent(self, event) -> None:
-        if any(not page.may_close() for page in self.case_pages()):  # unsaved edits: the clerk chose to stay
+        if not self._may_leave():
             event.ignore()
             return
         self.registry.save_layout()
+        self._placing_board = True  # the layout remembers the user's choice, not the board giving way to a case
+        self.board_dock.setVisible(self._board_wanted)
+        self._placing_board = False
         self.settings.save_window_state("main", self.saveGeometry(), self.saveState())
         self.idle.stop()
         super().closeEvent(event)
@@ -244,26 +297,54 @@ class MainWindow(QMainWindow):
             switching, self._switching = self._switching, False
             (self.switch_user_requested if switching else self.closed).emit()
 
+    def _may_leave(self) -> bool:
+        """Whether the window may close now. Unsaved case forms: 保存 (close once every one is stored), 放弃 or
+        取消 — asked once for all of them."""
+        pages = [] if self._discard_edits else [page for page in self.case_pages() if page.has_unsaved()]
+        if not pages:
+            return True
+        verb = "切换用户" if self._switching else "退出"
+        names = "、".join(f"“{page.tab_title()}”" for page in pages)
+        answer = self.ask_unsaved(self, verb, f"{names}有尚未保存的修改。",
+                                  f"保存：保存后{verb}；放弃：不保存，直接{verb}；取消：继续编辑。")
+        if answer == QMessageBox.StandardButton.Discard:
+            return True
+        if answer == QMessageBox.StandardButton.Save:
+            self._save_then_close(pages)
+        else:
+            self._switching = False
+        return False
+
+    def _save_then_close(self, pages: list[CasePage]) -> None:
+        """Save each page; close the window when all are stored, else stay on the first refused one."""
+        answers: dict[int, bool] = {}
+
+        def answered(page: CasePage, stored: bool) -> None:
+            answers[id(page)] = stored
+            if len(answers) < len(pages):
+                return
+            refused = [page for page in pages if not answers[id(page)]]
+            if refused:
+                self._switching = False
+                self.desk.setCurrentWidget(refused[0])  # its refusal shows under its form
+            else:
+                self.close()
+
+        for page in pages:
+            page.save_then(lambda stored, page=page: answered(page, stored))
+
     # -- ending the session -----------------------------------------------------------------------
     def switch_user(self) -> bool:
-        """Close this user's window so that another can sign in; False when the clerk kept unsaved edits.
+        """Close this user's window so that another can sign in; False when it stays (取消, or 保存 first: the
+        window then closes, and the switch goes on, once the saves are stored).
 
-        The case tabs are asked first; after that nothing of this user's cases stays on screen. Whoever listens to
-        ``switch_user_requested`` (the application's session loop) closes the workspace and shows the login.
+        Whoever listens to ``switch_user_requested`` (the application's session loop) closes the workspace and shows
+        the login.
         """
         if self.is_locked:
             return False
-        pages = self.case_pages()
-        if any(not page.may_close() for page in pages):
-            return False
-        for page in pages:  # already asked: closing the window must not ask again
-            self.desk.removeTab(self.desk.indexOf(page))
-            page.deleteLater()
         self._switching = True
-        if not self.close():
-            self._switching = False
-            return False
-        return True
+        return self.close()
 
     # -- session lock -----------------------------------------------------------------------------
     @property
@@ -272,6 +353,47 @@ class MainWindow(QMainWindow):
 
     def _lock_idle(self) -> None:
         self.lock(idle=True)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.board_dock and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._board_shown_or_hidden()
+        return super().eventFilter(watched, event)
+
+    # -- the deadline board ------------------------------------------------------------------------
+    def _on_case_tab(self) -> bool:
+        return isinstance(self.desk.currentWidget(), CasePage)
+
+    def _place_board(self) -> None:
+        """Shown on the registry as the user left it; on a case tab only when pinned."""
+        if self.is_locked:
+            return
+        show = self._board_wanted and (self.pin_board_action.isChecked() or not self._on_case_tab())
+        if self.board_dock.isHidden() == show:
+            self._placing_board = True
+            self.board_dock.setVisible(show)
+            self._placing_board = False
+
+    def _board_shown_or_hidden(self) -> None:
+        """The user showed or hid the board (视图 → 期限看板, Ctrl+D, its close button). Showing it is wanted
+        everywhere it may show; hiding it on a case tab while it is not pinned is only for now."""
+        if self._placing_board or self.is_locked:
+            return
+        shown = not self.board_dock.isHidden()  # a hide from the window itself closing leaves it not hidden
+        if shown or self.pin_board_action.isChecked() or not self._on_case_tab():
+            self._board_wanted = shown
+
+    def _pin_board(self, pinned: bool) -> None:
+        self.settings.set_board_pinned(pinned)
+        if pinned:
+            self._board_wanted = True  # pinning a board means wanting to see it
+        self._place_board()
+
+    def createPopupMenu(self):
+        """The right-click menu over the dock's title bar: the docks, and 固定期限看板."""
+        menu = super().createPopupMenu()
+        if menu is not None:
+            menu.addAction(self.pin_board_action)
+        return menu
 
     def lock(self, *, idle: bool = False) -> None:
         """Hide every case and ask for the password; ``idle``: the idle timer locked it, not the clerk (Ctrl+L)."""
@@ -283,19 +405,23 @@ class MainWindow(QMainWindow):
         # Nothing of a case stays on screen: the board dock and any open form or dialog are hidden meanwhile.
         self._hidden_while_locked = [w for w in QApplication.topLevelWidgets()
                                      if w is not self and w.isVisible() and not w.isHidden()]
-        if self.board_dock.isVisible():
-            self._hidden_while_locked.append(self.board_dock)
         for widget in self._hidden_while_locked:
             widget.hide()
+        self._placing_board = True
+        self.board_dock.hide()  # shown again on unlocking where it belongs (_place_board)
+        self._placing_board = False
         self.session_locked.emit()
-        self.lock_dialog = LockDialog(self.ctx, self, idle=idle)
+        self.lock_dialog = LockDialog(self.ctx, self, idle_minutes=self.idle_minutes if idle else None,
+                                      unsaved=lambda: len(self.unsaved_titles()))
         self.lock_dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.lock_dialog.accepted.connect(self._unlocked)
         self.lock_dialog.rejected.connect(self._quit_from_lock)
         self.lock_dialog.open()
 
     def _quit_from_lock(self) -> None:
-        if not self.close():  # the clerk kept unsaved edits: stay locked, with the lock dialog
+        self._discard_edits = True  # the lock dialog asked (确认退出？) when anything was unsaved
+        if not self.close():
+            self._discard_edits = False
             self.lock_dialog.open()
 
     def _unlocked(self) -> None:
@@ -307,6 +433,7 @@ class MainWindow(QMainWindow):
         for widget in self._hidden_while_locked:
             widget.show()
         self._hidden_while_locked = []
+        self._place_board()
         self.idle.timer.start()
         self.session_unlocked.emit()
 

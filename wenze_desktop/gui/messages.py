@@ -30,3 +30,30 @@ def install_excepthook() -> None:
         show_error(None, exc)
 
     sys.excepthook = hook
+
+
+def ask_save_discard_cancel(parent: QWidget | None, title: str, text: str,
+                            detail: str = "") -> QMessageBox.StandardButton:
+    """保存 / 放弃 / 取消 for unsaved edits about to be closed; 取消 (Esc) keeps everything as it is.
+
+    Standard buttons, so Qt's translation names them; 放弃 is set here (Qt's Chinese says 丢弃)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Save
+                      | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, parent)
+    box.setInformativeText(detail)
+    box.button(QMessageBox.StandardButton.Discard).setText("放弃")
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.standardButton(box.clickedButton())
+
+
+def confirm_quit(parent: QWidget | None, unsaved: int) -> bool:
+    """确认退出？ when ``unsaved`` forms hold edits that quitting would lose; 取消 (the default, Esc) stays."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "确认退出？", "确认退出？未保存的内容将丢失。", parent=parent)
+    box.setInformativeText(f"有 {unsaved} 份表单尚未保存。如要保留，请点“取消”，解锁后保存。")
+    quit_button = box.addButton("退出程序", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is quit_button

@@ -33,3 +33,11 @@ class GuiSettings:
     def save_header_state(self, name: str, state: QByteArray) -> None:
         self._s.setValue(f"{name}/header", state)
         self._s.sync()
+
+    def board_pinned(self) -> bool:
+        """The deadline board stays on case tabs too (视图 → 固定期限看板); by default it gives way to the case."""
+        return str(self._s.value("board/pinned", "false")).lower() == "true"
+
+    def set_board_pinned(self, pinned: bool) -> None:
+        self._s.setValue("board/pinned", "true" if pinned else "false")
+        self._s.sync()
