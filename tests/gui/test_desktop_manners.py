@@ -367,3 +367,15 @@ def test_lock_hides_the_board_and_unlock_puts_it_where_it_belongs(qtbot, ctx, gu
     with qtbot.waitSignal(window.session_unlocked, timeout=5000):
         window.lock_dialog.attempt()
     assert window.board_dock.isVisible()  # on the registry
+
+
+def test_a_login_dialog_grown_near_the_screens_bottom_moves_back_onto_it(qtbot, tmp_path):
+    dialog = LoginDialog(tmp_path / "ws", username="admin")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    screen = dialog.screen().availableGeometry()
+    dialog.move(dialog.x(), screen.bottom() - dialog.frameGeometry().height())  # at the bottom edge
+    dialog._refused(WenzeError("密码错误。" + "如忘记密码，请联系系统管理员用恢复密钥重置。" * 8))
+    qtbot.waitUntil(lambda: label_shows_whole(dialog.error), timeout=2000)
+    assert screen.contains(dialog.frameGeometry())

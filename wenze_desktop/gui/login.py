@@ -97,6 +97,12 @@ class WorkingDialog(QDialog):
         height = min(max(needed(width), self.minimumHeight()), room_h)
         if (width, height) != (self.width(), self.height()):
             self.resize(width, height)
+            if self.isVisible():  # grown past the screen's bottom or right edge: moved back onto it
+                frame = self.frameGeometry()
+                x = max(screen.left(), min(frame.left(), screen.right() - frame.width()))
+                y = max(screen.top(), min(frame.top(), screen.bottom() - frame.height()))
+                if (x, y) != (frame.left(), frame.top()):
+                    self.move(x, y)
 
     def event(self, event: QEvent) -> bool:
         handled = super().event(event)
