@@ -144,7 +144,7 @@ def test_f1_on_the_main_window_opens_the_page_of_what_is_on_screen(qtbot, ctx, g
                               received_on=date(2026, 11, 2), respondents=[{"kind": "person", "name": "吴九"}])
     window = MainWindow(ctx, gui_settings)
     qtbot.addWidget(window)
-    action = install_help(window)
+    action = window.help_action  # the main window installs it
     window.show()
     qtbot.waitUntil(lambda: not window.registry.model.loading, timeout=5000)
     assert context_page(window) == "registry"

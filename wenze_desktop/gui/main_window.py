@@ -29,6 +29,7 @@ from wenze_desktop.gui.case_page import CasePage
 from wenze_desktop.gui.changes import ChangeHub
 from wenze_desktop.gui.deadline_board import DeadlineBoard
 from wenze_desktop.gui.document_dialogs import LetterheadDialog, SealDialog, VerifyDocumentDialog
+from wenze_desktop.gui.help_manual import install_help
 from wenze_desktop.gui.login import IdleWatcher, LockDialog
 from wenze_desktop.gui.messages import ask_save_discard_cancel
 from wenze_desktop.gui.office_keys_dialog import OfficeKeysDialog
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.board_dock.installEventFilter(self)  # the user's show/hide (menu, Ctrl+D, its close button)
 
         self._build_menus()
+        self.help_action = install_help(self)  # 帮助 → 使用手册, F1 (the page for the screen in front)
         self.user_label = QLabel(f"用户：{ctx.user.display_name}（{ctx.user.username}，{role_names(ctx.user.roles)}）")
         self.workspace_label = QLabel(f"工作区：{info.name}　{ctx.workspace.data_dir}")
         self.statusBar().addWidget(self.user_label)
