@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from wenze_desktop.gui.action_fields import DateField
 from wenze_desktop.gui.case_parts_widgets import EvidenceDialog, OptionalDateEdit
@@ -107,6 +107,18 @@ def test_the_calendar_is_chinese_from_monday_and_opens_on_today_for_procedure_da
     assert calendar.selectedDate() == QDate(2026, 11, 23)
     calendar.clicked.emit(QDate(2026, 11, 20))  # a day picked
     assert not popup.isVisible() and field.value() == date(2026, 11, 20) and field.widget.text() == "2026-11-20"
+
+
+def test_alt_down_opens_the_calendar_from_the_keyboard(qtbot):
+    field = DateInput(date(2026, 11, 23))
+    _window = hosted(qtbot, field)
+    field.edit.setFocus()
+    qtbot.keyClick(field.edit, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert field.popup is not None and field.popup.isVisible()
+    days = field.popup.calendar.findChild(QTableView)  # the calendar's grid takes the keys
+    qtbot.keyClick(days, Qt.Key.Key_Left)  # a day earlier, then Enter picks it
+    qtbot.keyClick(days, Qt.Key.Key_Return)
+    assert not field.popup.isVisible() and field.value() == date(2026, 11, 22)
 
 
 def test_an_empty_birth_date_opens_the_calendar_decades_back_and_a_filled_one_on_its_date(qtbot):
