@@ -215,3 +215,12 @@ def test_a_signing_organ_other_than_the_letterheads_is_pointed_out(ws):
     ws.procedure.amend(case_id, decided.id, reason="决定机关", data={"organ": "测试市纪委监委"})
     plan = ws.documents.plan(case_id, "decision")
     assert not plan.organ_differs and not plan.seal_differs
+
+
+def test_a_profile_without_receipts_issues_the_decision_alone(ws):
+    case_id = new_case(ws, "ccp2016", received=START)
+    walk(ws, case_id, start=START, until="decided")
+    assert rules.accompanies(load_profile("ccp2016")) == ()
+    assert ws.documents.plan(case_id, "decision", with_receipt=True).receipt_number == ""
+    ws.documents.issue(case_id, "decision", sealed=False, with_receipt=True)
+    assert [d.kind for d in ws.documents.issued(case_id)] == ["decision"]

@@ -172,25 +172,21 @@ class DocumentService(DocumentRegister):
         granted = permissions_of(self.ctx.user.roles)
         with self.ctx.transaction(Permission.CASE_READ) as s:
             case, head = self._case(s, case_id), letterhead(s)
+            profile = load_profile(case.regulation_id)
             spec, _, _ = self._spec(s, case_id, kind, sealed=False, seq=None)
-            seal = active_seal(s)
-            may_seal = Permission.DOCUMENT_SEAL in granted
+            seal, may_seal = active_seal(s), Permission.DOCUMENT_SEAL in granted
             number = self._next_number(s, case, kind)
-            receipt = ""
-            if with_receipt and kind in rules.SERVED_BY and rules.source_of(
-                    load_profile(case.regulation_id), rules.RECEIPT) is not None:
-                receipt = self._next_number(s, case, rules.RECEIPT, taken=(number,))
-            serves = ""
-            if kind == rules.RECEIPT:
-                target = self._receipt_target(load_profile(case.regulation_id), self._issued(s, case))
-                serves = f"{target.label} {target.number}" if target else ""
+            receipt = (self._next_number(s, case, rules.RECEIPT, taken=(number,))
+                       if with_receipt and kind in rules.accompanies(profile) else "")
+            target = self._receipt_target(profile, self._issued(s, case)) if kind == rules.RECEIPT else None
+            signed_by_organ = spec.signature is not None and content.STYLES[kind] in ("official", "form")
             return IssuePlan(kind, DOCUMENT_KINDS[kind], number,
                              None if seal is None else SealInfo(seal.id, seal.name, seal.sha256, seal.width,
                                                                 seal.height, seal.registered_by, seal.registered_at,
                                                                 seal.retired_at),
                              seal_image(seal) if seal is not None and may_seal else None, may_seal,
-                             spec.signature.organ if spec.signature and content.STYLES[kind] in ("official", "form")
-                             else head.signer, head.signer, receipt, serves)
+                             spec.signature.organ if signed_by_organ else head.signer, head.signer, receipt,
+                             f"{target.label} {target.number}" if target else "")
 
     def issue(self, case_id: str, kind: str, *, sealed: bool | None = None,
               expected_version: int | None = None, expected_number: str | None = None,
@@ -206,8 +202,8 @@ class DocumentService(DocumentRegister):
             self.ctx.require(Permission.DOCUMENT_SEAL, action="document.seal", object_type="case", object_id=case_id)
         with self.ctx.transaction() as s:
             info = self._issue(s, case_id, kind, sealed, expected_version, expected_number)
-            if with_receipt and kind in rules.SERVED_BY:
-                self._issue(s, case_id, rules.RECEIPT, sealed)
+            if with_receipt and kind in rules.accompanies(load_profile(self._case(s, case_id).regulation_id)):
+                self._issue(s, case_id, rules.RECEIPT, sealed)  # a profile without receipts: nothing to add
         crashpoints.step("document.issue/committed")
         self.ctx.changed(Changes.case(case_id, deadlines=False))  # once committed: the case's documents changed
         return info
