@@ -157,6 +157,20 @@ def test_the_respondents_birth_date_is_typed_and_kept(qtbot):
     assert dialog.birth_date.text() == "1980-05-12"
 
 
+def test_the_respondent_dialog_refuses_an_impossible_birth_date_instead_of_dropping_it(qtbot):
+    dialog = RespondentDialog(load_profile("gz2009"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name.setText("张三")
+    type_into(qtbot, dialog.birth_date, "1980-02-30")
+    dialog.apply()
+    assert dialog.isVisible() and dialog.result() == 0 and "birth_date" in dialog.problems()
+    assert "没有 30 日" in dialog.birth_date.message.text()
+    dialog.birth_date.set_value(date(1980, 2, 28))
+    dialog.apply()
+    assert dialog.result() == 1 and dialog.values()["birth_date"] == date(1980, 2, 28)
+
+
 def test_the_evidence_dialog_refuses_an_impossible_date_instead_of_dropping_it(qtbot):
     dialog = EvidenceDialog([])
     qtbot.addWidget(dialog)

@@ -107,11 +107,14 @@ class RespondentDialog(QDialog):
             problems["name"] = "请填写姓名。" if values["kind"] == RespondentKind.PERSON else "请填写单位全称。"
         if values.get("id_number") and not _ID_NUMBER.match(values["id_number"]):
             problems["id_number"] = "公民身份号码应为18位（或旧式15位）数字，末位可为X。"
+        if wrong := self.birth_date.problem():  # an impossible date typed: never saved as "no date"
+            problems["birth_date"] = wrong
         return problems
 
     def apply(self) -> None:
         problems = self.problems()
         show_message(self.name_error, problems.get("name", ""))
         show_message(self.id_number_error, problems.get("id_number", ""))
+        self.birth_date.check()  # its message under the field
         if not problems:
             self.accept()
