@@ -7,7 +7,7 @@ changed first. Keys, rows and the handler list are read on the database worker (
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -40,6 +40,7 @@ CONTENT_WIDTH_CAP = 240
 # The title keeps at least this share of the table's width (and this many pixels): on a narrow screen the other
 # columns give way first (their full text is in the tooltip).
 TITLE_SHARE, TITLE_MIN = 0.3, 220
+DRAGGED_KEY = "registry_dragged"  # the saved widths are the clerk's own (never narrowed for a narrow window)
 
 
 class RegistryView(QWidget):
@@ -87,6 +88,7 @@ class RegistryView(QWidget):
                 self._content_widths = {c: self.table.columnWidth(c) for c in range(len(COLUMNS))
                                         if c != TITLE_COLUMN}
                 self._columns_fitted = True
+                self._user_sized = settings.header_state(DRAGGED_KEY) == QByteArray(b"1")
         self._set_resize_modes()  # after the restore, which brings back the modes it saved
         header.sectionResized.connect(self._section_resized)
         self.table.viewport().installEventFilter(self)
@@ -319,6 +321,8 @@ class RegistryView(QWidget):
         if self._columns_fitted or not self.model.keys or not self.table.isVisible():
             return
         self._columns_fitted = True
+        if self._user_sized:  # dragged before any row came: those widths stand
+            return
         header = self.table.horizontalHeader()
         for column in range(len(COLUMNS)):
             if column != TITLE_COLUMN:
@@ -354,7 +358,7 @@ class RegistryView(QWidget):
             self._balancing = False
 
     def _section_resized(self, column: int, _old: int, _new: int) -> None:
-        if not self._balancing and self._columns_fitted and column != TITLE_COLUMN:
+        if not self._balancing and column != TITLE_COLUMN:
             self._user_sized = True
 
 
@@ -425,6 +429,7 @@ class RegistryView(QWidget):
         if narrowed:
             self._set_widths(self._content_widths)
         self.settings.save_header_state("registry", self.table.horizontalHeader().saveState())
+        self.settings.save_header_state(DRAGGED_KEY, QByteArray(b"1" if self._user_sized else b"0"))
         if narrowed:
             self._balance()
 
