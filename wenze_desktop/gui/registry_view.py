@@ -91,7 +91,8 @@ class RegistryView(QWidget):
                 self._user_sized = settings.header_state(DRAGGED_KEY) == QByteArray(b"1")
         self._set_resize_modes()  # after the restore, which brings back the modes it saved
         header.sectionResized.connect(self._section_resized)
-        self.table.viewport().installEventFilter(self)
+        self._viewport = self.table.viewport()
+        self._viewport.installEventFilter(self)
         if self.mine:  # a handler's cases, the most urgent first (overdue, then fewest days left; none last)
             header.setSortIndicator(DAYS_LEFT_COLUMN, Qt.SortOrder.AscendingOrder)
         self._apply_sort_indicator(reload=False)
@@ -364,10 +365,11 @@ class RegistryView(QWidget):
 
     # -- search box → results ---------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+        kind = event.type()  # (the type first: no call into a widget for the many other events)
+        if kind == QEvent.Type.KeyPress and watched is self.search and event.key() == Qt.Key.Key_Down:
             self._to_results()
             return True
-        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+        if kind == QEvent.Type.Resize and watched is self._viewport:
             self._balance()  # a narrower window: the other columns give way before the title does
         return super().eventFilter(watched, event)
 
