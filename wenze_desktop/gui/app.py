@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from wenze_desktop import APP_NAME, APP_TITLE
 from wenze_desktop.errors import WenzeError
 from wenze_desktop.gui.case_parts_widgets import remove_stale_viewer_copies
+from wenze_desktop.gui.due_soon import show_due_soon
 from wenze_desktop.gui.first_run import FirstRunDialog
 from wenze_desktop.gui.fonts import register_cjk_font
 from wenze_desktop.gui.login import LoginDialog
@@ -167,8 +168,11 @@ class SessionLoop(QObject):
         self.window_opened.emit(window)
         notes = [*self.pending_notes, *recovery.take_notices(), *ctx.notices]
         self.pending_notes = []
-        if notes:
-            self._tell(window, QMessageBox.Icon.Information, "上次中断的操作已处理", "\n\n".join(notes))
+        if notes:  # then, at the day's first sign-in, what is overdue or due soon
+            self._tell(window, QMessageBox.Icon.Information, "上次中断的操作已处理", "\n\n".join(notes),
+                       lambda: show_due_soon(window))
+        else:
+            show_due_soon(window)
 
     def _tell(self, parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,
               then: Callable[[], None] | None = None) -> None:
