@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit, QTreeWidget, QTreeWidgetItem
 
 
 def password_field(placeholder: str = "") -> QLineEdit:
@@ -12,6 +12,25 @@ def password_field(placeholder: str = "") -> QLineEdit:
     field.setEchoMode(QLineEdit.EchoMode.Password)
     field.setPlaceholderText(placeholder)
     return field
+
+
+def search_field(placeholder: str, what: str, on_change: Callable[[str], None]) -> QLineEdit:
+    """A search box that filters a list as the clerk types (several words, separated by spaces)."""
+    field = QLineEdit()
+    field.setPlaceholderText(placeholder)
+    field.setClearButtonEnabled(True)
+    field.setToolTip(f"只列出含有这些字词的{what}；多个字词用空格分开")
+    field.textChanged.connect(on_change)
+    return field
+
+
+def contents_tree(on_item: Callable[[QTreeWidgetItem | None], None]) -> QTreeWidget:
+    """A table of contents: a click or the keyboard opens the entry."""
+    tree = QTreeWidget()
+    tree.setHeaderHidden(True)
+    tree.itemClicked.connect(lambda item, _column: on_item(item))
+    tree.currentItemChanged.connect(lambda item, _old: on_item(item))
+    return tree
 
 
 def error_label() -> QLabel:

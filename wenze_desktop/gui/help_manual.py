@@ -18,13 +18,11 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
     QPushButton,
     QSplitter,
     QTextBrowser,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -32,6 +30,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from wenze_desktop.errors import WenzeError
+from wenze_desktop.gui.forms import contents_tree, search_field
 from wenze_desktop.help import manual
 
 SCHEME = "manual"
@@ -124,15 +123,8 @@ class ManualWindow(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setObjectName("manualWindow")
         self.setWindowTitle("使用手册 — 问责案件办理系统")
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("查找，如：签发 或 撤回")
-        self.search.setClearButtonEnabled(True)
-        self.search.setToolTip("只列出含有这些字词的页面；多个字词用空格分开")
-        self.search.textChanged.connect(self.filter)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderHidden(True)
-        self.tree.itemClicked.connect(lambda item, _column: self._item_chosen(item))
-        self.tree.currentItemChanged.connect(lambda item, _old: self._item_chosen(item))
+        self.search = search_field("查找，如：签发 或 撤回", "页面", self.filter)
+        self.tree = contents_tree(self._item_chosen)
         self.found = QLabel()
         self.found.setWordWrap(True)
         self.found.hide()

@@ -17,10 +17,8 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QSplitter,
     QTextBrowser,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -28,6 +26,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from wenze_desktop.errors import WenzeError
+from wenze_desktop.gui.forms import contents_tree, search_field
 from wenze_desktop.gui.messages import show_error
 from wenze_desktop.procedure.citations import Refusal
 from wenze_desktop.rules.profiles import load_profile
@@ -158,15 +157,8 @@ class RegulationTextDialog(QDialog):
         self.short_title = load_profile(profile_id).short_title
         self.setWindowTitle(f"规定原文 — 《{self.short_title}》")
         self.cited: dict[str, Marks] = {}  # article citation → what the open citation highlights there
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("查找字词，如：申辩")
-        self.search.setClearButtonEnabled(True)
-        self.search.setToolTip("只列出含有这些字词的条文；多个字词用空格分开")
-        self.search.textChanged.connect(self.filter)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderHidden(True)
-        self.tree.currentItemChanged.connect(lambda item, _old: self._show_item(item))
-        self.tree.itemClicked.connect(lambda item, _column: self._show_item(item))
+        self.search = search_field("查找字词，如：申辩", "条文", self.filter)
+        self.tree = contents_tree(self._show_item)
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.view = QTextBrowser()  # read-only, selectable, wrapping
