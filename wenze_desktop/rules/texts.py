@@ -167,6 +167,7 @@ class RegulationText:
 
 
     def _unknown(self, part: str) -> CitationError:
+        part = part if len(part) <= 40 else part[:39] + "…"  # an absurd citation is not echoed whole
         return CitationError(f"《{self.title}》中没有「{part}」；请核对条、款、项的写法"
                              "（如 第十一条、第二十四条第二款、第十四条（一））。")
 
